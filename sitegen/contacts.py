@@ -1,0 +1,105 @@
+"""Contact details as text: Babel's locale data first, the plan's house style on top.
+
+This is the only module that formats phone numbers, TTY lines and opening hours, so
+every page, template and the form backend say them the same way.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import time
+
+from babel.dates import format_time, get_day_names, get_timezone, get_timezone_name
+from babel.lists import format_list
+from markupsafe import Markup
+
+from .config import ContactLine, Hours, SiteConfig, Style
+
+
+@dataclass(frozen=True)
+class Phone:
+    digits: str
+
+    @property
+    def display(self) -> str:
+        """House style: 1-844-607-2829, or the bare code for 711-style numbers."""
+        d = self.digits
+        return f"{d[0]}-{d[1:4]}-{d[4:7]}-{d[7:]}" if len(d) == 11 else d
+
+    @property
+    def href(self) -> str:
+        return f"tel:+{self.digits}" if len(self.digits) == 11 else f"tel:{self.digits}"
+
+    def link(self) -> Markup:
+        return Markup('<a href="{}" class="tel">{}</a>').format(self.href, self.display)
+
+
+class ContactFormatter:
+    """Formats one config's contact lines for one language."""
+
+    def __init__(self, config: SiteConfig, lang: str) -> None:
+        self.config = config
+        self.lang = lang
+        self.style: Style = config.styles[lang]
+
+    def pattern(self, name: str, **values: str) -> str:
+        return self.style.patterns[name].format(**values)
+
+    # -- times and days -------------------------------------------------------------
+
+    def time(self, value: time) -> str:
+        if value == time(12):
+            return self.style.patterns["noon"]
+        if value == time(0):
+            return self.style.patterns["midnight"]
+        babel_pattern = "h a" if value.minute == 0 else "h:mm a"
+        text = format_time(value, babel_pattern, locale=self.lang)
+        marker = format_time(value, "a", locale=self.lang)
+        house_marker = self.style.patterns["am" if value.hour < 12 else "pm"]
+        # Babel separates the marker with a narrow no-break space; house style uses a plain one.
+        digits = text.replace(marker, "").strip().replace("\u202f", " ").strip()
+        return f"{digits} {house_marker}"
+
+    def days(self, hours: Hours) -> str:
+        names = get_day_names("wide", locale=self.lang)
+        if len(hours.days) == 7:
+            return self.style.patterns["every_day"]
+        if hours.is_range:
+            return self.pattern("day_range", first=names[hours.days[0]], last=names[hours.days[-1]])
+        return format_list([names[d] for d in hours.days], locale=self.lang)
+
+    def zone(self, zone: str) -> str:
+        if zone in self.style.time_zones:
+            return self.style.time_zones[zone]
+        return get_timezone_name(get_timezone(zone), "long", zone_variant="generic", locale=self.lang)
+
+    def hours(self, line: ContactLine, order: str = "days_first") -> str:
+        """All of a line's opening periods as one phrase, e.g. 'Monday – Friday from 8 a.m. to 5 p.m. Eastern Time'."""
+        if any(h.always for h in line.hours):
+            return self.style.patterns["always"]
+        periods = [
+            self.pattern(order, days=self.days(h), open=self.time(h.open), close=self.time(h.close))  # type: ignore[arg-type]
+            for h in line.hours
+        ]
+        return self.pattern("with_zone", hours=format_list(periods, locale=self.lang), zone=self.zone(line.time_zone))
+
+    # -- phones -------------------------------------------------------------------------
+
+    def phone(self, line: ContactLine) -> Markup:
+        return Phone(line.phone).link()
+
+    def tty(self, line: ContactLine) -> Markup:
+        links = [str(Phone(d).link()) for d in line.tty]
+        # format_list joins with the locale's "or"; the links are already escaped markup.
+        return Markup(format_list(links, style="or", locale=self.lang))
+
+    def contact(self, line: ContactLine, order: str = "time_first") -> Markup:
+        """The full line, e.g. 'Member Services: 1-844-607-2829 (TTY: 1-800-743-3333), 8 a.m. to 8 p.m., …'."""
+        # Markup.format escapes the plain-text values and keeps the links as they are.
+        return Markup(html.escape(self.style.patterns["contact"], quote=False)).format(
+            label=line.labels[self.lang],
+            phone=self.phone(line),
+            tty=self.tty(line),
+            hours=self.hours(line, order),
+        )

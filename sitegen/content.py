@@ -1,0 +1,96 @@
+"""Read Markdown pages and their TOML front matter into `Page` objects that remember where they came from."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ContentError, SourceError
+
+FENCE = "+++"
+REQUIRED = ("title", "description", "key", "slug")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # as shown to editors, e.g. content/en/utilization-management.md
+    lang: str
+    title: str
+    description: str
+    key: str  # translation key shared by a page and its translations
+    slug: str
+    body: str  # Markdown, front matter removed
+    body_line: int  # line number of the body's first line in the file
+    meta_lines: dict[str, int]  # front-matter key -> line, for messages
+    meta: dict[str, Any]
+
+    @property
+    def url(self) -> str:
+        return f"/{self.lang}/{self.slug}/"
+
+    def line_of(self, key: str) -> int:
+        return self.meta_lines.get(key, 1)
+
+
+def read_pages(content_dir: Path, languages: tuple[str, ...], shown_root: Path) -> tuple[list[Page], list[SourceError]]:
+    """Read every `content/<lang>/*.md`; return the pages and the problems found."""
+    pages: list[Page] = []
+    errors: list[SourceError] = []
+    for lang in languages:
+        folder = content_dir / lang
+        for file in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+            shown = file.relative_to(shown_root).as_posix() if file.is_relative_to(shown_root) else str(file)
+            try:
+                pages.append(parse_page(file.read_bytes(), shown, lang))
+            except SourceError as exc:
+                errors.append(exc)
+    return pages, errors
+
+
+def parse_page(raw: bytes, shown: str, lang: str) -> Page:
+    """Split front matter from body and check the front matter's fields."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError(shown, line, "the file is not UTF-8 text", "save it as UTF-8 in your editor") from None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != FENCE:
+        raise ContentError(shown, 1, f"page does not start with front matter ('{FENCE}' line)",
+                           f"begin the file with '{FENCE}', then title, description, key and slug, then '{FENCE}'")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == FENCE)
+    except StopIteration:
+        raise ContentError(shown, 1, "front matter is never closed", f"add a '{FENCE}' line after the last front-matter field") from None
+    front = "\n".join(lines[1:end])
+    try:
+        meta = tomllib.loads(front)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"at line (\d+)", str(exc))
+        line = 1 + (int(match.group(1)) if match else 1)
+        problem = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ContentError(shown, line, f"front matter is not valid TOML: {problem}",
+                           'write each field as name = "value", with the value in double quotes') from None
+    meta_lines = {}
+    for number, line in enumerate(lines[1:end], start=2):
+        match = re.match(r"\s*([A-Za-z_][\w-]*)\s*=", line)
+        if match:
+            meta_lines.setdefault(match.group(1), number)
+    for name in REQUIRED:
+        if not isinstance(meta.get(name), str) or not meta[name].strip():
+            raise ContentError(shown, meta_lines.get(name, 1), f"front matter needs a non-empty '{name}'",
+                               f'add {name} = "…" between the {FENCE} lines')
+    for name in ("key", "slug"):
+        if not SLUG.fullmatch(meta[name]):
+            raise ContentError(shown, meta_lines[name], f"{name} {meta[name]!r} is not a URL-safe name",
+                               "use lowercase letters, digits and single hyphens, e.g. gestion-de-uso")
+    return Page(
+        path=shown, lang=lang, title=meta["title"].strip(), description=meta["description"].strip(),
+        key=meta["key"], slug=meta["slug"], body="\n".join(lines[end + 1:]), body_line=end + 2,
+        meta_lines=meta_lines, meta=meta,
+    )

@@ -1,0 +1,54 @@
+"""The one error family for editor mistakes, and the one place that formats `path:line:`.
+
+Modelled on itsdangerous' small hierarchy: callers catch `SiteError` and print it;
+subclasses say which stage found the problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class SiteError(Exception):
+    """Base of every error the build reports to an editor instead of a traceback."""
+
+
+class SourceError(SiteError):
+    """A problem at a place in a source file, with a hint on how to fix it."""
+
+    def __init__(self, path: str, line: int, problem: str, hint: str = "") -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.problem}" + (f" — {self.hint}" if self.hint else "")
+
+
+class ConfigError(SourceError):
+    """The site config is missing a value or has one of the wrong shape."""
+
+
+class ContentError(SourceError):
+    """A Markdown page has bad front matter, a bad placeholder or a bad pairing."""
+
+
+class TemplateProblem(SourceError):
+    """A Jinja template is missing or does not compile."""
+
+
+class SiteErrors(SiteError):
+    """Several problems found in one pass, reported together so editors fix them at once."""
+
+    def __init__(self, errors: Iterable[SourceError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.path, e.line, e.problem))
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+def raise_all(errors: list[SourceError]) -> None:
+    """Raise the collected errors, if any, as one `SiteErrors`."""
+    if errors:
+        raise SiteErrors(errors)

@@ -1,0 +1,44 @@
+"""UI strings: gettext catalogs under locales/, compiled in memory (no .mo files to go stale)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
+from babel.support import NullTranslations, Translations
+
+from .errors import ContentError
+
+DOMAIN = "messages"
+
+
+def catalog_path(locales_dir: Path, lang: str) -> Path:
+    return locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def load_translations(locales_dir: Path, lang: str, source_lang: str, shown_root: Path) -> NullTranslations:
+    """The compiled catalog for `lang`; the source language needs none (msgids are its text)."""
+    if lang == source_lang:
+        return NullTranslations()
+    path = catalog_path(locales_dir, lang)
+    shown = path.relative_to(shown_root).as_posix() if path.is_relative_to(shown_root) else str(path)
+    if not path.is_file():
+        raise ContentError(shown, 0, f"no UI catalog for {lang!r}", "run `make messages` to create it, then translate its strings")
+    try:
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang, abort_invalid=True)
+    except (PoFileError, ValueError) as exc:
+        raise ContentError(shown, getattr(exc, "lineno", 0) or 0, f"catalog cannot be read: {exc}", "fix the .po syntax (quotes, msgid/msgstr pairs)") from None
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries are left out, as gettext does
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def language_name(lang: str) -> str:
+    """A language's name in itself, capitalised: 'English', 'Español'."""
+    name = Locale.parse(lang).get_display_name(lang) or lang
+    return name[:1].upper() + name[1:]

@@ -1,0 +1,51 @@
+"""Pair each page with its translations by translation key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from babel import Locale
+
+from .content import Page
+from .errors import ContentError, SourceError
+
+
+@dataclass(frozen=True)
+class PagePair:
+    """One page in every language, keyed by language code."""
+
+    key: str
+    pages: dict[str, Page]
+
+
+def pair_pages(pages: list[Page], languages: tuple[str, ...], reserved: dict[str, set[str]]) -> tuple[list[PagePair], list[SourceError]]:
+    """Group pages by key; report unpaired pages, duplicate keys and slugs that collide."""
+    errors: list[SourceError] = []
+    by_key: dict[str, dict[str, Page]] = {}
+    slugs: dict[tuple[str, str], Page] = {}
+    for page in pages:
+        taken = slugs.get((page.lang, page.slug))
+        if taken:
+            errors.append(ContentError(page.path, page.line_of("slug"), f"slug {page.slug!r} is already used by {taken.path}",
+                                       "give one of the two pages a different slug"))
+        elif page.slug in reserved.get(page.lang, set()):
+            errors.append(ContentError(page.path, page.line_of("slug"), f"slug {page.slug!r} is reserved for a page the site makes itself",
+                                       "choose another slug"))
+        slugs.setdefault((page.lang, page.slug), page)
+        same_key = by_key.setdefault(page.key, {})
+        if page.lang in same_key:
+            errors.append(ContentError(page.path, page.line_of("key"), f"key {page.key!r} is already used by {same_key[page.lang].path}",
+                                       "each language may have one page per key; change one of the keys"))
+            continue
+        same_key[page.lang] = page
+    pairs = []
+    for key, group in sorted(by_key.items()):
+        missing = [lang for lang in languages if lang not in group]
+        for lang in missing:
+            for page in group.values():
+                name = Locale.parse(lang).get_display_name("en")
+                errors.append(ContentError(page.path, page.line_of("key"), f"no {name} page has key {key!r}",
+                                           f'add content/{lang}/<slug>.md with key = "{key}", or correct this key'))
+        if not missing:
+            pairs.append(PagePair(key, {lang: group[lang] for lang in languages}))
+    return pairs, errors

@@ -1,0 +1,122 @@
+"""Resolve contact placeholders in Markdown, e.g. {{phone:member-services}}, and forbid literal numbers and hours.
+
+Syntax (documented for editors in docs/EDITING.md):
+    {{phone:LINE}}   {{tty:LINE}}   {{hours:LINE}}   {{hours:LINE|time-first}}
+    {{contact:LINE}} {{form:FORM}}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from markupsafe import Markup, escape
+
+from .config import SiteConfig
+from .contacts import ContactFormatter, Phone
+from .content import Page
+from .errors import ContentError, SourceError
+
+PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
+FORM = re.compile(r"\s*([a-z]+)\s*(?::\s*([a-z0-9-]+)\s*)?(?:\|\s*([a-z-]+)\s*)?$")
+ORDERS = {"days-first": "days_first", "time-first": "time_first"}
+KINDS = ("phone", "tty", "hours", "contact", "form")
+
+LITERAL_PHONE = re.compile(r"(?<![\w/-])(?:1[-. ])?\(?[2-9]\d{2}\)?[-. ][2-9]\d{2}[-. ]\d{4}(?![\w-])|(?<![\w/.-])[2-9]11(?![\w/-])")
+LITERAL_TIME = re.compile(r"(?<![\w:])\d{1,2}(?::\d{2})?\s?(?:[ap]\.\s?m\.|[ap]m\b)", re.IGNORECASE)
+
+
+def placeholders_used(page: Page) -> set[str]:
+    """The contact lines and forms a page names (for dependency tracking)."""
+    names = set()
+    for match in PLACEHOLDER.finditer(page.body):
+        parsed = FORM.match(match.group(1))
+        if parsed and parsed.group(2):
+            names.add(f"{parsed.group(1)}:{parsed.group(2)}")
+    return names
+
+
+def resolve(page: Page, config: SiteConfig) -> tuple[str, list[SourceError]]:
+    """Return the page body with every placeholder replaced by HTML, and the problems found."""
+    formatter = ContactFormatter(config, page.lang)
+    errors: list[SourceError] = []
+    errors.extend(find_literals(page, config))
+    out_lines = []
+    for offset, line in enumerate(page.body.split("\n")):
+        number = page.body_line + offset
+
+        def substitute(match: re.Match[str], number: int = number) -> str:
+            try:
+                return str(_render_placeholder(match.group(1), page, config, formatter))
+            except ContentError as exc:
+                errors.append(ContentError(page.path, number, exc.problem, exc.hint))
+                return ""
+
+        out_lines.append(PLACEHOLDER.sub(substitute, line))
+        if "{{" in PLACEHOLDER.sub("", line) or "}}" in PLACEHOLDER.sub("", line):
+            errors.append(ContentError(page.path, number, "unmatched '{{' or '}}'", "placeholders look like {{phone:member-services}}; close each with '}}'"))
+    return "\n".join(out_lines), errors
+
+
+def _render_placeholder(inner: str, page: Page, config: SiteConfig, formatter: ContactFormatter) -> Markup:
+    parsed = FORM.match(inner)
+    if not parsed:
+        raise ContentError(page.path, 0, f"cannot read placeholder {{{{{inner}}}}}", "write it as {{kind:name}}, e.g. {{phone:member-services}}")
+    kind, name, option = parsed.groups()
+    if kind not in KINDS:
+        raise ContentError(page.path, 0, f"unknown placeholder kind {kind!r}", f"use one of: {', '.join(KINDS)}")
+    if not name:
+        raise ContentError(page.path, 0, f"placeholder {{{{{kind}}}}} does not say which line", f"add the name, e.g. {{{{{kind}:member-services}}}}")
+    if kind == "form":
+        return _form_link(name, page, config)
+    line = config.contacts.get(name)
+    if line is None:
+        raise ContentError(page.path, 0, f"unknown contact line {name!r}",
+                           f"use one of: {', '.join(config.contacts)}, or add [contacts.{name}] to {config.path}")
+    renderers: dict[str, Callable[[], Markup]] = {
+        "phone": lambda: formatter.phone(line),
+        "tty": lambda: formatter.tty(line),
+        "hours": lambda: escape(formatter.hours(line, _order(option, "days_first", page))),
+        "contact": lambda: formatter.contact(line, _order(option, "time_first", page)),
+    }
+    if option and kind in ("phone", "tty"):
+        raise ContentError(page.path, 0, f"{kind} placeholders take no option (got |{option})", f"write {{{{{kind}:{name}}}}}")
+    return renderers[kind]()
+
+
+def _order(option: str | None, default: str, page: Page) -> str:
+    if option is None:
+        return default
+    if option not in ORDERS:
+        raise ContentError(page.path, 0, f"unknown option |{option}", f"use one of: {', '.join('|' + o for o in ORDERS)}")
+    return ORDERS[option]
+
+
+def _form_link(name: str, page: Page, config: SiteConfig) -> Markup:
+    form = config.forms.get(name)
+    if form is None:
+        raise ContentError(page.path, 0, f"unknown form {name!r}", f"use one of: {', '.join(config.forms) or '(none)'}, or add [forms.{name}] to {config.path}")
+    return Markup('<a href="{}">{}</a>').format(form.paths[page.lang], form.shown_as[page.lang])
+
+
+def find_literals(page: Page, config: SiteConfig) -> list[SourceError]:
+    """Phone numbers and hours typed into content drift from the config: name the placeholder to use."""
+    by_digits: dict[str, str] = {}
+    for line in config.contacts.values():
+        by_digits.setdefault(line.phone, f"{{{{phone:{line.name}}}}}")
+        for tty in line.tty:
+            by_digits.setdefault(tty, f"{{{{tty:{line.name}}}}}")
+    errors: list[SourceError] = []
+    for offset, text in enumerate(page.body.split("\n")):
+        number = page.body_line + offset
+        text = PLACEHOLDER.sub(" ", text)
+        for match in LITERAL_PHONE.finditer(text):
+            digits = re.sub(r"\D", "", match.group(0))
+            digits = digits if len(digits) != 10 else "1" + digits
+            known = by_digits.get(digits) or by_digits.get(Phone(digits).digits)
+            hint = f"use {known} so it follows {config.path}" if known else f"add the line to {config.path} and use {{{{phone:NAME}}}}"
+            errors.append(ContentError(page.path, number, f"phone number {match.group(0)!r} typed into the page", hint))
+        for match in LITERAL_TIME.finditer(text):
+            errors.append(ContentError(page.path, number, f"opening time {match.group(0)!r} typed into the page",
+                                       "use {{hours:NAME}} so hours follow the config"))
+    return errors

@@ -1,0 +1,30 @@
+"""sitemap.xml with hreflang alternates, and robots.txt."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import quoteattr, escape
+
+from .config import SiteConfig
+
+
+def sitemap_xml(config: SiteConfig, groups: list[dict[str, str]]) -> str:
+    """One <url> per page and language; each lists every language's version plus x-default."""
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">',
+    ]
+    for urls in groups:
+        for lang in config.languages:
+            out.append("  <url>")
+            out.append(f"    <loc>{escape(config.base_url + urls[lang])}</loc>")
+            for other in config.languages:
+                out.append(f'    <xhtml:link rel="alternate" hreflang="{other}" href={quoteattr(config.base_url + urls[other])}/>')
+            out.append(f'    <xhtml:link rel="alternate" hreflang="x-default" href={quoteattr(config.base_url + urls[config.default_language])}/>')
+            out.append("  </url>")
+    out.append("</urlset>")
+    return "\n".join(out) + "\n"
+
+
+def robots_txt(config: SiteConfig) -> str:
+    # Staff pages and form endpoints are for people, not crawlers.
+    return f"User-agent: *\nDisallow: /staff/\nSitemap: {config.base_url}/sitemap.xml\n"
