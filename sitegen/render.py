@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 import markdown
+from babel.numbers import format_decimal
 from markdown.extensions.toc import slugify_unicode
 from markupsafe import Markup
 
@@ -70,6 +71,7 @@ class Templates:
             hours=lambda name, order="days-first": formatter.hours(self.config.contacts[name], ORDERS[order]),
             form_path=lambda name, in_lang=lang: self.config.forms[name].paths[in_lang],
             absolute=lambda path: self.config.base_url + path,
+            format_number=lambda number: format_decimal(number, locale=lang),
         )
         return env
 

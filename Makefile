@@ -1,0 +1,27 @@
+# The README's two commands are `make run` and `make test`; everything else is here for people who want it.
+PY := .venv/bin/python
+
+.PHONY: run test setup setup-test build messages bench clean
+
+run: setup                ## set up, build the site, serve it with the form at http://127.0.0.1:8000/
+	$(PY) -m forms_backend run
+
+test: setup-test          ## set up (incl. Chromium, PostgreSQL, Java) and run the whole test suite
+	@$(PY) -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest ran no tests: failing" >&2; exit 1; fi; exit $$status
+
+setup:
+	scripts/setup.sh
+
+setup-test:
+	scripts/setup.sh --test
+
+build: setup              ## build site/ only
+	$(PY) build.py
+
+messages: setup           ## extract UI strings from templates and update every catalog
+	.venv/bin/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output --omit-header --project=memberpages --version=1 .
+	.venv/bin/pybabel update -i locales/messages.pot -d locales --no-location --omit-header --width=100 --ignore-obsolete
+
+clean:
+	rm -rf site data test-artifacts .pytest_cache

@@ -1,0 +1,79 @@
+"""Build the Starlette app: routes and middleware, nothing else."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from itsdangerous import URLSafeTimedSerializer
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from sitegen.config import load_config
+from sitegen.pipeline import Project, fingerprint_static
+from sitegen.render import Templates
+
+from .crypto import FieldCipher
+from .guards import RateLimiter, SecurityHeaders
+from .inquiry import InquiryForm
+from .settings import Settings, load_settings
+from .site_files import SiteFiles
+from .storage import open_database
+from .submissions import Submissions
+from .tokens import FormTokens
+
+log = logging.getLogger("forms_backend")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or load_settings()
+    project = Project(settings.project_dir)
+    config = load_config(project.config_path, "site.toml")
+    _, static_urls = fingerprint_static(project.static_dir)
+    templates = Templates(config, project.templates_dir, project.locales_dir, project.root, static_urls)
+    database = open_database(settings.database_url)
+    submissions = Submissions(database, FieldCipher.from_spec(settings.encryption_keys))
+    form = InquiryForm(
+        settings=settings, config=config, templates=templates,
+        tokens=FormTokens(settings.secret_keys, settings.min_fill_seconds, settings.token_max_age), submissions=submissions,
+        limiter=RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds),
+        confirmations=URLSafeTimedSerializer(list(settings.secret_keys), salt="memberpages.confirmation.v1"),
+    )
+
+    async def healthz(request: Request) -> Response:
+        await submissions.count()
+        return JSONResponse({"status": "ok"}, headers={"cache-control": "no-store"})
+
+    routes = [Route("/healthz", healthz, methods=["GET"])]
+    for path in config.forms["inquiry"].paths.values():
+        routes += [
+            Route(path, form.show, methods=["GET", "HEAD"]),
+            Route(path, form.submit, methods=["POST"]),
+            Route(path + "sent/", form.sent, methods=["GET", "HEAD"]),
+        ]
+    if settings.serve_site:
+        routes.append(Mount("/", SiteFiles(settings.site_dir, config.languages)))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await database.close()
+
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies)], lifespan=lifespan)
+    app.state.submissions = submissions
+    app.state.settings = settings
+    return app
+
+
+def __getattr__(name: str) -> Starlette:
+    """`uvicorn forms_backend.app:app`: built on first use from the environment, so importing
+    this module (as tests do, to call create_app) has no side effects."""
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)

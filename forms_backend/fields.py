@@ -1,0 +1,151 @@
+"""The Tell Us form's fields and their validation, with no HTTP in it.
+
+Validation returns error *codes*; the templates turn each code into a kind sentence in the
+member's language, so no user-facing text lives here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+TOPICS = ("prior_authorization", "claims", "benefits", "pharmacy", "complaint", "other")
+CONTACT_METHODS = ("phone", "email")
+PREFERRED_LANGUAGES = ("en", "es", "other")
+FIELD_NAMES = (
+    "first_name", "last_name", "member_id", "date_of_birth", "phone", "email",
+    "contact_method", "preferred_language", "topic", "message",
+)
+MAX_LENGTH = {
+    "first_name": 100, "last_name": 100, "member_id": 20, "date_of_birth": 10, "phone": 30,
+    "email": 254, "contact_method": 10, "preferred_language": 10, "topic": 40, "message": 2000,
+}
+EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
+MEMBER_ID = re.compile(r"[A-Za-z0-9]{6,20}")
+# Letters of any script, spaces, and the punctuation real names carry (O'Brien, Smith-Jones, Jr.).
+NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|[ '’.\-])*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Inquiry:
+    """A valid submission, normalised."""
+
+    first_name: str
+    last_name: str
+    member_id: str
+    date_of_birth: str
+    phone: str
+    email: str
+    contact_method: str
+    preferred_language: str
+    topic: str
+    message: str
+
+    def identifying(self) -> dict[str, str]:
+        """The fields that identify the member or may hold health information: encrypted at rest."""
+        return {
+            "first_name": self.first_name, "last_name": self.last_name, "member_id": self.member_id,
+            "date_of_birth": self.date_of_birth, "phone": self.phone, "email": self.email, "message": self.message,
+        }
+
+
+@dataclass
+class Validation:
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)  # field name -> error code
+    inquiry: Inquiry | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.inquiry is not None
+
+
+def validate(raw: dict[str, str], today: date) -> Validation:
+    """Check a submission's fields; errors are codes such as 'required' or 'email_invalid'."""
+    values = {name: _clean(raw.get(name, ""), multiline=name == "message") for name in FIELD_NAMES}
+    errors: dict[str, str] = {}
+    for name, value in values.items():
+        if len(value) > MAX_LENGTH[name]:
+            errors[name] = "too_long"
+        elif _has_control_characters(value, multiline=name == "message"):
+            errors[name] = "invalid_characters"
+    _check_names(values, errors)
+    if values["member_id"] and "member_id" not in errors and not MEMBER_ID.fullmatch(values["member_id"].replace(" ", "")):
+        errors["member_id"] = "member_id_invalid"
+    _check_birth_date(values, errors, today)
+    _check_contact(values, errors)
+    for name, allowed in (("preferred_language", PREFERRED_LANGUAGES), ("topic", TOPICS)):
+        if not values[name]:
+            errors.setdefault(name, "choose_one")
+        elif values[name] not in allowed:
+            errors.setdefault(name, "choose_one")
+    if not values["message"].strip():
+        errors.setdefault("message", "required")
+    if errors:
+        return Validation(values, errors)
+    normalised = dict(values)
+    normalised["member_id"] = values["member_id"].replace(" ", "").upper()
+    normalised["phone"] = _phone_digits(values["phone"]) if values["phone"] else ""
+    normalised["email"] = values["email"].strip()
+    return Validation(values, {}, Inquiry(**normalised))
+
+
+def _clean(value: str, multiline: bool) -> str:
+    value = unicodedata.normalize("NFC", value)
+    if multiline:
+        return value.replace("\r\n", "\n").strip()
+    return " ".join(value.split())
+
+
+def _has_control_characters(value: str, multiline: bool) -> bool:
+    allowed = {"\n", "\t"} if multiline else set()
+    return any(unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in allowed for ch in value)
+
+
+def _check_names(values: dict[str, str], errors: dict[str, str]) -> None:
+    for name in ("first_name", "last_name"):
+        if name in errors:
+            continue
+        if not values[name]:
+            errors[name] = "required"
+        elif not NAME.fullmatch(values[name]):
+            errors[name] = "name_invalid"
+
+
+def _check_birth_date(values: dict[str, str], errors: dict[str, str], today: date) -> None:
+    text = values["date_of_birth"]
+    if not text or "date_of_birth" in errors:
+        return
+    try:
+        born = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:
+        born = None
+    if born is None:
+        errors["date_of_birth"] = "date_invalid"
+    elif born > today:
+        errors["date_of_birth"] = "date_in_future"
+    elif born.year < today.year - 130:
+        errors["date_of_birth"] = "date_too_old"
+
+
+def _phone_digits(text: str) -> str:
+    digits = re.sub(r"\D", "", text)
+    return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+
+
+def _check_contact(values: dict[str, str], errors: dict[str, str]) -> None:
+    if values["phone"] and "phone" not in errors:
+        digits = _phone_digits(values["phone"])
+        if not re.fullmatch(r"[2-9]\d{2}[2-9]\d{6}", digits) or re.search(r"[^\d\s().+-]", values["phone"]):
+            errors["phone"] = "phone_invalid"
+    if values["email"] and "email" not in errors and not EMAIL.fullmatch(values["email"]):
+        errors["email"] = "email_invalid"
+    method = values["contact_method"]
+    if method not in CONTACT_METHODS:
+        errors.setdefault("contact_method", "choose_one")
+    elif not values[method] and method not in errors:
+        errors[method] = f"required_for_{method}"
+    if not values["phone"] and not values["email"]:
+        errors.setdefault("phone", "phone_or_email")

@@ -1,0 +1,161 @@
+"""Checks every form POST passes before its fields are looked at, and headers every response gets.
+
+Each rejection carries an HTTP status and a reason code; the views render it as a page in
+the member's language (never a 500).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections import OrderedDict
+from urllib.parse import parse_qsl, urlsplit
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# The form has no file uploads, so multipart (and its parser's attack surface) is refused.
+FORM_TYPES = ("application/x-www-form-urlencoded",)
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+class Rejection(Exception):
+    """A request refused before it could do anything. `reason` is explained by templates."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+async def read_capped_body(request: Request, limit: int) -> bytes:
+    """Read the body, stopping as soon as it passes `limit` bytes (Content-Length may lie or be absent)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise Rejection(413, "too_large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Rejection(413, "too_large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def require_form_content_type(request: Request) -> str:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in FORM_TYPES:
+        raise Rejection(415, "wrong_type")
+    return media_type
+
+
+def parse_urlencoded(body: bytes, allowed: set[str]) -> dict[str, str]:
+    """Strictly decode a urlencoded body: valid UTF-8, no NULs, known fields once each."""
+    try:
+        text = body.decode("ascii")
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), encoding="utf-8", errors="strict", max_num_fields=len(allowed) + 2)
+    except (UnicodeDecodeError, ValueError):
+        raise Rejection(400, "unreadable") from None
+    return _fields_once(pairs, allowed)
+
+
+def _fields_once(pairs: list[tuple[str, str]], allowed: set[str]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        if name not in allowed or name in fields or "\x00" in value:
+            raise Rejection(400, "unreadable")
+        fields[name] = value
+    return fields
+
+
+def check_origin(request: Request, allowed: frozenset[str]) -> None:
+    """The form must be posted from our own pages: Origin (or Referer) names this site."""
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        referer = request.headers.get("referer")
+        if not referer:
+            raise Rejection(403, "wrong_origin")
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    if origin.rstrip("/") != own and origin.rstrip("/") not in allowed:
+        raise Rejection(403, "wrong_origin")
+
+
+def client_address(request: Request, trusted_proxies: frozenset[str]) -> str:
+    """The client's address; X-Forwarded-For is believed only when it comes from a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    if peer not in trusted_proxies:
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    # Walk from the nearest hop outwards, skipping our own proxies.
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer
+        if hop not in trusted_proxies:
+            return hop
+    return peer
+
+
+class RateLimiter:
+    """A token bucket per client: `count` requests per `seconds`, refilled smoothly. Bounded memory."""
+
+    def __init__(self, count: int, seconds: float, max_clients: int = 100_000) -> None:
+        self.capacity = float(count)
+        self.rate = count / seconds
+        self.max_clients = max_clients
+        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def allow(self, client: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        tokens, stamp = self.buckets.pop(client, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - stamp) * self.rate)
+        allowed = tokens >= 1
+        self.buckets[client] = (tokens - 1 if allowed else tokens, now)
+        while len(self.buckets) > self.max_clients:
+            self.buckets.popitem(last=False)
+        return allowed
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: CSP, nosniff, referrer policy, framing; HSTS over HTTPS."""
+
+    def __init__(self, app: ASGIApp, trusted_proxies: frozenset[str] = frozenset()) -> None:
+        self.app = app
+        self.trusted_proxies = trusted_proxies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        https = scope.get("scheme") == "https" or self._forwarded_https(scope)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("content-security-policy", CSP)
+                headers.setdefault("x-content-type-options", "nosniff")
+                headers.setdefault("referrer-policy", "strict-origin-when-cross-origin")
+                headers.setdefault("x-frame-options", "DENY")
+                headers.setdefault("permissions-policy", "camera=(), microphone=(), geolocation=()")
+                headers.setdefault("cross-origin-opener-policy", "same-origin")
+                if https:
+                    headers.setdefault("strict-transport-security", "max-age=31536000; includeSubDomains")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _forwarded_https(self, scope: Scope) -> bool:
+        client = scope.get("client")
+        if not client or client[0] not in self.trusted_proxies:
+            return False
+        for name, value in scope.get("headers", []):
+            if name == b"x-forwarded-proto":
+                return bool(value.decode("latin-1").strip().lower() == "https")
+        return False

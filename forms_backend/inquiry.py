@@ -1,0 +1,118 @@
+"""The Tell Us form: show it, take a submission through every guard, store it, confirm it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from sitegen.config import SiteConfig
+from sitegen.render import Templates
+
+from .fields import CONTACT_METHODS, FIELD_NAMES, PREFERRED_LANGUAGES, TOPICS, validate
+from .guards import Rejection, RateLimiter, check_origin, client_address, parse_urlencoded, read_capped_body, require_form_content_type
+from .references import normalise_reference
+from .settings import Settings
+from .submissions import Submissions
+from .tokens import FormTokens, TokenExpired, TokenRejected, TokenReplayed, TooFast
+
+log = logging.getLogger("forms_backend.inquiry")
+
+HONEYPOT = "website"
+TOKEN = "token"
+NO_STORE = {"cache-control": "no-store, private", "pragma": "no-cache"}
+
+
+@dataclass
+class InquiryForm:
+    """Everything the form's pages need; one instance per app."""
+
+    settings: Settings
+    config: SiteConfig
+    templates: Templates
+    tokens: FormTokens
+    submissions: Submissions
+    limiter: RateLimiter
+    confirmations: URLSafeTimedSerializer
+
+    def paths(self) -> dict[str, str]:
+        return self.config.forms["inquiry"].paths
+
+    def lang_of(self, request: Request) -> str:
+        path = request.url.path
+        for lang, form_path in self.paths().items():
+            if path.startswith(form_path):
+                return lang
+        return self.config.default_language
+
+    def render(self, lang: str, template: str, status: int = 200, **context: object) -> HTMLResponse:
+        alternates = context.pop("alternates", None) or self.paths()
+        html = self.templates.render(lang, template, alternates=alternates, canonical=None, title=context.pop("title", None), description=None, **context)
+        return HTMLResponse(html, status_code=status, headers=NO_STORE)
+
+    def form_page(self, lang: str, values: dict[str, str], errors: dict[str, str], token: str, status: int = 200, notice: str | None = None) -> HTMLResponse:
+        return self.render(
+            lang, "inquiry_form.html", status=status, values=values, errors=errors, token=token, notice=notice,
+            topics=TOPICS, contact_methods=CONTACT_METHODS, preferred_languages=PREFERRED_LANGUAGES,
+            field_order=FIELD_NAMES, honeypot=HONEYPOT, max_message=2000,
+        )
+
+    def rejection_page(self, lang: str, rejection: Rejection) -> HTMLResponse:
+        log.info("form rejected: reason=%s status=%s", rejection.reason, rejection.status)
+        return self.render(lang, "rejected.html", status=rejection.status, reason=rejection.reason)
+
+    # -- endpoints ---------------------------------------------------------------------------
+
+    async def show(self, request: Request) -> Response:
+        lang = self.lang_of(request)
+        return self.form_page(lang, {}, {}, self.tokens.issue(lang))
+
+    async def submit(self, request: Request) -> Response:
+        lang = self.lang_of(request)
+        try:
+            return await self._accept(request, lang)
+        except Rejection as rejection:
+            return self.rejection_page(lang, rejection)
+
+    async def _accept(self, request: Request, lang: str) -> Response:
+        if not self.limiter.allow(client_address(request, self.settings.trusted_proxies)):
+            raise Rejection(429, "rate_limited")
+        require_form_content_type(request)
+        check_origin(request, self.settings.allowed_origins)
+        body = await read_capped_body(request, self.settings.max_body_bytes)
+        raw = parse_urlencoded(body, set(FIELD_NAMES) | {HONEYPOT, TOKEN})
+        if raw.get(HONEYPOT):
+            raise Rejection(400, "spam")
+        token_text = raw.get(TOKEN, "")
+        values = {name: raw.get(name, "") for name in FIELD_NAMES}
+        try:
+            token = self.tokens.check(token_text, lang)
+        except (TokenExpired, TooFast) as exc:
+            # A real member who was slow (or quick) keeps what they typed and sends again.
+            return self.form_page(lang, values, {}, self.tokens.issue(lang), status=400, notice=exc.reason)
+        except TokenRejected as exc:
+            raise Rejection(400, exc.reason) from None
+        result = validate(raw, date.today())
+        if not result.ok or result.inquiry is None:
+            return self.form_page(lang, result.values, result.errors, token_text, status=400)
+        try:
+            reference = await self.submissions.store(result.inquiry, lang, token.nonce)
+        except TokenReplayed:
+            raise Rejection(409, "token_used") from None
+        log.info("inquiry stored: reference=%s lang=%s", reference, lang)
+        confirmation = self.confirmations.dumps(reference)
+        return RedirectResponse(f"{self.paths()[lang]}sent/?r={confirmation}", status_code=303, headers=NO_STORE)
+
+    async def sent(self, request: Request) -> Response:
+        lang = self.lang_of(request)
+        try:
+            reference = self.confirmations.loads(request.query_params.get("r", ""), max_age=24 * 3600)
+        except BadSignature:
+            return self.rejection_page(lang, Rejection(404, "no_confirmation"))
+        if not isinstance(reference, str) or normalise_reference(reference) != reference:
+            return self.rejection_page(lang, Rejection(404, "no_confirmation"))
+        return self.render(lang, "inquiry_sent.html", reference=reference, title=None)

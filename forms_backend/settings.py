@@ -1,0 +1,90 @@
+"""Settings from the environment. Secrets never have defaults in production; local runs get
+generated ones, kept in the data directory (mode 0600) so stored rows stay readable."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.config import Config
+from starlette.datastructures import CommaSeparatedStrings, Secret
+
+from .crypto import new_key_spec
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(Exception):
+    """The environment is missing something the server cannot run without."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_dir: Path
+    site_dir: Path
+    data_dir: Path
+    database_url: str
+    secret_keys: tuple[str, ...]  # oldest first; the last one signs
+    encryption_keys: str
+    production: bool = False
+    trusted_proxies: frozenset[str] = frozenset()
+    allowed_origins: frozenset[str] = frozenset()
+    rate_limit_count: int = 10
+    rate_limit_seconds: float = 60.0
+    min_fill_seconds: float = 3.0
+    token_max_age: int = 2 * 60 * 60
+    max_body_bytes: int = 32 * 1024
+    serve_site: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    config = Config(environ=environ if environ is not None else os.environ)
+    production = config("FORMS_ENV", default="local") == "production"
+    project_dir = Path(config("PROJECT_DIR", default=str(PROJECT_ROOT)))
+    data_dir = Path(config("DATA_DIR", default=str(project_dir / "data")))
+    secret_keys = list(config("SECRET_KEYS", cast=CommaSeparatedStrings, default=""))
+    encryption = str(config("ENCRYPTION_KEYS", cast=Secret, default=""))
+    if production and (not secret_keys or not encryption):
+        raise SettingsError("FORMS_ENV=production needs SECRET_KEYS and ENCRYPTION_KEYS in the environment")
+    if not secret_keys or not encryption:
+        local = local_secrets(data_dir)
+        secret_keys = secret_keys or [local["secret_key"]]
+        encryption = encryption or local["encryption_keys"]
+    rate = config("RATE_LIMIT", default="10/60")
+    count, _, seconds = rate.partition("/")
+    return Settings(
+        project_dir=project_dir,
+        site_dir=Path(config("SITE_DIR", default=str(project_dir / "site"))),
+        data_dir=data_dir,
+        database_url=config("DATABASE_URL", default=f"sqlite:///{data_dir / 'inquiries.db'}"),
+        secret_keys=tuple(secret_keys),
+        encryption_keys=encryption,
+        production=production,
+        trusted_proxies=frozenset(config("TRUSTED_PROXIES", cast=CommaSeparatedStrings, default="")),
+        allowed_origins=frozenset(o.rstrip("/") for o in config("ALLOWED_ORIGINS", cast=CommaSeparatedStrings, default="")),
+        rate_limit_count=int(count),
+        rate_limit_seconds=float(seconds or 60),
+        min_fill_seconds=config("MIN_FILL_SECONDS", cast=float, default=3.0),
+        token_max_age=config("TOKEN_MAX_AGE", cast=int, default=7200),
+        max_body_bytes=config("MAX_BODY_BYTES", cast=int, default=32 * 1024),
+        serve_site=config("SERVE_SITE", cast=bool, default=True),
+    )
+
+
+def local_secrets(data_dir: Path) -> dict[str, str]:
+    """Read, or create once, the generated secrets for a local run."""
+    path = data_dir / "local-secrets.toml"
+    if path.exists():
+        return {k: str(v) for k, v in tomllib.loads(path.read_text()).items()}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    values = {"secret_key": secrets.token_urlsafe(32), "encryption_keys": new_key_spec("local1")}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("# Generated for local runs only. Production takes SECRET_KEYS and ENCRYPTION_KEYS from the environment.\n")
+        for key, value in values.items():
+            handle.write(f'{key} = "{value}"\n')
+    return values

@@ -1,0 +1,40 @@
+"""Serve the built `site/` for local runs: the right 404 page per language, sane cache headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.exceptions import HTTPException
+from starlette.responses import FileResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, max-age=0, must-revalidate"
+
+
+class SiteFiles(StaticFiles):
+    def __init__(self, directory: Path, languages: tuple[str, ...]) -> None:
+        super().__init__(directory=directory, html=True, check_dir=False)
+        self.site_dir = directory
+        self.languages = languages
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            response = await super().get_response(path, scope)
+        except HTTPException as exc:
+            if exc.status_code != 404:
+                raise
+            return self.not_found(path)
+        if response.status_code == 404:
+            return self.not_found(path)
+        # Fingerprinted assets never change; pages must be rechecked so edits show at once.
+        response.headers["cache-control"] = IMMUTABLE if path.startswith("static/") else REVALIDATE
+        return response
+
+    def not_found(self, path: str) -> Response:
+        lang = path.split("/", 1)[0]
+        page = self.site_dir / (f"{lang}/404.html" if lang in self.languages else "404.html")
+        if page.is_file():
+            return FileResponse(page, status_code=404, headers={"cache-control": "no-cache"})
+        return Response("Not found", status_code=404, media_type="text/plain")

@@ -1,0 +1,153 @@
+"""SQLite in WAL mode with group commit: one writer thread, one fsync per batch.
+
+Concurrent requests each hand their work to the writer and await it. The writer runs every
+waiting piece of work in one transaction, each inside its own savepoint (so one failure does
+not undo the others), commits with synchronous=FULL, then wakes every waiter. Nobody is told
+"stored" before the batch holding their row is on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .database import Dialect, IntegrityViolation
+
+T = TypeVar("T")
+MAX_BATCH = 256
+
+
+class _SQLiteTx:
+    dialect = Dialect.SQLITE
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        try:
+            self.connection.execute(sql, params)
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityViolation(str(exc)) from None
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.connection.execute(sql, params).fetchall()
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = self.connection.execute(sql, params).fetchone()
+        return row
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute("PRAGMA busy_timeout=30000")
+    return connection
+
+
+class SQLiteDatabase:
+    dialect = Dialect.SQLITE
+
+    def __init__(self, path: str) -> None:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._jobs: queue.Queue[tuple[Callable[[Any], Any], Future[Any]] | None] = queue.Queue()
+        self._writer = threading.Thread(target=self._write_loop, name="sqlite-writer", daemon=True)
+        self._writer.start()
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+
+    # -- writes: group commit -------------------------------------------------------------
+
+    async def write(self, work: Callable[[Any], T]) -> T:
+        return await asyncio.wrap_future(self._submit(work))
+
+    def run_sync_write(self, work: Callable[[Any], T]) -> T:
+        return self._submit(work).result()
+
+    def _submit(self, work: Callable[[Any], T]) -> Future[T]:
+        future: Future[T] = Future()
+        self._jobs.put((work, future))
+        return future
+
+    def _write_loop(self) -> None:
+        connection = _connect(self.path)
+        tx = _SQLiteTx(connection)
+        while True:
+            first = self._jobs.get()
+            if first is None:
+                connection.close()
+                return
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    self._jobs.put(None)  # finish this batch, then stop
+                    break
+                batch.append(job)
+            self._run_batch(connection, tx, batch)
+
+    @staticmethod
+    def _run_batch(connection: sqlite3.Connection, tx: _SQLiteTx, batch: list[tuple[Callable[[Any], Any], Future[Any]]]) -> None:
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            for work, _ in batch:
+                connection.execute("SAVEPOINT job")
+                try:
+                    outcomes.append((True, work(tx)))
+                    connection.execute("RELEASE job")
+                except BaseException as exc:  # one job's failure must not undo the others
+                    connection.execute("ROLLBACK TO job")
+                    connection.execute("RELEASE job")
+                    outcomes.append((False, exc))
+            connection.execute("COMMIT")
+        except BaseException as exc:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        for (ok, value), (_, future) in zip(outcomes, batch):
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    # -- reads: a small pool of connections used from worker threads --------------------------
+
+    async def read(self, work: Callable[[Any], T]) -> T:
+        return await asyncio.to_thread(self.run_sync_read, work)
+
+    def run_sync_read(self, work: Callable[[Any], T]) -> T:
+        try:
+            connection = self._readers.get_nowait()
+        except queue.Empty:
+            connection = _connect(self.path)
+        try:
+            connection.execute("BEGIN")
+            try:
+                return work(_SQLiteTx(connection))
+            finally:
+                connection.execute("ROLLBACK")
+        finally:
+            self._readers.put(connection)
+
+    async def close(self) -> None:
+        self._jobs.put(None)
+        await asyncio.to_thread(self._writer.join, 10)
+        while True:
+            try:
+                self._readers.get_nowait().close()
+            except queue.Empty:
+                break

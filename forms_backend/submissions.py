@@ -1,0 +1,71 @@
+"""Storing and reading inquiries: identifying fields sealed, filterable fields in clear."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from .crypto import FieldCipher
+from .fields import Inquiry
+from .references import new_reference
+from .storage.database import Database, IntegrityViolation, Tx
+from .tokens import TokenReplayed
+
+
+@dataclass(frozen=True)
+class StoredInquiry:
+    reference: str
+    created_at: str
+    lang: str
+    topic: str
+    contact_method: str
+    preferred_language: str
+    status: str
+    assigned_to: str | None
+    fields: dict[str, str]
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Submissions:
+    def __init__(self, database: Database, cipher: FieldCipher) -> None:
+        self.database = database
+        self.cipher = cipher
+
+    async def store(self, inquiry: Inquiry, lang: str, token_nonce: str) -> str:
+        """Store durably and return the new reference; raise TokenReplayed if the token was used."""
+        reference = new_reference()
+        sealed = self.cipher.seal(inquiry.identifying(), bound_to=reference)
+        now = utc_now()
+
+        def insert(tx: Tx) -> str:
+            try:
+                tx.execute("INSERT INTO used_form_tokens (nonce, used_at) VALUES (?, ?)", (token_nonce, now))
+            except IntegrityViolation:
+                raise TokenReplayed() from None
+            tx.execute(
+                "INSERT INTO submissions (reference, created_at, lang, topic, contact_method, preferred_language, sealed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (reference, now, lang, inquiry.topic, inquiry.contact_method, inquiry.preferred_language, sealed),
+            )
+            return reference
+
+        return await self.database.write(insert)
+
+    async def get(self, reference: str) -> StoredInquiry | None:
+        rows = await self.database.read(lambda tx: tx.fetchall(SELECT + " WHERE reference = ?", (reference,)))
+        return self._open(rows[0]) if rows else None
+
+    async def count(self) -> int:
+        row = await self.database.read(lambda tx: tx.fetchone("SELECT COUNT(*) FROM submissions"))
+        return int(row[0]) if row else 0
+
+    def _open(self, row: tuple[Any, ...]) -> StoredInquiry:
+        reference, created, lang, topic, method, preferred, status, assigned, sealed = row
+        return StoredInquiry(reference, created, lang, topic, method, preferred, status, assigned, self.cipher.open(bytes(sealed), bound_to=reference))
+
+
+SELECT = "SELECT reference, created_at, lang, topic, contact_method, preferred_language, status, assigned_to, sealed FROM submissions"

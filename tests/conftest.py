@@ -1,0 +1,57 @@
+"""Shared fixtures: the project's own sources, copies of them to break, and built sites."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+SOURCE_PARTS = ("site.toml", "content", "templates", "locales", "static")
+
+
+@dataclass
+class BuildRun:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_build(source: Path, out: Path) -> BuildRun:
+    """Run `python build.py` as an editor would, in a separate process."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "--source", str(source), "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )
+    return BuildRun(done.returncode, done.stdout, done.stderr)
+
+
+def copy_project(target: Path) -> Path:
+    """A private copy of the real project's sources, safe to edit in a test."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in SOURCE_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        else:
+            shutil.copy2(source, target / part)
+    return target
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real project's site, built once per test session."""
+    out = tmp_path_factory.mktemp("built") / "site"
+    result = run_build(ROOT, out)
+    assert result.code == 0, result.stderr
+    return out

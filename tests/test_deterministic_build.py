@@ -1,0 +1,19 @@
+"""The same content and config build byte-identical output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import ROOT, run_build
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_two_builds_produce_identical_bytes(tmp_path: Path) -> None:
+    assert run_build(ROOT, tmp_path / "one").code == 0
+    assert run_build(ROOT, tmp_path / "two").code == 0
+    one, two = snapshot(tmp_path / "one"), snapshot(tmp_path / "two")
+    assert one.keys() == two.keys() and len(one) >= 10
+    assert [name for name in one if one[name] != two[name]] == []
