@@ -6,7 +6,6 @@ Local defaults: 127.0.0.1:8000, SQLite under data/, generated secrets kept in da
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 import uvicorn
@@ -26,7 +25,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["run", *(argv or [])])
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
     except SettingsError as exc:

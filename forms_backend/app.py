@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,16 +19,15 @@ from sitegen.render import Templates
 from .crypto import FieldCipher
 from .guards import RateLimiter, SecurityHeaders
 from .inquiry import InquiryForm
+from .logs import configure_logging
 from .settings import Settings, load_settings
 from .site_files import SiteFiles
 from .storage import open_database
 from .submissions import Submissions
 from .tokens import FormTokens
 
-log = logging.getLogger("forms_backend")
-
-
 def create_app(settings: Settings | None = None) -> Starlette:
+    configure_logging()
     settings = settings or load_settings()
     project = Project(settings.project_dir)
     config = load_config(project.config_path, "site.toml")

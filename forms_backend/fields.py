@@ -143,9 +143,9 @@ def _check_contact(values: dict[str, str], errors: dict[str, str]) -> None:
     if values["email"] and "email" not in errors and not EMAIL.fullmatch(values["email"]):
         errors["email"] = "email_invalid"
     method = values["contact_method"]
+    if not values["phone"] and not values["email"]:
+        errors.setdefault("phone", "phone_or_email")
     if method not in CONTACT_METHODS:
         errors.setdefault("contact_method", "choose_one")
     elif not values[method] and method not in errors:
         errors[method] = f"required_for_{method}"
-    if not values["phone"] and not values["email"]:
-        errors.setdefault("phone", "phone_or_email")

@@ -55,3 +55,19 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_build(ROOT, out)
     assert result.code == 0, result.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():  # type: ignore[no-untyped-def]
+    """One throw-away PostgreSQL server for the session; tests reset it with `postgres_url`."""
+    from .servers import PostgresCluster
+
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster) -> str:  # type: ignore[no-untyped-def]
+    postgres_cluster.reset()
+    return str(postgres_cluster.url)

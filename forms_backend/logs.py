@@ -1,0 +1,17 @@
+"""Our log lines: operational facts only (reference, language, reason codes), never field values."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Give the `forms_backend` loggers a handler when the host (uvicorn, tests) has not."""
+    logger = logging.getLogger("forms_backend")
+    logger.setLevel(level)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False

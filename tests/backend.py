@@ -1,0 +1,67 @@
+"""Helpers for driving the Tell Us form as a member's browser would."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+
+from forms_backend.crypto import new_key_spec
+from forms_backend.settings import Settings
+
+from .conftest import ROOT
+
+FORM = {"en": "/en/tell-us/", "es": "/es/cuentenos/"}
+TOKEN = re.compile(r'name="token" value="([^"]+)"')
+
+GOOD: dict[str, str] = {
+    "first_name": "María José",
+    "last_name": "O'Brien-Núñez",
+    "member_id": "ab123456789",
+    "date_of_birth": "1980-03-27",
+    "phone": "(513) 555-0142",
+    "email": "maria@example.org",
+    "contact_method": "phone",
+    "preferred_language": "es",
+    "topic": "prior_authorization",
+    "message": "My prior authorization for physical therapy was denied. Please call me.",
+    "website": "",
+}
+
+
+def make_settings(tmp_path: Path, site_dir: Path | None = None, **overrides: Any) -> Settings:
+    base = Settings(
+        project_dir=ROOT,
+        site_dir=site_dir or tmp_path / "site",
+        data_dir=tmp_path / "data",
+        database_url=f"sqlite:///{tmp_path / 'data' / 'inquiries.db'}",
+        secret_keys=("test-secret-key-one",),
+        encryption_keys=new_key_spec("test1"),
+        min_fill_seconds=0,
+        rate_limit_count=1000,
+    )
+    return replace(base, **overrides)
+
+
+def token_from(html: str) -> str:
+    match = TOKEN.search(html)
+    assert match, "the form page has no token"
+    return match.group(1)
+
+
+def fresh_token(client: httpx.Client | Any, lang: str = "en") -> str:
+    page = client.get(FORM[lang])
+    assert page.status_code == 200
+    return token_from(page.text)
+
+
+def submit(client: httpx.Client | Any, lang: str = "en", fields: dict[str, str] | None = None, token: str | None = None,
+           origin: str | None = None, **kwargs: Any) -> httpx.Response:
+    data = dict(GOOD if fields is None else fields)
+    data["token"] = fresh_token(client, lang) if token is None else token
+    headers = {"origin": origin if origin is not None else str(client.base_url).rstrip("/")}
+    headers.update(kwargs.pop("headers", {}))
+    return client.post(FORM[lang], data=data, headers=headers, follow_redirects=False, **kwargs)
