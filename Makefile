@@ -21,7 +21,7 @@ build: setup              ## build site/ only
 
 messages: setup           ## extract UI strings from templates and update every catalog
 	.venv/bin/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output --omit-header --project=memberpages --version=1 .
-	.venv/bin/pybabel update -i locales/messages.pot -d locales --no-location --omit-header --width=100 --ignore-obsolete
+	.venv/bin/pybabel update -i locales/messages.pot -d locales --width=100 --ignore-obsolete --ignore-pot-creation-date
 
 clean:
 	rm -rf site data test-artifacts .pytest_cache

@@ -89,6 +89,8 @@ def validate(raw: dict[str, str], today: date) -> Validation:
     normalised["member_id"] = values["member_id"].replace(" ", "").upper()
     normalised["phone"] = _phone_digits(values["phone"]) if values["phone"] else ""
     normalised["email"] = values["email"].strip()
+    born = parse_birth_date(values["date_of_birth"])
+    normalised["date_of_birth"] = born.isoformat() if born else ""
     return Validation(values, {}, Inquiry(**normalised))
 
 
@@ -114,14 +116,25 @@ def _check_names(values: dict[str, str], errors: dict[str, str]) -> None:
             errors[name] = "name_invalid"
 
 
+def parse_birth_date(text: str) -> date | None:
+    """US members write 03/27/1980 (or 3/27/1980); browsers and staff write 1980-03-27."""
+    us = re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", text)
+    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    try:
+        if us:
+            return date(int(us.group(3)), int(us.group(1)), int(us.group(2)))
+        if iso:
+            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    except ValueError:
+        return None
+    return None
+
+
 def _check_birth_date(values: dict[str, str], errors: dict[str, str], today: date) -> None:
     text = values["date_of_birth"]
     if not text or "date_of_birth" in errors:
         return
-    try:
-        born = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
-    except ValueError:
-        born = None
+    born = parse_birth_date(text)
     if born is None:
         errors["date_of_birth"] = "date_invalid"
     elif born > today:

@@ -24,9 +24,10 @@ python=${PYTHON:-python3}
 if [[ ! -x .venv/bin/python ]]; then
   "$python" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)$($want_test_tools && echo -test)
+extras=""
+if $want_test_tools; then extras="[test]"; fi
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)$extras"
 if [[ ! -e $stamp ]]; then
-  extras=$($want_test_tools && echo '[test]' || echo '')
   .venv/bin/pip install --quiet --disable-pip-version-check -e ".$extras"
   touch "$stamp"
 fi

@@ -21,7 +21,7 @@ GOOD: dict[str, str] = {
     "first_name": "María José",
     "last_name": "O'Brien-Núñez",
     "member_id": "ab123456789",
-    "date_of_birth": "1980-03-27",
+    "date_of_birth": "03/27/1980",
     "phone": "(513) 555-0142",
     "email": "maria@example.org",
     "contact_method": "phone",

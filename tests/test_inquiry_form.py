@@ -70,8 +70,8 @@ def test_errors_come_back_in_spanish_with_input_kept_and_linked_summary(client: 
 
 @pytest.mark.parametrize(("change", "field", "message"), [
     ({"phone": "12345"}, "phone", "Enter a 10-digit phone number"),
-    ({"date_of_birth": "2999-01-01"}, "date_of_birth", "Date of birth must be in the past."),
-    ({"date_of_birth": "1980-02-30"}, "date_of_birth", "Enter a real date"),
+    ({"date_of_birth": "01/01/2999"}, "date_of_birth", "Date of birth must be in the past."),
+    ({"date_of_birth": "02/30/1980"}, "date_of_birth", "Enter a real date"),
     ({"phone": "", "email": ""}, "phone", "Give us a phone number or an email address"),
     ({"contact_method": "email", "email": ""}, "email", "You asked us to email you."),
     ({"topic": "lottery"}, "topic", "Choose one of the options."),

@@ -21,7 +21,7 @@ from .servers import UvicornServer
 SECRET = "real-server-test-secret"
 PHI = dict(GOOD, first_name="Zenobia", last_name="Quackenbush", member_id="ZQ998877", email="zenobia.q@example.net",
            phone="(513) 555-0199", message="Diagnosis: rare-condition-xyzzy; prior auth for therapy denied")
-PHI_MARKERS = ["Zenobia", "Quackenbush", "ZQ998877", "zenobia.q", "5135550199", "555-0199", "xyzzy", "1980-03-27"]
+PHI_MARKERS = ["Zenobia", "Quackenbush", "ZQ998877", "zenobia.q", "5135550199", "555-0199", "xyzzy", "1980-03-27", "03/27/1980"]
 
 
 def server_env(tmp_path: Path, site: Path, database_url: str, keys: str) -> dict[str, str]:
