@@ -58,8 +58,8 @@ def test_errors_come_back_in_spanish_with_input_kept_and_linked_summary(client: 
     assert response.status_code == 400
     html = response.text
     assert "<title>Error: Cuéntenos: envíenos una pregunta | CareSource</title>" in html
-    assert '<li><a href="#first_name">Escriba esta información.</a></li>' in html
-    assert '<li><a href="#email">Escriba un correo electrónico como nombre@ejemplo.com.</a></li>' in html
+    assert '<li><a href="#first_name">Nombre: Escriba esta información.</a></li>' in html
+    assert '<li><a href="#email">Correo electrónico: Escriba un correo electrónico como nombre@ejemplo.com.</a></li>' in html
     assert 'id="email" name="email" value="no-at-sign"' in html
     assert 'aria-describedby="first_name-error" aria-invalid="true"' in html
     assert '<span class="error-message" id="email-error">Error: Escriba un correo electrónico' in html
