@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from itsdangerous import URLSafeTimedSerializer
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -21,10 +20,13 @@ from .guards import RateLimiter, SecurityHeaders
 from .inquiry import InquiryForm
 from .logs import configure_logging
 from .settings import Settings, load_settings
+from .signing import KeyedSigner
 from .site_files import SiteFiles
 from .storage import open_database
 from .submissions import Submissions
 from .tokens import FormTokens
+
+CONFIRMATION_SALT = "memberpages.confirmation.v1"
 
 def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging()
@@ -39,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         settings=settings, config=config, templates=templates,
         tokens=FormTokens(settings.secret_keys, settings.min_fill_seconds, settings.token_max_age), submissions=submissions,
         limiter=RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds),
-        confirmations=URLSafeTimedSerializer(list(settings.secret_keys), salt="memberpages.confirmation.v1"),
+        confirmations=KeyedSigner(settings.secret_keys, salt=CONFIRMATION_SALT),
     )
 
     async def healthz(request: Request) -> Response:

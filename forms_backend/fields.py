@@ -95,15 +95,21 @@ def validate(raw: dict[str, str], today: date) -> Validation:
 
 
 def _clean(value: str, multiline: bool) -> str:
-    value = unicodedata.normalize("NFC", value)
+    if not value.isascii():
+        value = unicodedata.normalize("NFC", value)
     if multiline:
         return value.replace("\r\n", "\n").strip()
     return " ".join(value.split())
 
 
+# Control characters (Unicode Cc), lone surrogates (Cs) and private-use code points (Co).
+_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\U000f0000-\U0010ffff"
+CONTROL_SINGLE_LINE = re.compile(f"[\t\n{_CONTROL}]")
+CONTROL_MULTILINE = re.compile(f"[{_CONTROL}]")
+
+
 def _has_control_characters(value: str, multiline: bool) -> bool:
-    allowed = {"\n", "\t"} if multiline else set()
-    return any(unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in allowed for ch in value)
+    return (CONTROL_MULTILINE if multiline else CONTROL_SINGLE_LINE).search(value) is not None
 
 
 def _check_names(values: dict[str, str], errors: dict[str, str]) -> None:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections import OrderedDict
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -53,28 +52,28 @@ def require_form_content_type(request: Request) -> str:
     return media_type
 
 
-def parse_urlencoded(body: bytes, allowed: set[str]) -> dict[str, str]:
+def parse_urlencoded(body: bytes, allowed: frozenset[str]) -> dict[str, str]:
     """Strictly decode a urlencoded body: valid UTF-8, no NULs, known fields once each."""
-    try:
-        text = body.decode("ascii")
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), encoding="utf-8", errors="strict", max_num_fields=len(allowed) + 2)
-    except (UnicodeDecodeError, ValueError):
-        raise Rejection(400, "unreadable") from None
-    return _fields_once(pairs, allowed)
-
-
-def _fields_once(pairs: list[tuple[str, str]], allowed: set[str]) -> dict[str, str]:
     fields: dict[str, str] = {}
-    for name, value in pairs:
-        if name not in allowed or name in fields or "\x00" in value:
-            raise Rejection(400, "unreadable")
-        fields[name] = value
+    if not body:
+        return fields
+    try:
+        for pair in body.decode("ascii").split("&"):
+            name, sep, value = pair.partition("=")
+            if not sep or name not in allowed or name in fields:
+                raise Rejection(400, "unreadable")
+            decoded = unquote_to_bytes(value.replace("+", " ")).decode("utf-8")
+            if "\x00" in decoded:
+                raise Rejection(400, "unreadable")
+            fields[name] = decoded
+    except UnicodeDecodeError:
+        raise Rejection(400, "unreadable") from None
     return fields
 
 
 def check_origin(request: Request, allowed: frozenset[str]) -> None:
     """The form must be posted from our own pages: Origin (or Referer) names this site."""
-    own = f"{request.url.scheme}://{request.url.netloc}"
+    own = f"{request.scope.get('scheme', 'http')}://{request.headers.get('host', '')}"
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         referer = request.headers.get("referer")
@@ -123,6 +122,17 @@ class RateLimiter:
         return allowed
 
 
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+HSTS = [(b"strict-transport-security", b"max-age=31536000; includeSubDomains")]
+
+
 class SecurityHeaders:
     """Pure ASGI middleware: CSP, nosniff, referrer policy, framing; HSTS over HTTPS."""
 
@@ -136,17 +146,12 @@ class SecurityHeaders:
             return
         https = scope.get("scheme") == "https" or self._forwarded_https(scope)
 
+        extra = SECURITY_HEADERS + (HSTS if https else [])
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("content-security-policy", CSP)
-                headers.setdefault("x-content-type-options", "nosniff")
-                headers.setdefault("referrer-policy", "strict-origin-when-cross-origin")
-                headers.setdefault("x-frame-options", "DENY")
-                headers.setdefault("permissions-policy", "camera=(), microphone=(), geolocation=()")
-                headers.setdefault("cross-origin-opener-policy", "same-origin")
-                if https:
-                    headers.setdefault("strict-transport-security", "max-age=31536000; includeSubDomains")
+                present = {name for name, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in present)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -17,6 +17,7 @@ from .fields import CONTACT_METHODS, FIELD_NAMES, PREFERRED_LANGUAGES, TOPICS, v
 from .guards import Rejection, RateLimiter, check_origin, client_address, parse_urlencoded, read_capped_body, require_form_content_type
 from .references import normalise_reference
 from .settings import Settings
+from .signing import KeyedSigner
 from .submissions import Submissions
 from .tokens import FormTokens, TokenExpired, TokenRejected, TokenReplayed, TooFast
 
@@ -24,7 +25,8 @@ log = logging.getLogger("forms_backend.inquiry")
 
 HONEYPOT = "website"
 TOKEN = "token"
-NO_STORE = {"cache-control": "no-store, private", "pragma": "no-cache"}
+POSTED_FIELDS = frozenset({*FIELD_NAMES, HONEYPOT, TOKEN})
+NO_STORE = {"cache-control": "no-store, private"}
 
 
 @dataclass
@@ -37,13 +39,13 @@ class InquiryForm:
     tokens: FormTokens
     submissions: Submissions
     limiter: RateLimiter
-    confirmations: URLSafeTimedSerializer
+    confirmations: KeyedSigner
 
     def paths(self) -> dict[str, str]:
         return self.config.forms["inquiry"].paths
 
     def lang_of(self, request: Request) -> str:
-        path = request.url.path
+        path: str = request.scope["path"]
         for lang, form_path in self.paths().items():
             if path.startswith(form_path):
                 return lang
@@ -84,7 +86,7 @@ class InquiryForm:
         require_form_content_type(request)
         check_origin(request, self.settings.allowed_origins)
         body = await read_capped_body(request, self.settings.max_body_bytes)
-        raw = parse_urlencoded(body, set(FIELD_NAMES) | {HONEYPOT, TOKEN})
+        raw = parse_urlencoded(body, POSTED_FIELDS)
         if raw.get(HONEYPOT):
             raise Rejection(400, "spam")
         token_text = raw.get(TOKEN, "")
@@ -103,16 +105,16 @@ class InquiryForm:
             reference = await self.submissions.store(result.inquiry, lang, token.nonce)
         except TokenReplayed:
             raise Rejection(409, "token_used") from None
-        log.info("inquiry stored: reference=%s lang=%s", reference, lang)
-        confirmation = self.confirmations.dumps(reference)
+        log.debug("inquiry stored: reference=%s lang=%s", reference, lang)
+        confirmation = self.confirmations.sign(reference).decode()
         return RedirectResponse(f"{self.paths()[lang]}sent/?r={confirmation}", status_code=303, headers=NO_STORE)
 
     async def sent(self, request: Request) -> Response:
         lang = self.lang_of(request)
         try:
-            reference = self.confirmations.loads(request.query_params.get("r", ""), max_age=24 * 3600)
+            reference = self.confirmations.unsign(request.query_params.get("r", ""), max_age=24 * 3600).decode()
         except BadSignature:
             return self.rejection_page(lang, Rejection(404, "no_confirmation"))
-        if not isinstance(reference, str) or normalise_reference(reference) != reference:
+        if normalise_reference(reference) != reference:
             return self.rejection_page(lang, Rejection(404, "no_confirmation"))
         return self.render(lang, "inquiry_sent.html", reference=reference, title=None)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """Give the `forms_backend` loggers a handler when the host (uvicorn, tests) has not."""
+    """Give the `forms_backend` loggers a handler when the host (uvicorn, tests) has not.
+
+    FORMS_LOG_LEVEL (debug, info, warning…) overrides the level; at debug, each stored
+    inquiry's reference is logged too (the database already records when each arrived)."""
     logger = logging.getLogger("forms_backend")
-    logger.setLevel(level)
+    logger.setLevel(os.environ.get("FORMS_LOG_LEVEL", "").upper() or level)
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))

@@ -12,7 +12,8 @@ PATTERN = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-
 
 def new_reference() -> str:
     """60 random bits in three groups of four, e.g. 7KM4-9QPX-2DHT."""
-    chars = "".join(secrets.choice(ALPHABET) for _ in range(12))
+    bits = int.from_bytes(secrets.token_bytes(8), "big") >> 4
+    chars = "".join(ALPHABET[(bits >> shift) & 31] for shift in range(0, 60, 5))
     return f"{chars[:4]}-{chars[4:8]}-{chars[8:]}"
 
 

@@ -11,7 +11,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
+
+from .signing import KeyedSigner
 
 SALT = "memberpages.inquiry-form.v1"
 
@@ -53,12 +55,12 @@ class FormTokens:
     """Issue and check tokens. `secret_keys` is oldest first: the last signs, all verify (rotation)."""
 
     def __init__(self, secret_keys: Sequence[str | bytes], min_fill_seconds: float, max_age_seconds: int) -> None:
-        self.serializer = URLSafeTimedSerializer(list(secret_keys), salt=SALT)
+        self.signer = KeyedSigner(secret_keys, salt=SALT)
         self.min_fill_seconds = min_fill_seconds
         self.max_age_seconds = max_age_seconds
 
     def issue(self, lang: str) -> str:
-        return self.serializer.dumps({"n": secrets.token_urlsafe(16), "l": lang})
+        return self.signer.sign(f"{secrets.token_urlsafe(16)}:{lang}").decode()
 
     def check(self, token: str, lang: str, now: float | None = None) -> FormToken:
         """Verify signature, age, fill time and language; raise a `TokenRejected` subclass."""
@@ -67,14 +69,15 @@ class FormTokens:
         if len(token) > 512:
             raise TokenForged()
         try:
-            payload, signed_at = self.serializer.loads(token, max_age=self.max_age_seconds, return_timestamp=True)
+            payload, signed_at = self.signer.unsign(token, max_age=self.max_age_seconds, return_timestamp=True)
         except SignatureExpired:
             raise TokenExpired() from None
         except BadSignature:
             raise TokenForged() from None
-        if not isinstance(payload, dict) or payload.get("l") != lang or not isinstance(payload.get("n"), str):
+        nonce, _, token_lang = payload.decode().partition(":")
+        if token_lang != lang or not nonce:
             raise TokenForged()
         issued = signed_at.timestamp()
         if (now if now is not None else time.time()) - issued < self.min_fill_seconds:
             raise TooFast()
-        return FormToken(payload["n"], lang, issued)
+        return FormToken(nonce, lang, issued)

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from itsdangerous import URLSafeTimedSerializer
 
+from forms_backend.app import CONFIRMATION_SALT
 from forms_backend.crypto import FieldCipher, new_key_spec
+from forms_backend.signing import KeyedSigner
 
 from .backend import FORM, GOOD, submit
 from .servers import UvicornServer
@@ -33,7 +34,7 @@ def server_env(tmp_path: Path, site: Path, database_url: str, keys: str) -> dict
 
 def reference_of(response: httpx.Response) -> str:
     signed = response.headers["location"].split("?r=", 1)[1]
-    return str(URLSafeTimedSerializer([SECRET], salt="memberpages.confirmation.v1").loads(signed))
+    return KeyedSigner([SECRET], salt=CONFIRMATION_SALT).unsign(signed).decode()
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -59,7 +60,7 @@ def test_full_submission_ends_on_confirmation_with_a_stored_encrypted_reference(
 
 def test_logs_of_a_full_submission_hold_no_health_information(tmp_path: Path, built_site: Path) -> None:
     env = server_env(tmp_path, built_site, f"sqlite:///{tmp_path / 'data' / 'db.sqlite'}", new_key_spec())
-    with UvicornServer({**env, "LOG_LEVEL": "debug"}, tmp_path / "server.log") as server, httpx.Client(base_url=server.url) as client:
+    with UvicornServer({**env, "LOG_LEVEL": "debug", "FORMS_LOG_LEVEL": "debug"}, tmp_path / "server.log") as server, httpx.Client(base_url=server.url) as client:
         assert submit(client, "en", PHI).status_code == 303
         assert submit(client, "es", dict(PHI, email="bad")).status_code == 400  # errors are not logged with values either
         logs = server.logs()

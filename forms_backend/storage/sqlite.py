@@ -23,6 +23,43 @@ T = TypeVar("T")
 MAX_BATCH = 256
 
 
+class _JobFailed(Exception):
+    """One job of an optimistic batch failed: the batch is run again job by job."""
+
+
+class _LoopWaiter:
+    """An asyncio future to settle from the writer thread, through its own event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> None:
+        self.loop = loop
+        self.future = future
+
+    def settle(self, ok: bool, value: Any) -> None:
+        if self.future.cancelled():
+            return
+        if ok:
+            self.future.set_result(value)
+        else:
+            self.future.set_exception(value)
+
+
+def _settle(waiters: list[Any], outcomes: list[tuple[bool, Any]]) -> None:
+    """Wake every waiter of a batch, with one call into each event loop rather than one per request."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_LoopWaiter, bool, Any]]] = {}
+    for waiter, (ok, value) in zip(waiters, outcomes):
+        if isinstance(waiter, _LoopWaiter):
+            by_loop.setdefault(waiter.loop, []).append((waiter, ok, value))
+        elif ok:
+            waiter.set_result(value)
+        else:
+            waiter.set_exception(value)
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(lambda settled=settled: [w.settle(ok, v) for w, ok, v in settled])
+        except RuntimeError:
+            pass  # that loop has closed; nobody is waiting any more
+
+
 class _SQLiteTx:
     dialect = Dialect.SQLITE
 
@@ -59,7 +96,7 @@ class SQLiteDatabase:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._jobs: queue.Queue[tuple[Callable[[Any], Any], Future[Any]] | None] = queue.Queue()
+        self._jobs: queue.Queue[tuple[Callable[[Any], Any], Any] | None] = queue.Queue()
         self._writer = threading.Thread(target=self._write_loop, name="sqlite-writer", daemon=True)
         self._writer.start()
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
@@ -67,15 +104,15 @@ class SQLiteDatabase:
     # -- writes: group commit -------------------------------------------------------------
 
     async def write(self, work: Callable[[Any], T]) -> T:
-        return await asyncio.wrap_future(self._submit(work))
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[T] = loop.create_future()
+        self._jobs.put((work, _LoopWaiter(loop, waiter)))
+        return await waiter
 
     def run_sync_write(self, work: Callable[[Any], T]) -> T:
-        return self._submit(work).result()
-
-    def _submit(self, work: Callable[[Any], T]) -> Future[T]:
         future: Future[T] = Future()
         self._jobs.put((work, future))
-        return future
+        return future.result()
 
     def _write_loop(self) -> None:
         connection = _connect(self.path)
@@ -97,32 +134,44 @@ class SQLiteDatabase:
                 batch.append(job)
             self._run_batch(connection, tx, batch)
 
-    @staticmethod
-    def _run_batch(connection: sqlite3.Connection, tx: _SQLiteTx, batch: list[tuple[Callable[[Any], Any], Future[Any]]]) -> None:
-        outcomes: list[tuple[bool, Any]] = []
+    @classmethod
+    def _run_batch(cls, connection: sqlite3.Connection, tx: _SQLiteTx, batch: list[tuple[Callable[[Any], Any], Any]]) -> None:
+        """Commit the batch with one fsync. Optimistic first: if any job fails (a replayed token),
+        roll back and run the batch again with a savepoint per job, so only that job fails."""
         try:
-            connection.execute("BEGIN IMMEDIATE")
+            outcomes = cls._run_all(connection, tx, batch, isolate=False)
+        except _JobFailed:
+            outcomes = cls._run_all(connection, tx, batch, isolate=True)
+        except BaseException as exc:
+            outcomes = [(False, exc)] * len(batch)
+        _settle([waiter for _, waiter in batch], outcomes)
+
+    @staticmethod
+    def _run_all(connection: sqlite3.Connection, tx: _SQLiteTx, batch: list[tuple[Callable[[Any], Any], Any]], isolate: bool) -> list[tuple[bool, Any]]:
+        outcomes: list[tuple[bool, Any]] = []
+        connection.execute("BEGIN IMMEDIATE")
+        try:
             for work, _ in batch:
+                if not isolate:
+                    try:
+                        outcomes.append((True, work(tx)))
+                    except Exception as exc:
+                        raise _JobFailed() from exc
+                    continue
                 connection.execute("SAVEPOINT job")
                 try:
                     outcomes.append((True, work(tx)))
                     connection.execute("RELEASE job")
-                except BaseException as exc:  # one job's failure must not undo the others
+                except Exception as exc:  # one job's failure must not undo the others
                     connection.execute("ROLLBACK TO job")
                     connection.execute("RELEASE job")
                     outcomes.append((False, exc))
             connection.execute("COMMIT")
-        except BaseException as exc:
+        except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
-            for _, future in batch:
-                future.set_exception(exc)
-            return
-        for (ok, value), (_, future) in zip(outcomes, batch):
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+            raise
+        return outcomes
 
     # -- reads: a small pool of connections used from worker threads --------------------------
 
