@@ -1,4 +1,9 @@
-"""`python -m forms_backend [run]`: build the site and serve it with the Tell Us form at one URL.
+"""`python -m forms_backend COMMAND`:
+
+    run                          build the site, then serve it and the form at one URL (default)
+    users add NAME [--role R]    create a staff user (password from a prompt, stdin, or generated)
+    users disable NAME | enable NAME | list
+    retention [--days N]         remove submissions older than N days (default RETENTION_DAYS)
 
 Local defaults: 127.0.0.1:8000, SQLite under data/, generated secrets kept in data/.
 """
@@ -6,34 +11,90 @@ Local defaults: 127.0.0.1:8000, SQLite under data/, generated secrets kept in da
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
+import secrets
 import sys
 
 import uvicorn
 
 from sitegen.cli import main as build_main
 
-from .settings import SettingsError, load_settings
+from .retention import purge
+from .settings import Settings, SettingsError, load_settings
+from .staff.accounts import ROLES, AccountError, add_user, list_users, set_disabled
+from .storage import Database, open_database
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m forms_backend", description="Run the member site and its form backend.")
-    commands = parser.add_subparsers(dest="command")
-    run = commands.add_parser("run", help="build the site, then serve it and the form (default)")
-    run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=8000)
-    run.add_argument("--no-build", action="store_true", help="serve site/ as it is")
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["run", *(argv or [])])
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
-    if not args.no_build and build_main(["--source", str(settings.project_dir), "--out", str(settings.site_dir)]) != 0:
+    if args.command in (None, "run"):
+        return run(settings, getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8000), getattr(args, "no_build", False))
+    database = open_database(settings.database_url)
+    try:
+        if args.command == "users":
+            return users(database, args)
+        removed = purge(database, args.days or settings.retention_days)
+        print(f"removed {removed} submission(s) older than {args.days or settings.retention_days} days")
+        return 0
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"Member site and Tell Us form: http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run("forms_backend.app:app", host=args.host, port=args.port, proxy_headers=False, server_header=False, log_level="info")
+    finally:
+        asyncio.run(database.close())
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m forms_backend", description="Run the member site, its form backend and staff tools.")
+    commands = parser.add_subparsers(dest="command")
+    run_parser = commands.add_parser("run", help="build the site, then serve it and the form (default)")
+    run_parser.add_argument("--host", default="127.0.0.1")
+    run_parser.add_argument("--port", type=int, default=8000)
+    run_parser.add_argument("--no-build", action="store_true", help="serve site/ as it is")
+    users_parser = commands.add_parser("users", help="manage staff accounts")
+    actions = users_parser.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="create a user")
+    add.add_argument("username")
+    add.add_argument("--role", choices=ROLES, default="staff")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.add_argument("--generate-password", action="store_true", help="make a strong password and print it once")
+    for name in ("disable", "enable"):
+        actions.add_parser(name, help=f"{name} a user (disabling ends their sessions)").add_argument("username")
+    actions.add_parser("list", help="list users")
+    retention = commands.add_parser("retention", help="remove submissions past the retention period")
+    retention.add_argument("--days", type=int, default=0, help="default: RETENTION_DAYS (730)")
+    return parser
+
+
+def run(settings: Settings, host: str, port: int, no_build: bool) -> int:
+    if not no_build and build_main(["--source", str(settings.project_dir), "--out", str(settings.site_dir)]) != 0:
+        return 1
+    print(f"Member site and Tell Us form: http://{host}:{port}/   (staff: http://{host}:{port}/staff/)", flush=True)
+    uvicorn.run("forms_backend.app:app", host=host, port=port, proxy_headers=False, server_header=False, log_level="info")
+    return 0
+
+
+def users(database: Database, args: argparse.Namespace) -> int:
+    if args.action == "add":
+        if args.generate_password:
+            password = secrets.token_urlsafe(18)
+        elif args.password_stdin or not sys.stdin.isatty():
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Password (12+ characters): ")
+        user = add_user(database, args.username, password, args.role)
+        print(f"added {user.username} ({user.role})" + (f"; password: {password}" if args.generate_password else ""))
+    elif args.action in ("disable", "enable"):
+        set_disabled(database, args.username, args.action == "disable")
+        print(f"{args.action}d {args.username}")
+    else:
+        for user in list_users(database):
+            print(f"{user.username}\t{user.role}\t{'disabled' if user.disabled else 'active'}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from sitegen.config import load_config
+from sitegen.config import SiteConfig, load_config
 from sitegen.pipeline import Project, fingerprint_static
 from sitegen.render import Templates
 
@@ -19,9 +20,12 @@ from .crypto import FieldCipher
 from .guards import RateLimiter, SecurityHeaders
 from .inquiry import InquiryForm
 from .logs import configure_logging
+from .notify import Notifier
 from .settings import Settings, load_settings
 from .signing import KeyedSigner
 from .site_files import SiteFiles
+from .staff.sessions import StaffSessions
+from .staff.views import StaffSite
 from .storage import open_database
 from .submissions import Submissions
 from .tokens import FormTokens
@@ -36,19 +40,27 @@ def create_app(settings: Settings | None = None) -> Starlette:
     _, static_urls = fingerprint_static(project.static_dir)
     templates = Templates(config, project.templates_dir, project.locales_dir, project.root, static_urls)
     database = open_database(settings.database_url)
-    submissions = Submissions(database, FieldCipher.from_spec(settings.encryption_keys))
+    cipher = FieldCipher.from_spec(settings.encryption_keys)
+    submissions = Submissions(database, cipher, notify=settings.notifications_enabled)
+    notifier = Notifier(database, settings, lambda reference: staff_email(templates, settings, config, reference)) if settings.notifications_enabled else None
     form = InquiryForm(
         settings=settings, config=config, templates=templates,
         tokens=FormTokens(settings.secret_keys, settings.min_fill_seconds, settings.token_max_age), submissions=submissions,
         limiter=RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds),
         confirmations=KeyedSigner(settings.secret_keys, salt=CONFIRMATION_SALT),
+        on_stored=notifier.wake.set if notifier else None,
+    )
+    staff = StaffSite(
+        settings=settings, templates=templates, database=database, cipher=cipher, submissions=submissions,
+        sessions=StaffSessions(database, settings.secret_keys, settings.staff_idle_minutes),
+        login_limiter=RateLimiter(20, 300), languages=config.languages,
     )
 
     async def healthz(request: Request) -> Response:
         await submissions.count()
         return JSONResponse({"status": "ok"}, headers={"cache-control": "no-store"})
 
-    routes = [Route("/healthz", healthz, methods=["GET"])]
+    routes = [Route("/healthz", healthz, methods=["GET"]), *staff.routes()]
     for path in config.forms["inquiry"].paths.values():
         routes += [
             Route(path, form.show, methods=["GET", "HEAD"]),
@@ -60,13 +72,24 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        sender = asyncio.create_task(notifier.run()) if notifier else None
         yield
+        if sender:
+            sender.cancel()
         await database.close()
 
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies)], lifespan=lifespan)
     app.state.submissions = submissions
+    app.state.database = database
     app.state.settings = settings
+    app.state.notifier = notifier
     return app
+
+
+def staff_email(templates: Templates, settings: Settings, config: SiteConfig, reference: str) -> tuple[str, str]:
+    """Subject and body of the team's notification: the reference and a link, nothing about the member."""
+    link = f"{(settings.public_base_url or config.base_url).rstrip('/')}/staff/inquiries/{reference}"
+    return f"New Tell Us inquiry {reference}", templates.render("en", "staff/notification.txt", reference=reference, link=link)
 
 
 def __getattr__(name: str) -> Starlette:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,6 +41,7 @@ class InquiryForm:
     submissions: Submissions
     limiter: RateLimiter
     confirmations: KeyedSigner
+    on_stored: Callable[[], None] | None = None  # e.g. wake the staff notifier
 
     def paths(self) -> dict[str, str]:
         return self.config.forms["inquiry"].paths
@@ -106,6 +108,8 @@ class InquiryForm:
         except TokenReplayed:
             raise Rejection(409, "token_used") from None
         log.debug("inquiry stored: reference=%s lang=%s", reference, lang)
+        if self.on_stored:
+            self.on_stored()
         confirmation = self.confirmations.sign(reference).decode()
         return RedirectResponse(f"{self.paths()[lang]}sent/?r={confirmation}", status_code=303, headers=NO_STORE)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.config import Config
@@ -38,7 +38,21 @@ class Settings:
     token_max_age: int = 2 * 60 * 60
     max_body_bytes: int = 32 * 1024
     serve_site: bool = True
-    extra: dict[str, str] = field(default_factory=dict)
+    staff_idle_minutes: int = 15
+    retention_days: int = 730
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    notify_to: str = ""
+    notify_from: str = "tell-us@localhost"
+    notify_retry_seconds: float = 30.0
+    public_base_url: str = ""  # for links in staff emails; defaults to the config's base_url
+
+    @property
+    def notifications_enabled(self) -> bool:
+        return bool(self.smtp_host and self.notify_to)
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -72,6 +86,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         token_max_age=config("TOKEN_MAX_AGE", cast=int, default=7200),
         max_body_bytes=config("MAX_BODY_BYTES", cast=int, default=32 * 1024),
         serve_site=config("SERVE_SITE", cast=bool, default=True),
+        staff_idle_minutes=config("STAFF_IDLE_MINUTES", cast=int, default=15),
+        retention_days=config("RETENTION_DAYS", cast=int, default=730),
+        smtp_host=config("SMTP_HOST", default=""),
+        smtp_port=config("SMTP_PORT", cast=int, default=25),
+        smtp_user=config("SMTP_USER", default=""),
+        smtp_password=str(config("SMTP_PASSWORD", cast=Secret, default="")),
+        smtp_starttls=config("SMTP_STARTTLS", cast=bool, default=False),
+        notify_to=config("NOTIFY_TO", default=""),
+        notify_from=config("NOTIFY_FROM", default="tell-us@localhost"),
+        notify_retry_seconds=config("NOTIFY_RETRY_SECONDS", cast=float, default=30.0),
+        public_base_url=config("PUBLIC_BASE_URL", default=""),
     )
 
 

@@ -31,9 +31,10 @@ def utc_now() -> str:
 
 
 class Submissions:
-    def __init__(self, database: Database, cipher: FieldCipher) -> None:
+    def __init__(self, database: Database, cipher: FieldCipher, notify: bool = False) -> None:
         self.database = database
         self.cipher = cipher
+        self.notify = notify  # queue a staff notification in the same transaction
 
     async def store(self, inquiry: Inquiry, lang: str, token_nonce: str) -> str:
         """Store durably and return the new reference; raise TokenReplayed if the token was used."""
@@ -51,21 +52,26 @@ class Submissions:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (reference, now, lang, inquiry.topic, inquiry.contact_method, inquiry.preferred_language, sealed),
             )
+            if self.notify:
+                tx.execute("INSERT INTO outbox (reference, next_attempt_at) VALUES (?, ?)", (reference, now))
             return reference
 
         return await self.database.write(insert)
 
     async def get(self, reference: str) -> StoredInquiry | None:
         rows = await self.database.read(lambda tx: tx.fetchall(SELECT + " WHERE reference = ?", (reference,)))
-        return self._open(rows[0]) if rows else None
+        return open_row(self.cipher, rows[0]) if rows else None
 
     async def count(self) -> int:
         row = await self.database.read(lambda tx: tx.fetchone("SELECT COUNT(*) FROM submissions"))
         return int(row[0]) if row else 0
 
-    def _open(self, row: tuple[Any, ...]) -> StoredInquiry:
-        reference, created, lang, topic, method, preferred, status, assigned, sealed = row
-        return StoredInquiry(reference, created, lang, topic, method, preferred, status, assigned, self.cipher.open(bytes(sealed), bound_to=reference))
 
 
 SELECT = "SELECT reference, created_at, lang, topic, contact_method, preferred_language, status, assigned_to, sealed FROM submissions"
+
+
+def open_row(cipher: FieldCipher, row: tuple[Any, ...]) -> StoredInquiry:
+    """A submissions row (columns as in SELECT), its sealed fields decrypted."""
+    reference, created, lang, topic, method, preferred, status, assigned, sealed = row
+    return StoredInquiry(reference, created, lang, topic, method, preferred, status, assigned, cipher.open(bytes(sealed), bound_to=reference))

@@ -65,3 +65,25 @@ def submit(client: httpx.Client | Any, lang: str = "en", fields: dict[str, str] 
     headers = {"origin": origin if origin is not None else str(client.base_url).rstrip("/")}
     headers.update(kwargs.pop("headers", {}))
     return client.post(FORM[lang], data=data, headers=headers, follow_redirects=False, **kwargs)
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+LOGIN_TOKEN = re.compile(r'name="token" value="([^"]+)"')
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def staff_login(client: Any, username: str, password: str = STAFF_PASSWORD) -> Any:
+    page = client.get("/staff/login")
+    token = LOGIN_TOKEN.search(page.text).group(1)  # type: ignore[union-attr]
+    return client.post("/staff/login", data={"username": username, "password": password, "token": token, "next": "/staff/"},
+                       headers={"origin": str(client.base_url).rstrip("/")}, follow_redirects=False)
+
+
+def csrf_of(client: Any, path: str = "/staff/") -> str:
+    return CSRF.search(client.get(path).text).group(1)  # type: ignore[union-attr]
+
+
+def staff_post(client: Any, path: str, data: dict[str, str], csrf: str | None = None) -> Any:
+    return client.post(path, data={**data, "csrf": csrf_of(client) if csrf is None else csrf},
+                       headers={"origin": str(client.base_url).rstrip("/")}, follow_redirects=False)
+

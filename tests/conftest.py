@@ -71,3 +71,11 @@ def postgres_cluster():  # type: ignore[no-untyped-def]
 def postgres_url(postgres_cluster) -> str:  # type: ignore[no-untyped-def]
     postgres_cluster.reset()
     return str(postgres_cluster.url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Run the test once on an SQLite file and once on the throw-away PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / 'test.db'}"
+    return str(request.getfixturevalue("postgres_url"))

@@ -24,7 +24,9 @@ class IntegrityViolation(Exception):
 class Tx(Protocol):
     dialect: Dialect
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; return how many rows it changed."""
+        ...
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 

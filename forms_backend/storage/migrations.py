@@ -9,8 +9,22 @@ TYPES = {
     Dialect.POSTGRES: {"id": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA"},
 }
 
-# Each step is a list of statements; {id} and {blob} take the dialect's types.
-STEPS: list[list[str]] = [
+# Each step is a list of statements; {id} and {blob} take the dialect's types. A statement given as
+# a dict holds each dialect's own statements.
+Statement = str | dict[Dialect, list[str]]
+
+APPEND_ONLY_AUDIT: dict[Dialect, list[str]] = {
+    Dialect.SQLITE: [
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    ],
+    Dialect.POSTGRES: [
+        "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
+        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+    ],
+}
+
+STEPS: list[list[Statement]] = [
     [
         """CREATE TABLE submissions (
             id {id},
@@ -31,6 +45,52 @@ STEPS: list[list[str]] = [
             used_at TEXT NOT NULL
         )""",
     ],
+    [
+        """CREATE TABLE staff_users (
+            id {id},
+            username TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE staff_sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0
+        )""",
+        """CREATE TABLE notes (
+            id {id},
+            reference TEXT NOT NULL,
+            author TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sealed {blob} NOT NULL
+        )""",
+        "CREATE INDEX notes_reference ON notes (reference, created_at)",
+        """CREATE TABLE audit_log (
+            id {id},
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            reference TEXT,
+            detail TEXT NOT NULL DEFAULT ''
+        )""",
+        APPEND_ONLY_AUDIT,
+        """CREATE TABLE outbox (
+            reference TEXT PRIMARY KEY,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            sent_at TEXT,
+            last_error TEXT
+        )""",
+        "CREATE INDEX outbox_due ON outbox (sent_at, next_attempt_at)",
+        "CREATE INDEX submissions_topic_created ON submissions (topic, created_at)",
+        "CREATE INDEX submissions_lang_created ON submissions (lang, created_at)",
+    ],
 ]
 
 
@@ -46,6 +106,8 @@ def migrate(tx: Tx) -> int:
         if version <= current:
             continue
         for statement in statements:
-            tx.execute(statement.format(**TYPES[tx.dialect]))
+            for text in statement[tx.dialect] if isinstance(statement, dict) else [statement.format(**TYPES[tx.dialect])]:
+                tx.execute(text)
         tx.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
     return len(STEPS)
+

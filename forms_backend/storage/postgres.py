@@ -28,10 +28,10 @@ class _PostgresTx:
     def _adapt(sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s")
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         try:
-            self.connection.execute(self._adapt(sql), params)  # type: ignore[arg-type]
-        except psycopg.errors.IntegrityError as exc:
+            return self.connection.execute(self._adapt(sql), params).rowcount  # type: ignore[arg-type]
+        except (psycopg.errors.IntegrityError, psycopg.errors.RaiseException) as exc:
             raise IntegrityViolation(str(exc).splitlines()[0]) from None
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

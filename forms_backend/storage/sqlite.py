@@ -66,9 +66,9 @@ class _SQLiteTx:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         try:
-            self.connection.execute(sql, params)
+            return self.connection.execute(sql, params).rowcount
         except sqlite3.IntegrityError as exc:
             raise IntegrityViolation(str(exc)) from None
 

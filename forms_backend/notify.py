@@ -1,0 +1,92 @@
+"""Tell the inquiry team a submission arrived: an email with the reference and a staff link, never
+the member's identity or message.
+
+The outbox row is written in the same transaction as the submission, so a mail server that is
+down loses nothing: the sender retries with back-off until the mail is accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+
+from .settings import Settings
+from .storage.database import Database, Tx
+
+log = logging.getLogger("forms_backend.notify")
+BATCH = 20
+LEASE = timedelta(minutes=2)  # another worker will not pick up a row this one is sending
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def backoff(attempts: int, base_seconds: float) -> timedelta:
+    return timedelta(seconds=min(base_seconds * 2 ** max(0, attempts - 1), 3600))
+
+
+class Notifier:
+    def __init__(self, database: Database, settings: Settings, render: Callable[[str], tuple[str, str]]) -> None:
+        self.database = database
+        self.settings = settings
+        self.render = render  # reference -> (subject, body), from the staff templates
+        self.wake = asyncio.Event()
+
+    async def run(self) -> None:
+        """Send what is due, then sleep until woken by a new submission or the retry interval passes."""
+        while True:
+            try:
+                await self.send_due()
+            except Exception:  # never let the sender die; the rows stay queued
+                log.exception("notification pass failed")
+            try:
+                await asyncio.wait_for(self.wake.wait(), timeout=self.settings.notify_retry_seconds)
+            except asyncio.TimeoutError:
+                pass
+            self.wake.clear()
+
+    async def send_due(self) -> int:
+        sent = 0
+        for reference, attempts in await self.database.write(self._claim):
+            try:
+                await asyncio.to_thread(self._send, reference)
+            except (OSError, smtplib.SMTPException) as exc:
+                retry = _stamp(datetime.now(timezone.utc) + backoff(attempts + 1, self.settings.notify_retry_seconds))
+                error = type(exc).__name__
+                await self.database.write(lambda tx, r=reference, t=retry, e=error: tx.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE reference = ?", (t, e, r)))
+                log.warning("notification for %s not sent (%s); will retry", reference, error)
+                continue
+            await self.database.write(lambda tx, r=reference: tx.execute("UPDATE outbox SET sent_at = ?, last_error = NULL WHERE reference = ?", (_stamp(datetime.now(timezone.utc)), r)))
+            sent += 1
+        return sent
+
+    @staticmethod
+    def _claim(tx: Tx) -> list[tuple[str, int]]:
+        now = datetime.now(timezone.utc)
+        rows = tx.fetchall("SELECT reference, attempts FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?", (_stamp(now), BATCH))
+        claimed = []
+        for reference, attempts in rows:
+            if tx.execute("UPDATE outbox SET next_attempt_at = ? WHERE reference = ? AND sent_at IS NULL AND next_attempt_at <= ?",
+                          (_stamp(now + LEASE), reference, _stamp(now))):
+                claimed.append((str(reference), int(attempts)))
+        return claimed
+
+    def _send(self, reference: str) -> None:
+        subject, body = self.render(reference)
+        message = EmailMessage()
+        message["From"] = self.settings.notify_from
+        message["To"] = self.settings.notify_to
+        message["Subject"] = subject
+        message.set_content(body)
+        with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10) as smtp:
+            if self.settings.smtp_starttls:
+                smtp.starttls()
+            if self.settings.smtp_user:
+                smtp.login(self.settings.smtp_user, self.settings.smtp_password)
+            smtp.send_message(message)

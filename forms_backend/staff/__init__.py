@@ -1,0 +1,1 @@
+"""Inquiry staff: accounts, sessions, inbox, submission view, export, audit log."""

@@ -1,0 +1,31 @@
+"""CSV export that opens safely in Excel: UTF-8 with BOM, and no cell that a spreadsheet would run as a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from ..submissions import StoredInquiry
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+COLUMNS = (
+    "reference", "received", "status", "assigned_to", "language", "topic", "contact_method", "preferred_language",
+    "first_name", "last_name", "member_id", "date_of_birth", "phone", "email", "message",
+)
+
+
+def neutralise(value: str) -> str:
+    """Prefix a quote to any cell a spreadsheet would treat as a formula (OWASP CSV injection)."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def to_csv(items: Iterable[StoredInquiry]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for item in items:
+        row = [item.reference, item.created_at, item.status, item.assigned_to or "", item.lang, item.topic, item.contact_method, item.preferred_language]
+        row += [item.fields.get(name, "") for name in COLUMNS[8:]]
+        writer.writerow([neutralise(str(cell)) for cell in row])
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")

@@ -1,0 +1,132 @@
+"""Reading submissions for staff: filters in SQL on clear columns, decryption only of what is shown.
+
+Search never puts the searched text into SQL (and so never into query logs): the filtered
+candidates are decrypted here and matched in memory.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..crypto import FieldCipher
+from ..fields import TOPICS
+from ..storage.database import Database, Tx
+from ..submissions import SELECT, StoredInquiry, open_row
+
+STATUSES = ("new", "in_progress", "answered", "closed")
+NEXT_STATUSES = {"new": ("in_progress", "closed"), "in_progress": ("answered", "closed"), "answered": ("closed", "in_progress"), "closed": ("in_progress",)}
+PER_PAGE = 50
+SEARCH_CANDIDATES = 5000
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = ""
+    topic: str = ""
+    lang: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    page: int = 1
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_query(cls, query: dict[str, str], languages: tuple[str, ...]) -> "Filters":
+        """Accept only known values; anything else is dropped and reported."""
+        problems = []
+
+        def pick(name: str, allowed: tuple[str, ...]) -> str:
+            value = query.get(name, "")
+            if value and value not in allowed:
+                problems.append(f"unknown {name} {value!r} ignored")
+                return ""
+            return value
+
+        def day(name: str) -> str:
+            value = query.get(name, "")
+            try:
+                return date.fromisoformat(value).isoformat() if value else ""
+            except ValueError:
+                problems.append(f"{name} must be a date like 2026-11-24")
+                return ""
+
+        page_text = query.get("page", "1")
+        page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100_000 else 1
+        return cls(pick("status", STATUSES), pick("topic", TOPICS), pick("lang", languages), day("from"), day("to"), page, tuple(problems))
+
+    def where(self, include_status: bool = True) -> tuple[str, list[object]]:
+        clauses, params = [], []
+        for column, value in (("status", self.status if include_status else ""), ("topic", self.topic), ("lang", self.lang)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if self.date_from:
+            clauses.append("created_at >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            clauses.append("created_at < ?")
+            params.append(self.date_to + "T99")  # every time on that day sorts before this
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def query_string(self, **changes: object) -> str:
+        values = {"status": self.status, "topic": self.topic, "lang": self.lang, "from": self.date_from, "to": self.date_to, "page": self.page}
+        values.update({k: v for k, v in changes.items()})
+        from urllib.parse import urlencode
+
+        return urlencode({k: v for k, v in values.items() if v and not (k == "page" and v == 1)})
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    items: list[StoredInquiry]
+    total: int
+    counts: dict[str, int]
+    filters: Filters
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PER_PAGE))
+
+
+async def inbox_page(database: Database, cipher: FieldCipher, filters: Filters) -> InboxPage:
+    where, params = filters.where()
+    status_where, status_params = filters.where(include_status=False)
+
+    def read(tx: Tx) -> InboxPage:
+        rows = tx.fetchall(f"{SELECT}{where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?", (*params, PER_PAGE, (filters.page - 1) * PER_PAGE))
+        total = tx.fetchone(f"SELECT COUNT(*) FROM submissions{where}", params)
+        counts = dict.fromkeys(STATUSES, 0)
+        for status, count in tx.fetchall(f"SELECT status, COUNT(*) FROM submissions{status_where} GROUP BY status", status_params):
+            counts[str(status)] = int(count)
+        return InboxPage([open_row(cipher, row) for row in rows], int(total[0]) if total else 0, counts, filters)
+
+    return await database.read(read)
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form: 'Núñez' matches 'nunez'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return re.sub(r"\s+", " ", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+async def search(database: Database, cipher: FieldCipher, filters: Filters, text: str) -> tuple[list[StoredInquiry], bool]:
+    """Submissions in the filtered set whose decrypted fields contain `text`; True if candidates were capped."""
+    needle = _fold(text.strip())
+    where, params = filters.where()
+    rows = await database.read(lambda tx: tx.fetchall(f"{SELECT}{where} ORDER BY created_at DESC, id DESC LIMIT ?", (*params, SEARCH_CANDIDATES + 1)))
+    capped = len(rows) > SEARCH_CANDIDATES
+    found = []
+    for row in rows[:SEARCH_CANDIDATES]:
+        item = open_row(cipher, row)
+        haystack = _fold(" ".join([item.reference, *item.fields.values()]))
+        if needle and needle in haystack:
+            found.append(item)
+    return found, capped
+
+
+async def export_rows(database: Database, cipher: FieldCipher, filters: Filters) -> list[StoredInquiry]:
+    where, params = filters.where()
+    rows = await database.read(lambda tx: tx.fetchall(f"{SELECT}{where} ORDER BY created_at DESC, id DESC", params))
+    return [open_row(cipher, row) for row in rows]

@@ -1,0 +1,251 @@
+"""The staff pages under /staff/: login, inbox, one submission, export, audit log."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from itsdangerous import BadSignature
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from sitegen.render import Templates
+
+from ..crypto import FieldCipher
+from ..guards import RateLimiter, Rejection, check_origin, client_address, parse_urlencoded, read_capped_body, require_form_content_type
+from ..references import normalise_reference
+from ..settings import Settings
+from ..signing import KeyedSigner
+from ..storage.database import Database, Tx
+from ..submissions import Submissions, utc_now
+from . import audit
+from .accounts import active_users, authenticate
+from .export import to_csv
+from .inbox import NEXT_STATUSES, STATUSES, Filters, export_rows, inbox_page, search
+from .sessions import COOKIE, Session, StaffSessions
+
+PRIVATE = {"cache-control": "no-store, private"}
+LOGIN_FIELDS = frozenset({"username", "password", "token", "next"})
+
+
+@dataclass
+class StaffSite:
+    settings: Settings
+    templates: Templates
+    database: Database
+    cipher: FieldCipher
+    submissions: Submissions
+    sessions: StaffSessions
+    login_limiter: RateLimiter
+    languages: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        self.login_tokens = KeyedSigner(self.settings.secret_keys, salt="memberpages.staff-login.v1")
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/staff/login", self.login_page, methods=["GET"]),
+            Route("/staff/login", self.login, methods=["POST"]),
+            Route("/staff/logout", self.logout, methods=["POST"]),
+            Route("/staff/", self.inbox, methods=["GET"]),
+            Route("/staff/search", self.search, methods=["POST"]),
+            Route("/staff/inquiries/{reference}", self.view, methods=["GET"]),
+            Route("/staff/inquiries/{reference}/status", self.change_status, methods=["POST"]),
+            Route("/staff/inquiries/{reference}/assign", self.assign, methods=["POST"]),
+            Route("/staff/inquiries/{reference}/notes", self.add_note, methods=["POST"]),
+            Route("/staff/export.csv", self.export, methods=["GET"]),
+            Route("/staff/audit", self.audit_log, methods=["GET"]),
+        ]
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def page(self, template: str, status: int = 200, session: Session | None = None, **context: Any) -> HTMLResponse:
+        html = self.templates.render("en", f"staff/{template}", session=session, **context)
+        return HTMLResponse(html, status_code=status, headers=PRIVATE)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.settings.production
+
+    async def session_or_login(self, request: Request, admin: bool = False) -> Session | Response:
+        session = await self.sessions.current(request.cookies.get(COOKIE))
+        if session is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            response: Response = RedirectResponse(f"/staff/login?next={quote(target, safe='')}", status_code=303, headers=PRIVATE)
+            response.delete_cookie(COOKIE, path="/staff/")
+            return response
+        if admin and not session.user.is_admin:
+            return self.page("denied.html", status=403, session=session)
+        return session
+
+    async def posted(self, request: Request, session: Session, allowed: set[str]) -> dict[str, str]:
+        """A staff form post: same origin, urlencoded, capped, and carrying this session's CSRF token."""
+        require_form_content_type(request)
+        check_origin(request, self.settings.allowed_origins)
+        fields = parse_urlencoded(await read_capped_body(request, self.settings.max_body_bytes), frozenset(allowed | {"csrf"}))
+        if not self.sessions.csrf_ok(session, fields.get("csrf", "")):
+            raise Rejection(403, "csrf")
+        return fields
+
+    def rejected(self, rejection: Rejection, session: Session | None = None) -> HTMLResponse:
+        return self.page("rejected.html", status=rejection.status, session=session, reason=rejection.reason)
+
+    # -- login and logout ----------------------------------------------------------------------
+
+    async def login_page(self, request: Request, problem: str = "", status: int = 200) -> Response:
+        next_path = request.query_params.get("next", "/staff/")
+        return self.page("login.html", status=status, token=self.login_tokens.sign("login").decode(), next=_safe_next(next_path), problem=problem)
+
+    async def login(self, request: Request) -> Response:
+        try:
+            if not self.login_limiter.allow(client_address(request, self.settings.trusted_proxies)):
+                raise Rejection(429, "rate_limited")
+            require_form_content_type(request)
+            check_origin(request, self.settings.allowed_origins)
+            fields = parse_urlencoded(await read_capped_body(request, 4096), LOGIN_FIELDS)
+            try:
+                self.login_tokens.unsign(fields.get("token", ""), max_age=3600)
+            except BadSignature:
+                raise Rejection(400, "stale_form") from None
+        except Rejection as rejection:
+            return self.rejected(rejection)
+        user = await authenticate(self.database, fields.get("username", "")[:100], fields.get("password", "")[:1000])
+        if user is None:
+            return await self.login_page(request, problem="The user name or password is wrong, or the account is locked or disabled.", status=401)
+        cookie = await self.sessions.start(user)
+        response = RedirectResponse(_safe_next(fields.get("next", "/staff/")), status_code=303, headers=PRIVATE)
+        response.set_cookie(COOKIE, cookie, path="/staff/", httponly=True, samesite="strict", secure=self.secure_cookies)
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        session = await self.session_or_login(request)
+        if not isinstance(session, Session):
+            return session
+        try:
+            await self.posted(request, session, set())
+        except Rejection as rejection:
+            return self.rejected(rejection, session)
+        await self.sessions.end(request.cookies.get(COOKIE))
+        await audit.append(self.database, session.user.username, "logout")
+        response = RedirectResponse("/staff/login", status_code=303, headers=PRIVATE)
+        response.delete_cookie(COOKIE, path="/staff/")
+        return response
+
+    # -- inbox, search, export -----------------------------------------------------------------
+
+    async def inbox(self, request: Request) -> Response:
+        session = await self.session_or_login(request)
+        if not isinstance(session, Session):
+            return session
+        filters = Filters.from_query(dict(request.query_params), self.languages)
+        inbox = await inbox_page(self.database, self.cipher, filters)
+        return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=None, searched="")
+
+    async def search(self, request: Request) -> Response:
+        session = await self.session_or_login(request)
+        if not isinstance(session, Session):
+            return session
+        try:
+            fields = await self.posted(request, session, {"q", "status", "topic", "lang", "from", "to"})
+        except Rejection as rejection:
+            return self.rejected(rejection, session)
+        filters = Filters.from_query(fields, self.languages)
+        inbox = await inbox_page(self.database, self.cipher, filters)
+        results, capped = await search(self.database, self.cipher, filters, fields.get("q", "")[:200])
+        await audit.append(self.database, session.user.username, "search", detail=f"{len(results)} results")  # never the searched text
+        return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=results, capped=capped, searched=fields.get("q", ""))
+
+    async def export(self, request: Request) -> Response:
+        session = await self.session_or_login(request, admin=True)
+        if not isinstance(session, Session):
+            return session
+        filters = Filters.from_query(dict(request.query_params), self.languages)
+        items = await export_rows(self.database, self.cipher, filters)
+        await audit.append(self.database, session.user.username, "export", detail=f"{len(items)} submissions; filters: {filters.query_string(page=1) or 'none'}")
+        headers = {**PRIVATE, "content-disposition": 'attachment; filename="tell-us-inquiries.csv"'}
+        return Response(await asyncio.to_thread(to_csv, items), media_type="text/csv; charset=utf-8", headers=headers)
+
+    async def audit_log(self, request: Request) -> Response:
+        session = await self.session_or_login(request, admin=True)
+        if not isinstance(session, Session):
+            return session
+        page_text = request.query_params.get("page", "1")
+        page = int(page_text) if page_text.isdigit() and int(page_text) > 0 else 1
+        entries, total = await audit.entries(self.database, page)
+        return self.page("audit.html", session=session, entries=entries, page=page, pages=max(1, -(-total // 50)))
+
+    # -- one submission ------------------------------------------------------------------------
+
+    async def view(self, request: Request) -> Response:
+        session = await self.session_or_login(request)
+        if not isinstance(session, Session):
+            return session
+        reference = normalise_reference(request.path_params["reference"])
+        item = await self.submissions.get(reference) if reference else None
+        if item is None:
+            return self.page("not_found.html", status=404, session=session)
+        await audit.append(self.database, session.user.username, "view", reference)
+        notes = await self.notes(reference)
+        users = await active_users(self.database)
+        history, _ = await audit.entries(self.database, 1, per_page=20, reference=reference)
+        return self.page("inquiry.html", session=session, item=item, notes=notes, users=users, next_statuses=NEXT_STATUSES[item.status], history=history)
+
+    async def notes(self, reference: str) -> list[dict[str, str]]:
+        rows = await self.database.read(lambda tx: tx.fetchall("SELECT author, created_at, sealed FROM notes WHERE reference = ? ORDER BY created_at", (reference,)))
+        return [{"author": str(a), "at": str(at), "text": self.cipher.open(bytes(sealed), bound_to=f"{reference}:note")["text"]} for a, at, sealed in rows]
+
+    async def _change(self, request: Request, allowed: set[str], change: Any) -> Response:
+        """Shared shape of the three submission changes: check, apply with an audit entry, go back."""
+        session = await self.session_or_login(request)
+        if not isinstance(session, Session):
+            return session
+        reference = normalise_reference(request.path_params["reference"]) or ""
+        try:
+            fields = await self.posted(request, session, allowed)
+            item = await self.submissions.get(reference)
+            if item is None:
+                return self.page("not_found.html", status=404, session=session)
+            await self.database.write(lambda tx: change(tx, session, item, fields))
+        except Rejection as rejection:
+            return self.rejected(rejection, session)
+        return RedirectResponse(f"/staff/inquiries/{reference}", status_code=303, headers=PRIVATE)
+
+    async def change_status(self, request: Request) -> Response:
+        def apply(tx: Tx, session: Session, item: Any, fields: dict[str, str]) -> None:
+            new = fields.get("status", "")
+            if new not in NEXT_STATUSES[item.status]:
+                raise Rejection(409, "bad_status")
+            if not tx.execute("UPDATE submissions SET status = ? WHERE reference = ? AND status = ?", (new, item.reference, item.status)):
+                raise Rejection(409, "changed_meanwhile")
+            audit.record(tx, session.user.username, "status", item.reference, f"{item.status} → {new}")
+
+        return await self._change(request, {"status"}, apply)
+
+    async def assign(self, request: Request) -> Response:
+        def apply(tx: Tx, session: Session, item: Any, fields: dict[str, str]) -> None:
+            username = fields.get("assignee", "")
+            if username and not tx.fetchone("SELECT 1 FROM staff_users WHERE username = ? AND disabled = 0", (username,)):
+                raise Rejection(400, "bad_assignee")
+            tx.execute("UPDATE submissions SET assigned_to = ? WHERE reference = ?", (username or None, item.reference))
+            audit.record(tx, session.user.username, "assign", item.reference, username or "(nobody)")
+
+        return await self._change(request, {"assignee"}, apply)
+
+    async def add_note(self, request: Request) -> Response:
+        def apply(tx: Tx, session: Session, item: Any, fields: dict[str, str]) -> None:
+            text = fields.get("note", "").strip()
+            if not text or len(text) > 4000:
+                raise Rejection(400, "bad_note")
+            sealed = self.cipher.seal({"text": text}, bound_to=f"{item.reference}:note")
+            tx.execute("INSERT INTO notes (reference, author, created_at, sealed) VALUES (?, ?, ?, ?)", (item.reference, session.user.username, utc_now(), sealed))
+            audit.record(tx, session.user.username, "note", item.reference)
+
+        return await self._change(request, {"note"}, apply)
+
+
+def _safe_next(path: str) -> str:
+    """Only ever send a user back to a staff page on this site (no open redirect)."""
+    return path if path.startswith("/staff/") and "//" not in path and "\\" not in path else "/staff/"
