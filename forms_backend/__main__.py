@@ -11,7 +11,6 @@ Local defaults: 127.0.0.1:8000, SQLite under data/, generated secrets kept in da
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import secrets
 import sys
@@ -46,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        asyncio.run(database.close())
+        database.close_sync()
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     staff = StaffSite(
         settings=settings, templates=templates, database=database, cipher=cipher, submissions=submissions,
         sessions=StaffSessions(database, settings.secret_keys, settings.staff_idle_minutes),
-        login_limiter=RateLimiter(20, 300), languages=config.languages,
+        login_limiter=RateLimiter(settings.login_rate_limit_count, settings.login_rate_limit_seconds), languages=config.languages,
     )
 
     async def healthz(request: Request) -> Response:

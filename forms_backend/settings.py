@@ -34,6 +34,8 @@ class Settings:
     allowed_origins: frozenset[str] = frozenset()
     rate_limit_count: int = 10
     rate_limit_seconds: float = 60.0
+    login_rate_limit_count: int = 20
+    login_rate_limit_seconds: float = 300.0
     min_fill_seconds: float = 3.0
     token_max_age: int = 2 * 60 * 60
     max_body_bytes: int = 32 * 1024
@@ -68,8 +70,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         local = local_secrets(data_dir)
         secret_keys = secret_keys or [local["secret_key"]]
         encryption = encryption or local["encryption_keys"]
-    rate = config("RATE_LIMIT", default="10/60")
-    count, _, seconds = rate.partition("/")
+    count, seconds = _rate(config("RATE_LIMIT", default="10/60"))
+    login_count, login_seconds = _rate(config("LOGIN_RATE_LIMIT", default="20/300"))
     return Settings(
         project_dir=project_dir,
         site_dir=Path(config("SITE_DIR", default=str(project_dir / "site"))),
@@ -80,8 +82,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         production=production,
         trusted_proxies=frozenset(config("TRUSTED_PROXIES", cast=CommaSeparatedStrings, default="")),
         allowed_origins=frozenset(o.rstrip("/") for o in config("ALLOWED_ORIGINS", cast=CommaSeparatedStrings, default="")),
-        rate_limit_count=int(count),
-        rate_limit_seconds=float(seconds or 60),
+        rate_limit_count=count,
+        rate_limit_seconds=seconds,
+        login_rate_limit_count=login_count,
+        login_rate_limit_seconds=login_seconds,
         min_fill_seconds=config("MIN_FILL_SECONDS", cast=float, default=3.0),
         token_max_age=config("TOKEN_MAX_AGE", cast=int, default=7200),
         max_body_bytes=config("MAX_BODY_BYTES", cast=int, default=32 * 1024),
@@ -98,6 +102,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         notify_retry_seconds=config("NOTIFY_RETRY_SECONDS", cast=float, default=30.0),
         public_base_url=config("PUBLIC_BASE_URL", default=""),
     )
+
+
+def _rate(text: str) -> tuple[int, float]:
+    """'10/60' → 10 requests per 60 seconds."""
+    count, _, seconds = text.partition("/")
+    return int(count), float(seconds or 60)
 
 
 def local_secrets(data_dir: Path) -> dict[str, str]:

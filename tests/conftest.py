@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 SOURCE_PARTS = ("site.toml", "content", "templates", "locales", "static")
+pytest_plugins = ["tests.browser.fixtures"]
 
 
 @dataclass

@@ -108,8 +108,7 @@ def load_until_killed(server: UvicornServer, seconds: float, clients: int = 8, m
 
 def stored_references(server: UvicornServer) -> set[str]:
     """Read back through the restarted app's own storage code."""
-    import asyncio
-
+    
     from forms_backend.storage import open_database
 
     database = open_database(server.env["DATABASE_URL"])
@@ -117,7 +116,7 @@ def stored_references(server: UvicornServer) -> set[str]:
         rows = database.run_sync_read(lambda tx: tx.fetchall("SELECT reference FROM submissions"))
         return {row[0] for row in rows}
     finally:
-        asyncio.run(database.close())
+        database.close_sync()
 
 
 @pytest.mark.parametrize("store", ["sqlite", "postgres"])

@@ -63,3 +63,6 @@ class PostgresDatabase:
 
     async def close(self) -> None:
         await asyncio.to_thread(self.pool.close)
+
+    def close_sync(self) -> None:
+        self.pool.close()

@@ -193,8 +193,11 @@ class SQLiteDatabase:
             self._readers.put(connection)
 
     async def close(self) -> None:
+        await asyncio.to_thread(self.close_sync)
+
+    def close_sync(self) -> None:
         self._jobs.put(None)
-        await asyncio.to_thread(self._writer.join, 10)
+        self._writer.join(10)
         while True:
             try:
                 self._readers.get_nowait().close()

@@ -17,7 +17,7 @@ class Scenario:
     name: str
     lang: str
     path: str
-    action: str = "visit"  # visit | errors (send the empty form) | sent (send a good form)
+    action: str = "visit"  # visit | errors (send the empty form) | sent (send a good form) | staff (sign in first)
     content_page: bool = False  # a built page (weight budget applies)
 
     def __str__(self) -> str:
@@ -46,6 +46,26 @@ def backend_scenarios() -> list[Scenario]:
     return scenarios
 
 
+def staff_scenarios() -> list[Scenario]:
+    return [
+        Scenario("staff_login", "en", "/staff/login"),
+        Scenario("staff_inbox", "en", "/staff/", action="staff"),
+        Scenario("staff_inquiry", "en", "/staff/inquiries/{reference}", action="staff"),
+        Scenario("staff_audit", "en", "/staff/audit", action="staff"),
+    ]
+
+
+STAFF_USER = ("gate-admin", "gate admin password 1")
+
+
+def staff_sign_in(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/staff/login")
+    page.fill("#username", STAFF_USER[0])
+    page.fill("#password", STAFF_USER[1])
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+
+
 def fill_good_form(page: Page) -> None:
     for name in ("first_name", "last_name", "member_id", "date_of_birth", "phone", "email", "message"):
         page.fill(f"#{name}", GOOD[name])
@@ -56,7 +76,12 @@ def fill_good_form(page: Page) -> None:
 
 def open_scenario(context: BrowserContext, base_url: str, scenario: Scenario) -> Page:
     page = context.new_page()
-    page.goto(base_url + scenario.path)
+    path = scenario.path
+    if scenario.action == "staff":
+        staff_sign_in(page, base_url)
+        if "{reference}" in path:
+            path = page.get_attribute("a[href^='/staff/inquiries/']", "href") or path
+    page.goto(base_url + path)
     if scenario.action == "errors":
         with page.expect_navigation():
             page.click("button[type=submit]")
