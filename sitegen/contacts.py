@@ -7,14 +7,18 @@ every page, template and the form backend say them the same way.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
+from typing import Any, TypeVar
 
 from babel.dates import format_time, get_day_names, get_timezone, get_timezone_name
 from babel.lists import format_list
 from markupsafe import Markup
 
 from .config import ContactLine, Hours, SiteConfig, Style
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -35,13 +39,35 @@ class Phone:
         return Markup('<a href="{}" class="tel">{}</a>').format(self.href, self.display)
 
 
+_FORMATTERS: dict[tuple[int, str], "ContactFormatter"] = {}
+
+
 class ContactFormatter:
-    """Formats one config's contact lines for one language."""
+    """Formats one config's contact lines for one language.
+
+    Config is frozen, so each phrase is formatted once and remembered: every page's footer shows
+    the same line, and Babel's formatting is the costly part."""
 
     def __init__(self, config: SiteConfig, lang: str) -> None:
         self.config = config
         self.lang = lang
         self.style: Style = config.styles[lang]
+        self._memo: dict[tuple[str, str, str], Any] = {}
+
+    @classmethod
+    def for_config(cls, config: SiteConfig, lang: str) -> "ContactFormatter":
+        """The shared formatter of a config and language, so its remembered phrases serve every page."""
+        key = (id(config), lang)
+        found = _FORMATTERS.get(key)
+        if found is None or found.config is not config:
+            found = _FORMATTERS[key] = cls(config, lang)
+        return found
+
+    def _remember(self, kind: str, line: ContactLine, order: str, make: Callable[[], T]) -> T:
+        key = (kind, line.name, order)
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     def pattern(self, name: str, **values: str) -> str:
         return self.style.patterns[name].format(**values)
@@ -76,6 +102,9 @@ class ContactFormatter:
 
     def hours(self, line: ContactLine, order: str = "days_first") -> str:
         """All of a line's opening periods as one phrase, e.g. 'Monday – Friday from 8 a.m. to 5 p.m. Eastern Time'."""
+        return self._remember("hours", line, order, lambda: self._hours(line, order))
+
+    def _hours(self, line: ContactLine, order: str) -> str:
         if any(h.always for h in line.hours):
             return self.style.patterns["always"]
         periods = [
@@ -90,12 +119,18 @@ class ContactFormatter:
         return Phone(line.phone).link()
 
     def tty(self, line: ContactLine) -> Markup:
+        return self._remember("tty", line, "", lambda: self._tty(line))
+
+    def _tty(self, line: ContactLine) -> Markup:
         links = [str(Phone(d).link()) for d in line.tty]
         # format_list joins with the locale's "or"; the links are already escaped markup.
         return Markup(format_list(links, style="or", locale=self.lang))
 
     def contact(self, line: ContactLine, order: str = "time_first") -> Markup:
         """The full line, e.g. 'Member Services: 1-844-607-2829 (TTY: 1-800-743-3333), 8 a.m. to 8 p.m., …'."""
+        return self._remember("contact", line, order, lambda: self._contact(line, order))
+
+    def _contact(self, line: ContactLine, order: str) -> Markup:
         # Markup.format escapes the plain-text values and keeps the links as they are.
         return Markup(html.escape(self.style.patterns["contact"], quote=False)).format(
             label=line.labels[self.lang],

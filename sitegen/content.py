@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ class Page:
     body_line: int  # line number of the body's first line in the file
     meta_lines: dict[str, int]  # front-matter key -> line, for messages
     meta: dict[str, Any]
+    digest: str = ""  # hash of the file's bytes: the page changed when this did
 
     @property
     def url(self) -> str:
@@ -92,5 +94,5 @@ def parse_page(raw: bytes, shown: str, lang: str) -> Page:
     return Page(
         path=shown, lang=lang, title=meta["title"].strip(), description=meta["description"].strip(),
         key=meta["key"], slug=meta["slug"], body="\n".join(lines[end + 1:]), body_line=end + 2,
-        meta_lines=meta_lines, meta=meta,
+        meta_lines=meta_lines, meta=meta, digest=hashlib.sha256(raw).hexdigest(),
     )

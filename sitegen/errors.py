@@ -23,6 +23,10 @@ class SourceError(SiteError):
         self.hint = hint
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt from its parts when it crosses from a build worker process to the parent.
+        return (type(self), (self.path, self.line, self.problem, self.hint))
+
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.problem}" + (f" — {self.hint}" if self.hint else "")

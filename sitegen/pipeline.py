@@ -1,126 +1,238 @@
-"""The build, stage by stage: read → pair → resolve placeholders → render → check → publish.
+"""The build, stage by stage: read → pair → resolve and render changed pages → check → publish.
 
-`build()` reads top to bottom like the process it runs; each stage lives in its own module.
+`Builder.build()` reads top to bottom like the process it runs; each stage lives in its own module.
+A build renders only pages whose inputs changed (their Markdown, the contact lines they show, the
+templates, catalogs and config of their language); a cold process finds what it rendered last time
+in the build cache. Pages render in parallel processes when there are enough of them.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from markupsafe import Markup
-
-from .checks.links import check_links, links_and_ids
+from .cache import BuildCache, OutputRecord
+from .checks.links import check_links
 from .config import SiteConfig, load_config
-from .content import Page, read_pages
+from .content import Page, parse_page
 from .errors import SourceError, raise_all
 from .pairing import PagePair, pair_pages
-from .placeholders import resolve
-from .publish import publish
-from .render import Templates, markdown_to_html
+from .project import Project, contact_digests, site_digest
+from .publish import publish_in_place, publish_swap
+from .render import Templates
 from .sitemap import robots_txt, sitemap_xml
+from .workers import KeyMaker, PageJob, PageResult, RenderContext, render_pages, set_context, write_atomically
+
+MARKER = ".build-id"
+PARALLEL_FROM = 64  # fewer dirty pages than this render faster in this process than by forking
 
 
-@dataclass(frozen=True)
-class Project:
-    """Where a site's sources live: config, content, templates, catalogs and static files."""
-
-    root: Path
-
-    @property
-    def config_path(self) -> Path:
-        return self.root / "site.toml"
-
-    @property
-    def content_dir(self) -> Path:
-        return self.root / "content"
-
-    @property
-    def templates_dir(self) -> Path:
-        return self.root / "templates"
-
-    @property
-    def locales_dir(self) -> Path:
-        return self.root / "locales"
-
-    @property
-    def static_dir(self) -> Path:
-        return self.root / "static"
+@dataclass
+class BuildReport:
+    pages: int  # pages in the site
+    rendered: int  # pages rendered by this build
+    files_written: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class BuildResult:
-    files: dict[str, bytes]
-    pages: int
+@dataclass
+class _SourceState:
+    mtime_ns: int
+    size: int
+    page: Page
 
 
-def build(project: Project, out_dir: Path) -> BuildResult:
-    """Build the whole site and publish it atomically into `out_dir`."""
-    result = render_site(project)
-    publish(result.files, out_dir)
-    return result
+class Builder:
+    """Builds one project into one output folder; keep it around (as `serve` does) to rebuild fast."""
+
+    def __init__(self, project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True) -> None:
+        self.project = project
+        self.out_dir = out_dir.resolve()
+        self.workers = workers or os.cpu_count() or 1
+        self.cache = BuildCache.for_build(project.root, self.out_dir) if use_cache else None
+        self.sources: dict[str, _SourceState] | None = None
+        self.outputs: dict[str, OutputRecord] | None = None
+
+    def build(self) -> BuildReport:
+        started = time.perf_counter()
+        config = load_config(self.project.config_path, "site.toml")
+        static_files, static_urls = fingerprint_static(self.project.static_dir)
+        templates = Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls)
+        keys = KeyMaker({lang: site_digest(self.project, config, lang, static_urls) for lang in config.languages}, contact_digests(config))
+
+        pages, errors, sources_changed = self.read_pages(config.languages)
+        pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config))
+        errors += pair_errors
+        previous = self.previous_outputs()
+        jobs, records = self.plan(pairs, previous, keys)
+        if not jobs and not sources_changed and not errors and previous and len(records) == len(previous):
+            return BuildReport(len(records), 0, 0, time.perf_counter() - started)
+
+        staging = Path(tempfile.mkdtemp(prefix=f"{self.out_dir.name}.tmp-", dir=self.out_dir.parent))
+        try:
+            results = self.render(jobs, RenderContext(config, templates, staging, self.cache.path if self.cache else None, keys))
+            errors += [error for result in results for error in result.errors]
+            records.update((r.source, r.record) for r in results if r.record)
+            errors += self.check_links(pairs, records, config)
+            raise_all(errors)
+            written = self.write_site_files(staging, config, templates, pairs, static_files)
+            self.publish(staging, records, previous)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        self.remember(records, [r.new_body for r in results if r.new_body])
+        return BuildReport(len(records), len(jobs), len(jobs) + written, time.perf_counter() - started)
+
+    # -- read ----------------------------------------------------------------------------------
+
+    def read_pages(self, languages: tuple[str, ...]) -> tuple[list[Page], list[SourceError], bool]:
+        """Parse the pages whose files changed; reuse the rest (from memory, or the cache)."""
+        known = self.sources if self.sources is not None else self.cached_sources()
+        current: dict[str, _SourceState] = {}
+        errors: list[SourceError] = []
+        changed = False
+        for lang in languages:
+            folder = self.project.content_dir / lang
+            entries = sorted((e for e in os.scandir(folder) if e.name.endswith(".md") and e.is_file()), key=lambda e: e.name) if folder.is_dir() else []
+            for entry in entries:
+                shown = f"content/{lang}/{entry.name}" if self.project.content_dir == self.project.root / "content" else entry.path
+                stat = entry.stat()
+                old = known.get(shown)
+                if old and old.mtime_ns == stat.st_mtime_ns and old.size == stat.st_size and old.page.lang == lang:
+                    current[shown] = old
+                    continue
+                try:
+                    page = parse_page(Path(entry.path).read_bytes(), shown, lang)
+                except SourceError as exc:
+                    errors.append(exc)
+                    continue
+                changed = changed or not old or old.page.digest != page.digest  # touched but unchanged is no change
+                current[shown] = _SourceState(stat.st_mtime_ns, stat.st_size, page)
+        changed = changed or set(current) != set(known)
+        self.pending_sources = current
+        return [state.page for state in current.values()], errors, changed
+
+    def cached_sources(self) -> dict[str, _SourceState]:
+        if not self.cache:
+            return {}
+        return {path: _SourceState(mtime, size, page) for path, (mtime, size, page) in self.cache.sources().items()}
+
+    def previous_outputs(self) -> dict[str, OutputRecord]:
+        """What the site in the output folder was built from, if that site is the one we last built."""
+        marker = self.out_dir / MARKER
+        build_id = marker.read_text().strip() if marker.is_file() else None
+        if self.outputs is not None and build_id == getattr(self, "build_id", None):
+            return self.outputs
+        if self.cache and build_id and build_id == self.cache.meta("build_id"):
+            return self.cache.outputs()
+        return {}
+
+    # -- plan and render -------------------------------------------------------------------------
+
+    def plan(self, pairs: list[PagePair], previous: dict[str, OutputRecord], keys: KeyMaker) -> tuple[list[PageJob], dict[str, OutputRecord]]:
+        jobs, clean = [], {}
+        for pair in pairs:
+            alternates = {lang: page.url for lang, page in pair.pages.items()}
+            for page in pair.pages.values():
+                before = previous.get(page.path)
+                if before and before.input_key == keys.key(page.digest, page.lang, alternates, before.deps):
+                    clean[page.path] = before
+                else:
+                    jobs.append(PageJob(self.with_body(page), alternates))
+        return jobs, clean
+
+    def with_body(self, page: Page) -> Page:
+        """Pages restored from the cache carry no body; read it when the page must render again."""
+        if page.body or not page.digest:
+            return page
+        return parse_page((self.project.root / page.path).read_bytes(), page.path, page.lang) if not os.path.isabs(page.path) else parse_page(Path(page.path).read_bytes(), page.path, page.lang)
+
+    def render(self, jobs: list[PageJob], context: RenderContext) -> list[PageResult]:
+        set_context(context)
+        if len(jobs) < PARALLEL_FROM or self.workers == 1:
+            return render_pages(jobs)
+        chunks = [jobs[i::self.workers * 4] for i in range(self.workers * 4)]
+        # fork: workers inherit the context set above instead of unpickling it per page
+        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [result for chunk in pool.map(render_pages, chunks) for result in chunk]
+
+    # -- check -----------------------------------------------------------------------------------
+
+    def check_links(self, pairs: list[PagePair], records: dict[str, OutputRecord], config: SiteConfig) -> list[SourceError]:
+        page_ids = {f"/{lang}/": set() for lang in config.languages}
+        pages = [page for pair in pairs for page in pair.pages.values()]
+        for page in pages:
+            if page.path in records:
+                page_ids[page.url] = set(records[page.path].ids)
+        form_paths = {path for form in config.forms.values() for path in form.paths.values()}
+        errors: list[SourceError] = []
+        for page in pages:
+            record = records.get(page.path)
+            if record:
+                errors += check_links(page, record.hrefs, set(record.ids), page_ids, form_paths, self.line_of)
+        return errors
+
+    def line_of(self, page: Page, text: str) -> int:
+        body = self.with_body(page).body
+        for offset, line in enumerate(body.split("\n")):
+            if text in line:
+                return page.body_line + offset
+        return page.body_line
+
+    # -- write -----------------------------------------------------------------------------------
+
+    def write_site_files(self, staging: Path, config: SiteConfig, templates: Templates, pairs: list[PagePair], static_files: dict[str, bytes]) -> int:
+        """The pages that list or point to every page: home pages, 404s, root, sitemap, robots, CSS."""
+        homes = {lang: f"/{lang}/" for lang in config.languages}
+        files: dict[str, bytes] = dict(static_files)
+        for lang in config.languages:
+            listed = sorted((pair.pages[lang] for pair in pairs), key=lambda p: (p.title.casefold(), p.slug))
+            files[f"{lang}/index.html"] = templates.render(lang, "home.html", pages=listed, alternates=homes, canonical=homes[lang], title=None, description=None).encode()
+            files[f"{lang}/404.html"] = templates.render(lang, "404.html", alternates=homes, canonical=None, title=None, description=None).encode()
+        default = config.default_language
+        choices = [{"lang": lang, "text": templates.render(lang, "language_choice.html").strip()} for lang in config.languages]
+        files["index.html"] = templates.render(default, "root.html", choices=choices, alternates=homes, canonical="/", title=None, description=None).encode()
+        files["404.html"] = files[f"{default}/404.html"]
+        files["sitemap.xml"] = sitemap_xml(config, [homes] + [{lang: p.url for lang, p in pair.pages.items()} for pair in pairs]).encode()
+        files["robots.txt"] = robots_txt(config).encode()
+        for name, data in files.items():
+            write_atomically(staging / name, data)
+        self.site_files = set(files)
+        return len(files)
+
+    def publish(self, staging: Path, records: dict[str, OutputRecord], previous: dict[str, OutputRecord]) -> None:
+        self.build_id = hashlib.sha256(repr(sorted((s, r.input_key) for s, r in records.items())).encode()).hexdigest()[:32]
+        write_atomically(staging / MARKER, self.build_id.encode())
+        if previous:
+            gone = {r.output for r in previous.values()} - {r.output for r in records.values()}
+            publish_in_place(staging, self.out_dir, remove=gone, keep_only_static=self.site_files)
+        else:
+            publish_swap(staging, self.out_dir)
+
+    def remember(self, records: dict[str, OutputRecord], new_bodies: Iterable[tuple[str, str]]) -> None:
+        self.sources = self.pending_sources
+        self.outputs = records
+        if self.cache:
+            sources = {path: (state.mtime_ns, state.size, state.page) for path, state in self.sources.items()}
+            self.cache.save({"build_id": self.build_id}, sources, records, dict(new_bodies))
 
 
-def render_site(project: Project) -> BuildResult:
-    """Every output file of the site, in memory; raises SiteErrors listing every editor mistake."""
-    config = load_config(project.config_path, "site.toml")
-    pages, errors = read_pages(project.content_dir, config.languages, project.root)
-    pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config))
-    errors += pair_errors
-    static_files, static_urls = fingerprint_static(project.static_dir)
-    templates = Templates(config, project.templates_dir, project.locales_dir, project.root, static_urls)
-    bodies = {}
-    for pair in pairs:
-        for page in pair.pages.values():
-            markdown_source, placeholder_errors = resolve(page, config)
-            errors += placeholder_errors
-            bodies[page.path] = markdown_to_html(markdown_source)
-    raise_all(errors)
-
-    files: dict[str, bytes] = dict(static_files)
-    for pair in pairs:
-        for lang, page in pair.pages.items():
-            files[output_path(page.url)] = render_page(templates, config, pair, page, bodies[page.path])
-    errors += check_all_links(pairs, bodies, files, config)
-    raise_all(errors)
-
-    homes = {lang: f"/{lang}/" for lang in config.languages}
-    for lang in config.languages:
-        listed = sorted((pair.pages[lang] for pair in pairs), key=lambda p: (p.title.casefold(), p.slug))
-        files[f"{lang}/index.html"] = _encode(templates.render(lang, "home.html", pages=listed, alternates=homes, canonical=homes[lang], title=None, description=None))
-        files[f"{lang}/404.html"] = _encode(templates.render(lang, "404.html", alternates=homes, canonical=None, title=None, description=None))
-    default = config.default_language
-    choices = [{"lang": lang, "text": templates.render(lang, "language_choice.html").strip()} for lang in config.languages]
-    files["index.html"] = _encode(templates.render(default, "root.html", choices=choices, alternates=homes, canonical="/", title=None, description=None))
-    files["404.html"] = files[f"{default}/404.html"]
-    files["sitemap.xml"] = sitemap_xml(config, [homes] + [{lang: p.url for lang, p in pair.pages.items()} for pair in pairs]).encode()
-    files["robots.txt"] = robots_txt(config).encode()
-    return BuildResult(files, len(bodies))
-
-
-def render_page(templates: Templates, config: SiteConfig, pair: PagePair, page: Page, body_html: str) -> bytes:
-    alternates = {lang: other.url for lang, other in pair.pages.items()}
-    return _encode(templates.render(
-        page.lang, "page.html", page=page, title=page.title, description=page.description,
-        content=Markup(body_html), alternates=alternates, canonical=page.url,
-    ))
-
-
-def check_all_links(pairs: list[PagePair], bodies: dict[str, str], files: dict[str, bytes], config: SiteConfig) -> list[SourceError]:
-    """Check each body's links against the rendered pages (their ids) and the backend's form paths."""
-    page_ids: dict[str, set[str]] = {}
-    for path, data in files.items():
-        if path.endswith("index.html"):
-            page_ids["/" + path.removesuffix("index.html")] = links_and_ids(data.decode())[1]
-    for lang in config.languages:
-        page_ids.setdefault(f"/{lang}/", set())
-    form_paths = {path for form in config.forms.values() for path in form.paths.values()}
-    errors: list[SourceError] = []
-    for pair in pairs:
-        for page in pair.pages.values():
-            errors += check_links(page, bodies[page.path], page_ids, form_paths)
-    return errors
+def build(project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True) -> BuildReport:
+    """Build the whole site into `out_dir` (the entry point `build.py` uses)."""
+    builder = Builder(project, out_dir, workers, use_cache)
+    try:
+        return builder.build()
+    finally:
+        if builder.cache:
+            builder.cache.close()
 
 
 def reserved_slugs(config: SiteConfig) -> dict[str, set[str]]:
@@ -146,11 +258,3 @@ def fingerprint_static(static_dir: Path) -> tuple[dict[str, bytes], dict[str, st
         files[name] = data
         urls[relative] = "/" + name
     return files, urls
-
-
-def output_path(url: str) -> str:
-    return url.strip("/") + "/index.html"
-
-
-def _encode(text: str) -> bytes:
-    return text.encode("utf-8")

@@ -23,6 +23,9 @@ ORDERS = {"days-first": "days_first", "time-first": "time_first"}
 KINDS = ("phone", "tty", "hours", "contact", "form")
 
 LITERAL_PHONE = re.compile(r"(?<![\w/-])(?:1[-. ])?\(?[2-9]\d{2}\)?[-. ][2-9]\d{2}[-. ]\d{4}(?![\w-])|(?<![\w/.-])[2-9]11(?![\w/-])")
+# Cheap tests that rule most pages out before the exact patterns run.
+MAYBE_PHONE = re.compile(r"\d{3}[-. )]|\b[2-9]11\b")
+MAYBE_TIME = re.compile(r"\d\s?[ap]\.?\s?m", re.IGNORECASE)
 LITERAL_TIME = re.compile(r"(?<![\w:])\d{1,2}(?::\d{2})?\s?(?:[ap]\.\s?m\.|[ap]m\b)", re.IGNORECASE)
 
 
@@ -38,24 +41,26 @@ def placeholders_used(page: Page) -> set[str]:
 
 def resolve(page: Page, config: SiteConfig) -> tuple[str, list[SourceError]]:
     """Return the page body with every placeholder replaced by HTML, and the problems found."""
-    formatter = ContactFormatter(config, page.lang)
-    errors: list[SourceError] = []
-    errors.extend(find_literals(page, config))
-    out_lines = []
-    for offset, line in enumerate(page.body.split("\n")):
-        number = page.body_line + offset
+    formatter = ContactFormatter.for_config(config, page.lang)
+    errors: list[SourceError] = find_literals(page, config)
+    body = page.body
 
-        def substitute(match: re.Match[str], number: int = number) -> str:
-            try:
-                return str(_render_placeholder(match.group(1), page, config, formatter))
-            except ContentError as exc:
-                errors.append(ContentError(page.path, number, exc.problem, exc.hint))
-                return ""
+    def line_at(offset: int) -> int:
+        return page.body_line + body.count("\n", 0, offset)
 
-        out_lines.append(PLACEHOLDER.sub(substitute, line))
-        if "{{" in PLACEHOLDER.sub("", line) or "}}" in PLACEHOLDER.sub("", line):
-            errors.append(ContentError(page.path, number, "unmatched '{{' or '}}'", "placeholders look like {{phone:member-services}}; close each with '}}'"))
-    return "\n".join(out_lines), errors
+    def substitute(match: re.Match[str]) -> str:
+        try:
+            return str(_render_placeholder(match.group(1), page, config, formatter))
+        except ContentError as exc:
+            errors.append(ContentError(page.path, line_at(match.start()), exc.problem, exc.hint))
+            return ""
+
+    resolved = PLACEHOLDER.sub(substitute, body)
+    leftover = PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), body)
+    for stray in re.finditer(r"\{\{|\}\}", leftover):
+        errors.append(ContentError(page.path, line_at(stray.start()), "unmatched '{{' or '}}'", "placeholders look like {{phone:member-services}}; close each with '}}'"))
+        break
+    return resolved, errors
 
 
 def _render_placeholder(inner: str, page: Page, config: SiteConfig, formatter: ContactFormatter) -> Markup:
@@ -107,16 +112,16 @@ def find_literals(page: Page, config: SiteConfig) -> list[SourceError]:
         for tty in line.tty:
             by_digits.setdefault(tty, f"{{{{tty:{line.name}}}}}")
     errors: list[SourceError] = []
-    for offset, text in enumerate(page.body.split("\n")):
-        number = page.body_line + offset
-        text = PLACEHOLDER.sub(" ", text)
-        for match in LITERAL_PHONE.finditer(text):
-            digits = re.sub(r"\D", "", match.group(0))
-            digits = digits if len(digits) != 10 else "1" + digits
-            known = by_digits.get(digits) or by_digits.get(Phone(digits).digits)
-            hint = f"use {known} so it follows {config.path}" if known else f"add the line to {config.path} and use {{{{phone:NAME}}}}"
-            errors.append(ContentError(page.path, number, f"phone number {match.group(0)!r} typed into the page", hint))
-        for match in LITERAL_TIME.finditer(text):
-            errors.append(ContentError(page.path, number, f"opening time {match.group(0)!r} typed into the page",
-                                       "use {{hours:NAME}} so hours follow the config"))
+    body = PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), page.body)
+    for match in LITERAL_PHONE.finditer(body) if MAYBE_PHONE.search(body) else ():
+        number = page.body_line + body.count("\n", 0, match.start())
+        digits = re.sub(r"\D", "", match.group(0))
+        digits = digits if len(digits) != 10 else "1" + digits
+        known = by_digits.get(digits) or by_digits.get(Phone(digits).digits)
+        hint = f"use {known} so it follows {config.path}" if known else f"add the line to {config.path} and use {{{{phone:NAME}}}}"
+        errors.append(ContentError(page.path, number, f"phone number {match.group(0)!r} typed into the page", hint))
+    for match in LITERAL_TIME.finditer(body) if MAYBE_TIME.search(body) else ():
+        number = page.body_line + body.count("\n", 0, match.start())
+        errors.append(ContentError(page.path, number, f"opening time {match.group(0)!r} typed into the page",
+                                   "use {{hours:NAME}} so hours follow the config"))
     return errors

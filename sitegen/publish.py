@@ -1,7 +1,8 @@
-"""Write a finished build into a temporary folder, then swap it into place.
+"""Put a finished build in place without ever showing a half-built site.
 
-Nothing is written until every page has rendered, and the old site is replaced only
-once the new one is complete, so a failed build leaves the previous `site/` untouched.
+A full build is written to a temporary folder and swapped in whole. An incremental build moves
+each changed file into place with an atomic rename, and only after every page rendered and every
+check passed; a failed build of either kind leaves the previous `site/` untouched.
 """
 
 from __future__ import annotations
@@ -9,28 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 
-def publish(files: Mapping[str, bytes], out_dir: Path) -> None:
-    """Write `files` (relative path -> bytes) as the new contents of `out_dir`."""
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
-        for relative, data in sorted(files.items()):
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        os.chmod(staging, 0o755)
-        _swap(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _swap(staging: Path, out_dir: Path) -> None:
+def publish_swap(staging: Path, out_dir: Path) -> None:
+    """Replace `out_dir` by the complete site in `staging` (which is consumed)."""
+    os.chmod(staging, 0o755)
     if not out_dir.exists():
         staging.rename(out_dir)
         return
@@ -39,3 +25,28 @@ def _swap(staging: Path, out_dir: Path) -> None:
     out_dir.rename(retired)
     staging.rename(out_dir)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def publish_in_place(staging: Path, out_dir: Path, remove: Iterable[str], keep_only_static: set[str]) -> None:
+    """Move every file of `staging` into `out_dir`, delete `remove`, and drop static files no longer used."""
+    for folder, _, names in os.walk(staging):
+        for name in names:
+            source = Path(folder) / name
+            target = out_dir / source.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+    for relative in remove:
+        gone = out_dir / relative
+        if gone.is_file():
+            gone.unlink()
+            _remove_empty_parents(gone.parent, out_dir)
+    static = out_dir / "static"
+    for old in static.rglob("*") if static.is_dir() else []:
+        if old.is_file() and old.relative_to(out_dir).as_posix() not in keep_only_static:
+            old.unlink()
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

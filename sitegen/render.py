@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import cmarkgfm
 import jinja2
-import markdown
+from cmarkgfm.cmark import Options
 from babel.numbers import format_decimal
-from markdown.extensions.toc import slugify_unicode
 from markupsafe import Markup
 
-from .config import SiteConfig
+from .config import ContactLine, SiteConfig
 from .contacts import ContactFormatter
 from .errors import TemplateProblem
 from .i18n import language_name, load_translations
@@ -25,14 +25,17 @@ from .i18n import language_name, load_translations
 ORDERS = {"days-first": "days_first", "time-first": "time_first"}
 
 
+HEADING_ANCHOR = re.compile(r"<h([1-6])>(.*?)\s*\{#([A-Za-z][\w-]*)\}</h\1>")
+EXTENSIONS = ["table", "strikethrough"]  # no autolink: a typed web address stays text unless linked
+
+
 def markdown_to_html(body: str) -> str:
-    """Convert a page body (placeholders already resolved) to HTML."""
-    converter = markdown.Markdown(
-        extensions=["attr_list", "sane_lists", "toc"],
-        extension_configs={"toc": {"slugify": slugify_unicode, "toc_depth": "2-6"}},
-        output_format="html",
-    )
-    return converter.convert(body)
+    """Convert a page body (placeholders already resolved) to HTML with cmark-gfm (CommonMark).
+
+    Raw HTML is kept (editors mark phrases in the other language with <span lang>). A heading gets
+    an id only when the editor gives one, `## Title {#anchor}`, so anchors never change with wording."""
+    html = cmarkgfm.markdown_to_html_with_extensions(body, options=Options.CMARK_OPT_UNSAFE, extensions=EXTENSIONS)
+    return HEADING_ANCHOR.sub(r'<h\1 id="\3">\2</h\1>', html)
 
 
 class Templates:
@@ -42,6 +45,7 @@ class Templates:
         self.config = config
         self.templates_dir = templates_dir
         self.root = root
+        self.contacts_used: set[str] = set()  # contact lines the templates showed since the last reset
         self.environments = {
             lang: self._environment(lang, load_translations(locales_dir, lang, config.default_language, root), static_urls)
             for lang in config.languages
@@ -58,17 +62,22 @@ class Templates:
             keep_trailing_newline=True,
         )
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-        formatter = ContactFormatter(self.config, lang)
+        formatter = ContactFormatter.for_config(self.config, lang)
+
+        def line(name: str) -> ContactLine:
+            self.contacts_used.add(name)
+            return self.config.contacts[name]
+
         env.globals.update(
             site=self.config,
             lang=lang,
             languages=self.config.languages,
             language_name=language_name,
             static=lambda name: static_urls[name],
-            contact=lambda name, order="time-first": formatter.contact(self.config.contacts[name], ORDERS[order]),
-            phone=lambda name: formatter.phone(self.config.contacts[name]),
-            tty=lambda name: formatter.tty(self.config.contacts[name]),
-            hours=lambda name, order="days-first": formatter.hours(self.config.contacts[name], ORDERS[order]),
+            contact=lambda name, order="time-first": formatter.contact(line(name), ORDERS[order]),
+            phone=lambda name: formatter.phone(line(name)),
+            tty=lambda name: formatter.tty(line(name)),
+            hours=lambda name, order="days-first": formatter.hours(line(name), ORDERS[order]),
             form_path=lambda name, in_lang=lang: self.config.forms[name].paths[in_lang],
             absolute=lambda path: self.config.base_url + path,
             format_number=lambda number: format_decimal(number, locale=lang),
@@ -92,8 +101,3 @@ class Templates:
         except jinja2.UndefinedError as exc:
             raise TemplateProblem(shown_path, 0, f"template uses something undefined: {exc.message}", "check the variable names against the render context") from None
 
-
-def visible_text(html: str) -> str:
-    """Tag-free, whitespace-folded text of an HTML fragment (for tests and checks)."""
-    text = re.sub(r"<[^>]+>", " ", html)
-    return re.sub(r"\s+", " ", text).strip()

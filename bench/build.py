@@ -1,0 +1,96 @@
+"""Benchmark the site build at scale, side by side with the naive baseline.
+
+    python -m bench.build [--pages 1000 10000] [--no-append]
+
+For each size it writes a corpus (half English, half Spanish), then times, each in a fresh process:
+the naive baseline, a cold build (no cache, empty output), a warm-cache build (cache kept, output
+deleted), a no-op rebuild, a one-page edit, and a one config-value edit (the UM team's hours, which
+only some pages show). It prints a table and appends it to docs/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from .corpus import write_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(command: list[str]) -> tuple[float, float, str]:
+    """Seconds, peak memory (MB) of the process, and its output."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    output = process.stdout.read() if process.stdout else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{command} failed:\n{output}")
+    return seconds, usage.ru_maxrss / 1024, output.strip()
+
+
+def rendered(output: str) -> str:
+    match = re.search(r"rendered (\d+)", output)
+    return match.group(1) if match else "0"
+
+
+def run_size(pages: int, work: Path) -> list[tuple[str, float, float, str]]:
+    source, out = work / f"corpus-{pages}", work / f"site-{pages}"
+    write_corpus(pages // 2, source)
+    build = [sys.executable, "build.py", "--source", str(source), "--out", str(out)]
+    rows = []
+    seconds, memory, _ = timed([sys.executable, "-m", "bench.naive_build", str(source), str(work / f"naive-{pages}")])
+    rows.append(("naive baseline (sequential, no cache)", seconds, memory, str(pages)))
+    seconds, memory, output = timed(build + ["--no-cache"])
+    rows.append(("cold build (parallel, no cache)", seconds, memory, rendered(output)))
+    shutil.rmtree(out)
+    timed(build)  # fills the cache
+    shutil.rmtree(out)
+    seconds, memory, output = timed(build)
+    rows.append(("warm-cache build (output deleted)", seconds, memory, rendered(output)))
+    seconds, memory, output = timed(build)
+    rows.append(("no-op rebuild", seconds, memory, rendered(output)))
+    page = source / "content" / "en" / "page-00007.md"
+    page.write_text(page.read_text().replace("\n\n", "\n\nAn edited sentence.\n\n", 1))
+    seconds, memory, output = timed(build)
+    rows.append(("one-page edit", seconds, memory, rendered(output)))
+    config = source / "site.toml"
+    config.write_text(config.read_text().replace('close = "17:00"', 'close = "17:30"'))
+    seconds, memory, output = timed(build)
+    using = sum("{{hours:um-team}}" in p.read_text() for p in (source / "content").rglob("*.md"))
+    rows.append((f"config edit: UM hours (shown on {using} pages)", seconds, memory, rendered(output)))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/PERFORMANCE.md")
+    args = parser.parse_args()
+    lines = [f"### Build benchmark, {date.today().isoformat()} ({os.cpu_count()} cores)", "",
+             "| pages | step | seconds | peak MB (main process) | pages rendered |", "| ---: | --- | ---: | ---: | ---: |"]
+    with tempfile.TemporaryDirectory() as work:
+        for pages in args.pages:
+            rows = run_size(pages, Path(work))
+            naive = rows[0][1]
+            for name, seconds, memory, count in rows:
+                lines.append(f"| {pages:,} | {name} | {seconds:.2f} | {memory:.0f} | {count} |")
+            lines.append(f"| {pages:,} | **cold build vs naive** | **{naive / rows[1][1]:.1f}× faster** | | |")
+    table = "\n".join(lines) + "\n"
+    print(table)
+    if not args.no_append:
+        with (ROOT / "docs" / "PERFORMANCE.md").open("a", encoding="utf-8") as handle:
+            handle.write("\n" + table)
+
+
+if __name__ == "__main__":
+    main()

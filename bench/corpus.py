@@ -1,0 +1,97 @@
+"""Write a complete project tree with N English and N Spanish pages, deterministic from a seed.
+
+    python -m bench.corpus N OUT [--seed 1] [--words 500]
+
+Each page has front matter, headings with anchors, lists, links to other pages of its language,
+and contact placeholders; the config, templates, catalogs and stylesheet are this project's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EN_WORDS = ("member care review request service health plan coverage approval team call hours benefit doctor visit "
+            "pharmacy claim appeal provider network referral therapy equipment transport language support").split()
+ES_WORDS = ("afiliado atención revisión solicitud servicio salud plan cobertura aprobación equipo llamada horario beneficio "
+            "médico visita farmacia reclamo apelación proveedor red remisión terapia equipo transporte idioma apoyo").split()
+PLACEHOLDERS = ("{{phone:member-services}}", "{{hours:um-team}}", "{{tty:language-help}}", "{{hours:member-services|time-first}}")
+
+
+def sentence(rng: random.Random, words: list[str], count: int) -> str:
+    return " ".join(rng.choice(words) for _ in range(count)).capitalize() + "."
+
+
+def paragraph(rng: random.Random, words: list[str], count: int) -> str:
+    out, left = [], count
+    while left > 0:
+        size = min(left, rng.randint(8, 16))
+        out.append(sentence(rng, words, size))
+        left -= size
+    return " ".join(out)
+
+
+def page_text(rng: random.Random, lang: str, index: int, total: int, words_per_page: int) -> str:
+    words = EN_WORDS if lang == "en" else ES_WORDS
+    slug = f"page-{index:05d}" if lang == "en" else f"pagina-{index:05d}"
+    prefix = "page" if lang == "en" else "pagina"
+    title = f"{sentence(rng, words, 3)[:-1]} {index}"
+    parts = [
+        "+++", f'title = "{title}"', f'description = "{sentence(rng, words, 12)}"', f'key = "topic-{index:05d}"', f'slug = "{slug}"', "+++", "",
+        paragraph(rng, words, words_per_page // 5),
+        "",
+        *[f"- {sentence(rng, words, 6)}" for _ in range(4)],
+        "",
+        f"## {sentence(rng, words, 3)[:-1]} {{#part-one}}",
+        "",
+        paragraph(rng, words, words_per_page // 5) + f" {rng.choice(words).capitalize()} {rng.choice(PLACEHOLDERS)}.",
+        "",
+        f"See [{sentence(rng, words, 2)[:-1]}](/{lang}/{prefix}-{rng.randrange(total):05d}/) and "
+        f"[{sentence(rng, words, 2)[:-1]}](/{lang}/{prefix}-{rng.randrange(total):05d}/#part-two).",
+        "",
+        f"## {sentence(rng, words, 3)[:-1]} {{#part-two}}",
+        "",
+        paragraph(rng, words, words_per_page // 5),
+        "",
+        *[f"1. {sentence(rng, words, 7)}" for _ in range(3)],
+        "",
+        paragraph(rng, words, words_per_page // 5) + f" {rng.choice(PLACEHOLDERS)}.",
+        "",
+        paragraph(rng, words, words_per_page // 5),
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def write_corpus(count: int, out: Path, seed: int = 1, words_per_page: int = 500) -> None:
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for part in ("site.toml", "templates", "locales", "static"):
+        source = ROOT / part
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, out / part)
+    for lang in ("en", "es"):
+        folder = out / "content" / lang
+        folder.mkdir(parents=True)
+        rng = random.Random(f"{seed}-{lang}")
+        for index in range(count):
+            name = f"page-{index:05d}.md" if lang == "en" else f"pagina-{index:05d}.md"
+            (folder / name).write_text(page_text(rng, lang, index, count, words_per_page), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("pages", type=int, help="pages per language")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--words", type=int, default=500)
+    args = parser.parse_args()
+    write_corpus(args.pages, args.out, args.seed, args.words)
+    print(f"wrote {args.pages} English and {args.pages} Spanish pages to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""The naive baseline: python-markdown and Jinja rendering every page, one after another, no cache.
+
+    python -m bench.naive_build SOURCE OUT
+
+It uses the same config, placeholders, templates and Markdown extensions as the real build, so
+the two produce comparable pages and the difference is how the work is organised.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import markdown
+from markupsafe import Markup
+
+from sitegen.config import load_config
+from sitegen.content import read_pages
+from sitegen.pairing import pair_pages
+from sitegen.pipeline import fingerprint_static, reserved_slugs
+from sitegen.placeholders import resolve
+from sitegen.project import Project
+from sitegen.render import Templates
+
+
+def naive_build(source: Path, out: Path) -> int:
+    project = Project(source)
+    config = load_config(project.config_path)
+    pages, _ = read_pages(project.content_dir, config.languages, project.root)
+    pairs, _ = pair_pages(pages, config.languages, reserved_slugs(config))
+    _, static_urls = fingerprint_static(project.static_dir)
+    templates = Templates(config, project.templates_dir, project.locales_dir, project.root, static_urls)
+    count = 0
+    for pair in pairs:
+        alternates = {lang: page.url for lang, page in pair.pages.items()}
+        for page in pair.pages.values():
+            body, _ = resolve(page, config)
+            html = markdown.Markdown(extensions=["attr_list", "sane_lists"]).convert(body)
+            rendered = templates.render(page.lang, "page.html", page=page, title=page.title, description=page.description,
+                                        content=Markup(html), alternates=alternates, canonical=page.url)
+            target = out / page.url.strip("/") / "index.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(rendered, encoding="utf-8")
+            count += 1
+    return count
+
+
+if __name__ == "__main__":
+    print(f"naive build: {naive_build(Path(sys.argv[1]), Path(sys.argv[2]))} pages")

@@ -1,0 +1,141 @@
+"""The persistent build cache: what each source was, what each page rendered from, and Markdown bodies.
+
+One SQLite file per project and output folder under `.build-cache/`. It is only ever a shortcut:
+a cache that is corrupt, from another version or from another project is set aside with a warning
+and the build starts from scratch. Nothing in it is executed (JSON and text only, no pickle).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import sys
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from .content import Page
+
+FORMAT = "memberpages-build-cache-3"
+PAGE_FIELDS = tuple(f.name for f in fields(Page))
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, page TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outputs (source TEXT PRIMARY KEY, input_key TEXT NOT NULL, output TEXT NOT NULL, body_key TEXT NOT NULL,
+                                    deps TEXT NOT NULL, hrefs TEXT NOT NULL, ids TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    """What one page's output was rendered from, and the links and ids its body holds (for link checks)."""
+
+    input_key: str
+    output: str
+    body_key: str
+    deps: tuple[str, ...]
+    hrefs: tuple[str, ...]
+    ids: tuple[str, ...]
+
+
+class BuildCache:
+    def __init__(self, path: Path, identity: str) -> None:
+        self.path = path
+        self.identity = identity
+        self.db = self._open()
+
+    @classmethod
+    def for_build(cls, source: Path, out_dir: Path) -> "BuildCache":
+        identity = f"{FORMAT}|{source.resolve()}|{out_dir.resolve()}"
+        name = hashlib.sha256(identity.encode()).hexdigest()[:16]
+        return cls(source / ".build-cache" / f"{name}.sqlite", identity)
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = sqlite3.connect(self.path, isolation_level=None)
+            db.executescript(SCHEMA)
+            found = db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
+            if found and found[0] != self.identity:
+                raise ValueError("the cache belongs to another project, output folder or version")
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("integrity check failed")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)", (self.identity,))
+            return db
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            print(f"warning: ignoring the build cache {self.path} ({exc}); building from scratch", file=sys.stderr)
+            for leftover in self.path.parent.glob(self.path.name + "*"):
+                leftover.unlink()
+            db = sqlite3.connect(self.path, isolation_level=None)
+            db.executescript(SCHEMA)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)", (self.identity,))
+            return db
+
+    # -- reading (every read tolerates damage by returning "not cached") ------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def sources(self) -> dict[str, tuple[int, int, Page]]:
+        """Each source file's size and time when last read, and its page without the body."""
+        found = {}
+        for path, mtime, size, text in self.db.execute("SELECT path, mtime_ns, size, page FROM sources"):
+            page = page_from_json(str(text))
+            if page is not None:
+                found[str(path)] = (int(mtime), int(size), page)
+        return found
+
+    def outputs(self) -> dict[str, OutputRecord]:
+        records = {}
+        for source, key, output, body_key, deps, hrefs, ids in self.db.execute("SELECT * FROM outputs"):
+            try:
+                records[str(source)] = OutputRecord(str(key), str(output), str(body_key), tuple(json.loads(deps)), tuple(json.loads(hrefs)), tuple(json.loads(ids)))
+            except (ValueError, TypeError):
+                continue
+        return records
+
+    def bodies(self, keys: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update((str(k), str(h)) for k, h in self.db.execute(f"SELECT key, html FROM bodies WHERE key IN ({marks})", chunk))
+        return found
+
+    # -- writing: one transaction per build, after it succeeded ----------------------------------
+
+    def save(self, meta: dict[str, str], sources: dict[str, tuple[int, int, Page]], outputs: dict[str, OutputRecord], new_bodies: dict[str, str]) -> None:
+        db = self.db
+        db.execute("BEGIN")
+        db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+        db.execute("DELETE FROM sources")
+        db.executemany("INSERT INTO sources VALUES (?, ?, ?, ?)", ((p, m, s, page_to_json(page)) for p, (m, s, page) in sources.items()))
+        db.execute("DELETE FROM outputs")
+        db.executemany("INSERT INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?)", (
+            (source, r.input_key, r.output, r.body_key, json.dumps(r.deps), json.dumps(r.hrefs), json.dumps(r.ids)) for source, r in outputs.items()))
+        db.executemany("INSERT OR IGNORE INTO bodies VALUES (?, ?)", new_bodies.items())
+        live = {r.body_key for r in outputs.values()}
+        stale = [k for (k,) in db.execute("SELECT key FROM bodies") if k not in live]
+        db.executemany("DELETE FROM bodies WHERE key = ?", ((k,) for k in stale))
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def page_to_json(page: Page) -> str:
+    """The page without its body (read again from the file when the page must render)."""
+    fields = {name: getattr(page, name) for name in PAGE_FIELDS}  # not asdict(): it deep-copies
+    return json.dumps({**fields, "body": "", "meta": {}}, ensure_ascii=False)
+
+
+def page_from_json(text: str) -> Page | None:
+    try:
+        data: dict[str, Any] = json.loads(text)
+        data["meta_lines"] = {str(k): int(v) for k, v in data["meta_lines"].items()}
+        return Page(**data)
+    except (ValueError, TypeError):
+        return None

@@ -1,0 +1,66 @@
+"""Where a site's sources live, and the digests that say whether they changed."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import SiteConfig
+
+CODE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project folder: site.toml, content/, templates/, locales/, static/."""
+
+    root: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "site.toml"
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.root / "locales"
+
+    @property
+    def static_dir(self) -> Path:
+        return self.root / "static"
+
+
+def digest_files(*folders: Path, suffixes: tuple[str, ...] = ()) -> str:
+    """One hash over every file's path and bytes under the folders (for templates, catalogs, code)."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file() and (not suffixes or path.suffix in suffixes):
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def site_digest(project: Project, config: SiteConfig, lang: str, static_urls: dict[str, str]) -> str:
+    """Everything, other than contact lines, that every page of one language depends on."""
+    parts = [
+        digest_files(CODE_DIR, suffixes=(".py",)),  # a new version of the generator re-renders everything
+        digest_files(project.templates_dir),
+        digest_files(project.locales_dir / lang),
+        repr(sorted(static_urls.items())),
+        repr((config.plan_name, config.base_url, config.languages, sorted((n, f.paths, f.shown_as) for n, f in config.forms.items()))),
+        repr(sorted(config.styles[lang].patterns.items())), repr(sorted(config.styles[lang].time_zones.items())),
+    ]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def contact_digests(config: SiteConfig) -> dict[str, str]:
+    """A hash per contact line: when it changes, exactly the pages that show that line re-render."""
+    return {name: hashlib.sha256(repr(line).encode()).hexdigest()[:16] for name, line in config.contacts.items()}
