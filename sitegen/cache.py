@@ -1,4 +1,4 @@
-"""The persistent build cache: what each source was, what each page rendered from, and Markdown bodies.
+"""The persistent build cache: what each source was, and what each page's output was rendered from.
 
 One SQLite file per project and output folder under `.build-cache/`. It is only ever a shortcut:
 a cache that is corrupt, from another version or from another project is set aside with a warning
@@ -17,13 +17,12 @@ from typing import Any
 
 from .content import Page
 
-FORMAT = "memberpages-build-cache-3"
+FORMAT = "memberpages-build-cache-4"
 PAGE_FIELDS = tuple(f.name for f in fields(Page))
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, page TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS outputs (source TEXT PRIMARY KEY, input_key TEXT NOT NULL, output TEXT NOT NULL, body_key TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS outputs (source TEXT PRIMARY KEY, input_key TEXT NOT NULL, output TEXT NOT NULL,
                                     deps TEXT NOT NULL, hrefs TEXT NOT NULL, ids TEXT NOT NULL);
 """
 
@@ -34,7 +33,6 @@ class OutputRecord:
 
     input_key: str
     output: str
-    body_key: str
     deps: tuple[str, ...]
     hrefs: tuple[str, ...]
     ids: tuple[str, ...]
@@ -90,36 +88,28 @@ class BuildCache:
 
     def outputs(self) -> dict[str, OutputRecord]:
         records = {}
-        for source, key, output, body_key, deps, hrefs, ids in self.db.execute("SELECT * FROM outputs"):
+        for source, key, output, deps, hrefs, ids in self.db.execute("SELECT * FROM outputs"):
             try:
-                records[str(source)] = OutputRecord(str(key), str(output), str(body_key), tuple(json.loads(deps)), tuple(json.loads(hrefs)), tuple(json.loads(ids)))
+                records[str(source)] = OutputRecord(str(key), str(output), _split(deps), _split(hrefs), _split(ids))
             except (ValueError, TypeError):
                 continue
         return records
 
-    def bodies(self, keys: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update((str(k), str(h)) for k, h in self.db.execute(f"SELECT key, html FROM bodies WHERE key IN ({marks})", chunk))
-        return found
-
     # -- writing: one transaction per build, after it succeeded ----------------------------------
 
-    def save(self, meta: dict[str, str], sources: dict[str, tuple[int, int, Page]], outputs: dict[str, OutputRecord], new_bodies: dict[str, str]) -> None:
+    def save(self, meta: dict[str, str], sources: dict[str, tuple[int, int, Page]], outputs: dict[str, OutputRecord],
+             changed_sources: set[str], changed_outputs: set[str], removed: set[str]) -> None:
+        """Write what this build changed (everything, the first time) in one transaction."""
         db = self.db
         db.execute("BEGIN")
         db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
-        db.execute("DELETE FROM sources")
-        db.executemany("INSERT INTO sources VALUES (?, ?, ?, ?)", ((p, m, s, page_to_json(page)) for p, (m, s, page) in sources.items()))
-        db.execute("DELETE FROM outputs")
-        db.executemany("INSERT INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?)", (
-            (source, r.input_key, r.output, r.body_key, json.dumps(r.deps), json.dumps(r.hrefs), json.dumps(r.ids)) for source, r in outputs.items()))
-        db.executemany("INSERT OR IGNORE INTO bodies VALUES (?, ?)", new_bodies.items())
-        live = {r.body_key for r in outputs.values()}
-        stale = [k for (k,) in db.execute("SELECT key FROM bodies") if k not in live]
-        db.executemany("DELETE FROM bodies WHERE key = ?", ((k,) for k in stale))
+        db.executemany("DELETE FROM sources WHERE path = ?", ((p,) for p in removed))
+        db.executemany("DELETE FROM outputs WHERE source = ?", ((p,) for p in removed))
+        db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)",
+                       ((p, *sources[p][:2], page_to_json(sources[p][2])) for p in changed_sources if p in sources))
+        db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)", (
+            (source, r.input_key, r.output, _join(r.deps), _join(r.hrefs), _join(r.ids))
+            for source, r in ((s, outputs[s]) for s in changed_outputs if s in outputs)))
         db.execute("COMMIT")
 
     def close(self) -> None:
@@ -139,3 +129,11 @@ def page_from_json(text: str) -> Page | None:
         return Page(**data)
     except (ValueError, TypeError):
         return None
+
+
+def _join(values: tuple[str, ...]) -> str:
+    return "\n".join(values)
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(text.split("\n")) if text else ()

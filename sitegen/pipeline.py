@@ -14,7 +14,6 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -61,6 +60,10 @@ class Builder:
         self.cache = BuildCache.for_build(project.root, self.out_dir) if use_cache else None
         self.sources: dict[str, _SourceState] | None = None
         self.outputs: dict[str, OutputRecord] | None = None
+        self.cached_state_paths: dict[str, tuple[int, int]] | None = None  # what the cache holds, to write only changes
+        self.build_id: str | None = None
+        self.listing: str | None = None  # what the site-wide pages (home, sitemap) were made from
+        self.site_files: set[str] = set()
 
     def build(self) -> BuildReport:
         started = time.perf_counter()
@@ -79,16 +82,21 @@ class Builder:
 
         staging = Path(tempfile.mkdtemp(prefix=f"{self.out_dir.name}.tmp-", dir=self.out_dir.parent))
         try:
-            results = self.render(jobs, RenderContext(config, templates, staging, self.cache.path if self.cache else None, keys))
+            results = self.render(jobs, RenderContext(config, templates, staging, keys))
             errors += [error for result in results for error in result.errors]
             records.update((r.source, r.record) for r in results if r.record)
             errors += self.check_links(pairs, records, config)
             raise_all(errors)
-            written = self.write_site_files(staging, config, templates, pairs, static_files)
+            listing = hashlib.sha256(repr((sorted(keys.site_digests.items()), sorted(static_urls.items()),
+                                           [(p.lang, p.slug, p.title, p.description) for pair in pairs for p in pair.pages.values()])).encode()).hexdigest()
+            written, self.site_files = 0, set()
+            if not previous or listing != self.listing:  # home pages, sitemap and friends list every page
+                written = self.write_site_files(staging, config, templates, pairs, static_files)
+            self.listing = listing
             self.publish(staging, records, previous)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        self.remember(records, [r.new_body for r in results if r.new_body])
+        self.remember(records, {r.source for r in results})
         return BuildReport(len(records), len(jobs), len(jobs) + written, time.perf_counter() - started)
 
     # -- read ----------------------------------------------------------------------------------
@@ -96,6 +104,8 @@ class Builder:
     def read_pages(self, languages: tuple[str, ...]) -> tuple[list[Page], list[SourceError], bool]:
         """Parse the pages whose files changed; reuse the rest (from memory, or the cache)."""
         known = self.sources if self.sources is not None else self.cached_sources()
+        if self.cached_state_paths is None:
+            self.cached_state_paths = {path: (state.mtime_ns, state.size) for path, state in known.items()}
         current: dict[str, _SourceState] = {}
         errors: list[SourceError] = []
         changed = False
@@ -129,7 +139,7 @@ class Builder:
         """What the site in the output folder was built from, if that site is the one we last built."""
         marker = self.out_dir / MARKER
         build_id = marker.read_text().strip() if marker.is_file() else None
-        if self.outputs is not None and build_id == getattr(self, "build_id", None):
+        if self.outputs is not None and build_id == self.build_id:
             return self.outputs
         if self.cache and build_id and build_id == self.cache.meta("build_id"):
             return self.cache.outputs()
@@ -213,16 +223,21 @@ class Builder:
         write_atomically(staging / MARKER, self.build_id.encode())
         if previous:
             gone = {r.output for r in previous.values()} - {r.output for r in records.values()}
-            publish_in_place(staging, self.out_dir, remove=gone, keep_only_static=self.site_files)
+            publish_in_place(staging, self.out_dir, remove=gone, keep_only_static=self.site_files or None)
         else:
             publish_swap(staging, self.out_dir)
 
-    def remember(self, records: dict[str, OutputRecord], new_bodies: Iterable[tuple[str, str]]) -> None:
-        self.sources = self.pending_sources
-        self.outputs = records
+    def remember(self, records: dict[str, OutputRecord], rendered: set[str]) -> None:
+        """Keep this build's state in memory (for the next build in this process) and in the cache."""
+        before = self.cached_state_paths or {}
+        sources = self.pending_sources
+        changed = {path for path, state in sources.items() if before.get(path) != (state.mtime_ns, state.size)}
+        removed = set(before) - set(sources)
+        self.sources, self.outputs = sources, records
         if self.cache:
-            sources = {path: (state.mtime_ns, state.size, state.page) for path, state in self.sources.items()}
-            self.cache.save({"build_id": self.build_id}, sources, records, dict(new_bodies))
+            as_rows = {path: (state.mtime_ns, state.size, state.page) for path, state in sources.items()}
+            self.cache.save({"build_id": self.build_id}, as_rows, records, changed, rendered, removed)
+        self.cached_state_paths = {path: (state.mtime_ns, state.size) for path, state in sources.items()}
 
 
 def build(project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True) -> BuildReport:

@@ -27,7 +27,7 @@ def publish_swap(staging: Path, out_dir: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def publish_in_place(staging: Path, out_dir: Path, remove: Iterable[str], keep_only_static: set[str]) -> None:
+def publish_in_place(staging: Path, out_dir: Path, remove: Iterable[str], keep_only_static: set[str] | None) -> None:
     """Move every file of `staging` into `out_dir`, delete `remove`, and drop static files no longer used."""
     for folder, _, names in os.walk(staging):
         for name in names:
@@ -41,8 +41,8 @@ def publish_in_place(staging: Path, out_dir: Path, remove: Iterable[str], keep_o
             gone.unlink()
             _remove_empty_parents(gone.parent, out_dir)
     static = out_dir / "static"
-    for old in static.rglob("*") if static.is_dir() else []:
-        if old.is_file() and old.relative_to(out_dir).as_posix() not in keep_only_static:
+    for old in static.rglob("*") if static.is_dir() and keep_only_static is not None else []:
+        if old.is_file() and old.relative_to(out_dir).as_posix() not in keep_only_static:  # type: ignore[operator]
             old.unlink()
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,6 @@ class RenderContext:
     config: SiteConfig
     templates: Templates
     staging: Path
-    cache_path: Path | None
     keys: "KeyMaker"
 
 
@@ -43,7 +41,6 @@ class PageJob:
 class PageResult:
     source: str
     record: OutputRecord | None
-    new_body: tuple[str, str] | None  # (key, html) when Markdown was converted, for the cache
     errors: list[SourceError]
 
 
@@ -62,12 +59,11 @@ class KeyMaker:
 
 
 _context: RenderContext | None = None
-_bodies: sqlite3.Connection | None = None
 
 
 def set_context(context: RenderContext) -> None:
-    global _context, _bodies
-    _context, _bodies = context, None
+    global _context
+    _context = context
 
 
 def render_pages(jobs: list[PageJob]) -> list[PageResult]:
@@ -75,25 +71,20 @@ def render_pages(jobs: list[PageJob]) -> list[PageResult]:
 
 
 def render_page(job: PageJob) -> PageResult:
-    """Resolve placeholders, convert Markdown (or take it from the cache), render, write to staging."""
+    """Resolve placeholders, convert Markdown, render, write to staging."""
     assert _context is not None, "set_context() first"
     page, config = job.page, _context.config
     markdown_source, errors = resolve(page, config)
     if errors:
-        return PageResult(page.path, None, None, errors)
-    body_key = hashlib.sha256(markdown_source.encode()).hexdigest()
-    body_html = _cached_body(body_key)
-    new_body = None
-    if body_html is None:
-        body_html = markdown_to_html(markdown_source)
-        new_body = (body_key, body_html)
+        return PageResult(page.path, None, errors)
+    body_html = markdown_to_html(markdown_source)
     templates = _context.templates
     templates.contacts_used = set()
     try:
         html = templates.render(page.lang, "page.html", page=page, title=page.title, description=page.description,
                                 content=Markup(body_html), alternates=job.alternates, canonical=page.url)
     except SourceError as exc:
-        return PageResult(page.path, None, new_body, [exc])
+        return PageResult(page.path, None, [exc])
     deps = tuple(sorted(placeholders_used(page) | {f"contact:{name}" for name in templates.contacts_used}))
     output = page.url.strip("/") + "/index.html"
     target = _context.staging / output
@@ -101,21 +92,7 @@ def render_page(job: PageJob) -> PageResult:
     target.write_bytes(html.encode())  # staging is private until publish moves it into place
     hrefs, ids = links_and_ids(body_html)
     key = _context.keys.key(page.digest, page.lang, job.alternates, deps)
-    return PageResult(page.path, OutputRecord(key, output, body_key, deps, tuple(hrefs), tuple(sorted(ids | links_and_ids(html)[1]))), new_body, [])
-
-
-def _cached_body(key: str) -> str | None:
-    global _bodies
-    assert _context is not None
-    if _context.cache_path is None:
-        return None
-    if _bodies is None:
-        _bodies = sqlite3.connect(f"file:{_context.cache_path}?mode=ro", uri=True, check_same_thread=False)
-    try:
-        row = _bodies.execute("SELECT html FROM bodies WHERE key = ?", (key,)).fetchone()
-    except sqlite3.DatabaseError:
-        return None
-    return str(row[0]) if row else None
+    return PageResult(page.path, OutputRecord(key, output, deps, tuple(hrefs), tuple(sorted(ids | links_and_ids(html)[1]))), [])
 
 
 def write_atomically(target: Path, data: bytes) -> None:

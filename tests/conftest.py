@@ -23,10 +23,10 @@ class BuildRun:
     stderr: str
 
 
-def run_build(source: Path, out: Path) -> BuildRun:
+def run_build(source: Path, out: Path, *options: str) -> BuildRun:
     """Run `python build.py` as an editor would, in a separate process."""
     done = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "--source", str(source), "--out", str(out)],
+        [sys.executable, str(ROOT / "build.py"), "--source", str(source), "--out", str(out), *options],
         capture_output=True, text=True, timeout=120,
     )
     return BuildRun(done.returncode, done.stdout, done.stderr)

@@ -1,0 +1,96 @@
+"""Production shape, for real: nginx serves site/ and proxies to two backend workers on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from forms_backend.crypto import new_key_spec
+
+from .backend import GOOD, submit
+from .conftest import ROOT
+from .servers import UvicornServer, free_port
+
+NGINX = "/usr/sbin/nginx"
+
+
+class Nginx:
+    def __init__(self, run_dir: Path, site: Path, backend_port: int) -> None:
+        self.port = free_port()
+        self.run_dir = run_dir
+        values = {
+            "RUN_DIR": str(run_dir), "MIME_TYPES": "/etc/nginx/mime.types", "DEPLOY_DIR": str(ROOT / "deploy"),
+            "USER_DIRECTIVE": "user root;" if os.geteuid() == 0 else "", "UPSTREAM_SERVERS": f"server 127.0.0.1:{backend_port};",
+            "LISTEN": f"127.0.0.1:{self.port}", "SERVER_NAME": "localhost", "SITE_DIR": str(site),
+        }
+        # safe_substitute: nginx's own $uri-style variables stay as they are
+        config = string.Template((ROOT / "deploy" / "nginx.conf").read_text()).safe_substitute(values)
+        assert "${" not in config, "a ${VALUE} in deploy/nginx.conf has no value"
+        self.config = run_dir / "nginx.conf"
+        self.config.write_text(config)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "Nginx":
+        subprocess.run([NGINX, "-t", "-c", str(self.config)], check=True, capture_output=True)
+        subprocess.run([NGINX, "-c", str(self.config)], check=True, capture_output=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        subprocess.run([NGINX, "-c", str(self.config), "-s", "quit"], capture_output=True)
+
+
+@pytest.fixture
+def stack(tmp_path: Path, built_site: Path, postgres_url: str) -> Iterator[tuple[Nginx, UvicornServer]]:
+    env = {"SITE_DIR": str(built_site), "DATA_DIR": str(tmp_path), "DATABASE_URL": postgres_url, "SECRET_KEYS": "deploy-test",
+           "ENCRYPTION_KEYS": new_key_spec(), "MIN_FILL_SECONDS": "0", "TRUSTED_PROXIES": "127.0.0.1", "SERVE_SITE": "false"}
+    with UvicornServer(env, tmp_path / "backend.log", workers=2) as backend, Nginx(tmp_path, built_site, backend.port) as nginx:
+        yield nginx, backend
+
+
+def test_form_submission_through_nginx_reaches_two_workers_on_postgres(stack: tuple[Nginx, UvicornServer]) -> None:
+    nginx, backend = stack
+    with httpx.Client(base_url=nginx.url) as client:
+        references = set()
+        for lang in ("en", "es", "en", "es"):
+            response = submit(client, lang, GOOD)
+            assert response.status_code == 303
+            confirmation = client.get(response.headers["location"])
+            references.add(re.search(r'<p class="reference">([0-9A-Z-]+)</p>', confirmation.text).group(1))  # type: ignore[union-attr]
+    assert len(references) == 4
+    import psycopg
+
+    with psycopg.connect(backend.env["DATABASE_URL"]) as conn:
+        stored = {row[0] for row in conn.execute("SELECT reference FROM submissions")}
+    assert references <= stored
+    processes = re.findall(r"Started server process \[(\d+)\]", backend.logs())
+    assert len(set(processes)) >= 2, "expected two uvicorn workers"
+
+
+def test_nginx_serves_the_site_with_types_compression_caching_and_language_404s(stack: tuple[Nginx, UvicornServer]) -> None:
+    nginx, _ = stack
+    with httpx.Client(base_url=nginx.url) as client:
+        page = client.get("/es/gestion-de-uso/", headers={"accept-encoding": "gzip"})
+        assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
+        assert page.headers["content-encoding"] == "gzip" and "Gestión de uso" in page.text
+        assert page.headers["cache-control"] == "public, max-age=0, must-revalidate"
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        css_path = re.search(r'href="(/static/site\.[0-9a-f]+\.css)"', page.text).group(1)  # type: ignore[union-attr]
+        css = client.get(css_path)
+        assert css.headers["content-type"].startswith("text/css") and "immutable" in css.headers["cache-control"]
+        missing_es = client.get("/es/no-existe/")
+        assert missing_es.status_code == 404 and "No encontramos la página" in missing_es.text
+        missing_en = client.get("/en/missing/")
+        assert missing_en.status_code == 404 and "Page not found" in missing_en.text
+        assert client.get("/sitemap.xml").headers["content-type"].startswith("text/xml")
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.get("/staff/", follow_redirects=False).headers["location"].startswith("/staff/login")
