@@ -53,7 +53,7 @@ class BuildCache:
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            db = sqlite3.connect(self.path, isolation_level=None)
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)  # one builder, one thread at a time
             db.executescript(SCHEMA)
             found = db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
             if found and found[0] != self.identity:
@@ -66,7 +66,7 @@ class BuildCache:
             print(f"warning: ignoring the build cache {self.path} ({exc}); building from scratch", file=sys.stderr)
             for leftover in self.path.parent.glob(self.path.name + "*"):
                 leftover.unlink()
-            db = sqlite3.connect(self.path, isolation_level=None)
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)  # one builder, one thread at a time
             db.executescript(SCHEMA)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)", (self.identity,))
             return db

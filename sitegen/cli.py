@@ -1,12 +1,20 @@
-"""`python build.py [build] [--source DIR] [--out DIR] [--jobs N] [--no-cache]`: build and report plainly."""
+"""`python build.py [build|serve|check|translations] [--source DIR] [--out DIR] …`
+
+    build          build the site into --out (default: SOURCE/site)
+    serve          build, serve on loopback, rebuild and reload the browser on every save
+    check          run every check without publishing; exit 1 if anything is fatal
+    translations   show each page's translation status; --mark FILE records a finished translation
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import SiteError, SiteErrors
+from .errors import SiteError, SiteErrors, SourceError
 from .pipeline import build
 from .project import Project
 
@@ -14,30 +22,89 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="build.py", description="Build the bilingual member site.")
-    parser.add_argument("command", nargs="?", default="build", choices=["build"], help="what to do (default: build)")
+    parser = argparse.ArgumentParser(prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", nargs="?", default="build", choices=["build", "serve", "check", "translations"])
     parser.add_argument("--source", type=Path, default=PROJECT_ROOT, help="project folder with site.toml, content/, templates/ (default: this project)")
     parser.add_argument("--out", type=Path, default=None, help="where to write the site (default: SOURCE/site)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not write the build cache")
+    parser.add_argument("--strict", action="store_true", help="treat warnings (stale translations, readability) as errors, e.g. in CI")
+    parser.add_argument("--port", type=int, default=8001, help="serve: port on 127.0.0.1 (default 8001)")
+    parser.add_argument("--mark", type=Path, action="append", default=[], help="translations: mark FILE as translated from its source's current version")
     args = parser.parse_args(argv)
-    source = args.source.resolve()
-    out = (args.out or source / "site").resolve()
+    project = Project(args.source.resolve())
+    out = (args.out or project.root / "site").resolve()
+    if args.command == "serve":
+        from .preview import serve
+
+        return serve(project, out, args.port)
+    if args.command == "translations":
+        return translations(project, args.mark)
+    if args.command == "check":
+        with tempfile.TemporaryDirectory() as scratch:
+            return run_build(project, Path(scratch) / "site", args.jobs, use_cache=False, strict=args.strict, checking=True)
+    return run_build(project, out, args.jobs, use_cache=not args.no_cache, strict=args.strict)
+
+
+def run_build(project: Project, out: Path, jobs: int | None, use_cache: bool, strict: bool, checking: bool = False) -> int:
     try:
-        report = build(Project(source), out, workers=args.jobs, use_cache=not args.no_cache)
+        report = build(project, out, workers=jobs, use_cache=use_cache, strict=strict)
     except SiteError as exc:
-        return print_problems(exc)
-    if report.rendered == 0 and report.files_written == 0:
+        return print_problems(exc.errors if isinstance(exc, SiteErrors) else [exc], [], "build stopped" if not checking else "check failed")
+    print_problems([], report.warnings, "")
+    if checking:
+        print(f"check passed: {report.pages} pages, {len(report.warnings)} warning(s)")
+    elif report.rendered == 0 and report.files_written == 0:
         print(f"nothing changed: {report.pages} pages in {out} are up to date ({report.seconds:.2f} s)")
     else:
         print(f"built {report.pages} pages into {out}: rendered {report.rendered}, wrote {report.files_written} files in {report.seconds:.2f} s")
     return 0
 
 
-def print_problems(exc: SiteError) -> int:
-    problems = exc.errors if isinstance(exc, SiteErrors) else [exc]
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    count = len(problems)
-    print(f"build stopped: {count} problem{'s' if count != 1 else ''} to fix; site/ was left as it was", file=sys.stderr)
-    return 1
+def print_problems(errors: Sequence[SourceError], warnings: Sequence[SourceError], verdict: str) -> int:
+    """Problems grouped by file, each as `path:line: problem — fix`, then a count."""
+    tagged = sorted([(e, "error") for e in errors] + [(w, "warning") for w in warnings], key=lambda t: (t[0].path, t[0].line, t[0].problem))
+    current = None
+    for problem, kind in tagged:
+        if problem.path != current:
+            if current is not None:
+                print(file=sys.stderr)
+            current = problem.path
+        print(f"{problem}" if kind == "error" else f"{problem} (warning)", file=sys.stderr)
+    if errors:
+        files = len({e.path for e in errors})
+        print(f"{verdict}: {len(errors)} problem{'s' if len(errors) != 1 else ''} to fix in {files} file{'s' if files != 1 else ''}"
+              f"{f', {len(warnings)} warning(s)' if warnings else ''}; site/ was left as it was", file=sys.stderr)
+        return 1
+    return 0
+
+
+def translations(project: Project, marks: list[Path]) -> int:
+    from .config import load_config
+    from .content import read_pages
+    from .pairing import pair_pages
+    from .pipeline import reserved_slugs
+    from .translations import format_table, mark_translated, statuses
+
+    try:
+        config = load_config(project.config_path, "site.toml")
+        pages, errors = read_pages(project.content_dir, config.languages, project.root)
+    except SiteError as exc:
+        return print_problems(exc.errors if isinstance(exc, SiteErrors) else [exc], [], "translations")
+    pairs, _ = pair_pages(pages, config.languages, reserved_slugs(config))
+    source_lang = config.default_language
+    for mark in marks:
+        target = mark.resolve()
+        page = next((p for p in pages if (project.root / p.path).resolve() == target), None)
+        source = next((p for p in pages if page and p.key == page.key and p.lang == source_lang), None)
+        if page is None or source is None or page.lang == source_lang:
+            print(f"{mark}: not a translation with a {source_lang} source page — give a content/<lang>/ file whose key has a source", file=sys.stderr)
+            return 1
+        mark_translated(target, source, project.root, page.lang)
+        print(f"marked {page.path} as translating {source.path} (version {source.version})")
+    if marks:
+        pages, errors = read_pages(project.content_dir, config.languages, project.root)
+        pairs, _ = pair_pages(pages, config.languages, reserved_slugs(config))
+    paired = {p.path for pair in pairs for p in pair.pages.values()}
+    print(format_table(statuses(pairs, [p for p in pages if p.path not in paired], config.languages, project.root)))
+    return 0

@@ -72,6 +72,7 @@ class SiteConfig:
     forms: dict[str, Form]
     styles: dict[str, Style]
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False)
+    readability: dict[str, float] = field(default_factory=dict)  # per language: max grade (en) or min ease (es)
 
     @property
     def default_language(self) -> str:
@@ -169,11 +170,22 @@ class _Validator:
             for name, table in sorted((self.data.get("forms") or {}).items())
             if isinstance(table, dict)
         }
+        readability = self._readability(languages)
         raise_all(self.errors)
         return SiteConfig(
             path=self.path, plan_name=plan, base_url=base_url.rstrip("/"), languages=tuple(languages),
-            time_zone=zone, contacts=contacts, forms=forms, styles=styles, raw=self.data,
+            time_zone=zone, contacts=contacts, forms=forms, styles=styles, raw=self.data, readability=readability,
         )
+
+    def _readability(self, languages: list[str]) -> dict[str, float]:
+        table = self.data.get("readability", {})
+        targets = {"en": 8.0, "es": 70.0}
+        for lang, value in table.items() if isinstance(table, dict) else []:
+            if not isinstance(value, (int, float)):
+                self.error(("readability", lang), f"readability target for {lang!r} must be a number", "e.g. en = 8 (grade), es = 70 (ease)")
+            else:
+                targets[str(lang)] = float(value)
+        return {lang: targets[lang] for lang in languages if lang in targets}
 
     def _check_language(self, lang: object) -> bool:
         from babel import Locale, UnknownLocaleError

@@ -29,6 +29,12 @@ class Page:
     meta_lines: dict[str, int]  # front-matter key -> line, for messages
     meta: dict[str, Any]
     digest: str = ""  # hash of the file's bytes: the page changed when this did
+    translated_from: str = ""  # for translations: the version of the source page they translate
+
+    @property
+    def version(self) -> str:
+        """Short form of the digest that translations record in `translated_from`."""
+        return self.digest[:16]
 
     @property
     def url(self) -> str:
@@ -36,6 +42,13 @@ class Page:
 
     def line_of(self, key: str) -> int:
         return self.meta_lines.get(key, 1)
+
+    def line_containing(self, text: str) -> int:
+        """The first body line containing `text` (the body's first line if none does)."""
+        for offset, line in enumerate(self.body.split("\n")):
+            if text in line:
+                return self.body_line + offset
+        return self.body_line
 
 
 def read_pages(content_dir: Path, languages: tuple[str, ...], shown_root: Path) -> tuple[list[Page], list[SourceError]]:
@@ -95,4 +108,5 @@ def parse_page(raw: bytes, shown: str, lang: str) -> Page:
         path=shown, lang=lang, title=meta["title"].strip(), description=meta["description"].strip(),
         key=meta["key"], slug=meta["slug"], body="\n".join(lines[end + 1:]), body_line=end + 2,
         meta_lines=meta_lines, meta=meta, digest=hashlib.sha256(raw).hexdigest(),
+        translated_from=str(meta.get("translated_from", "")),
     )

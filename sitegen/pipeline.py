@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import BuildCache, OutputRecord
+from .checks.catalogs import check_catalogs
 from .checks.links import check_links
 from .config import SiteConfig, load_config
 from .content import Page, parse_page
@@ -28,6 +29,7 @@ from .project import Project, contact_digests, site_digest
 from .publish import publish_in_place, publish_swap
 from .render import Templates
 from .sitemap import robots_txt, sitemap_xml
+from .translations import stale_warnings
 from .workers import KeyMaker, PageJob, PageResult, RenderContext, render_pages, set_context, write_atomically
 
 MARKER = ".build-id"
@@ -53,8 +55,9 @@ class _SourceState:
 class Builder:
     """Builds one project into one output folder; keep it around (as `serve` does) to rebuild fast."""
 
-    def __init__(self, project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True) -> None:
+    def __init__(self, project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False) -> None:
         self.project = project
+        self.strict = strict  # warnings (stale translations, readability) stop the build
         self.out_dir = out_dir.resolve()
         self.workers = workers or os.cpu_count() or 1
         self.cache = BuildCache.for_build(project.root, self.out_dir) if use_cache else None
@@ -75,15 +78,20 @@ class Builder:
         pages, errors, sources_changed = self.read_pages(config.languages)
         pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config))
         errors += pair_errors
+        errors += check_catalogs(self.project.locales_dir, config.languages, config.default_language, self.project.root)
+        warnings = stale_warnings(pairs, config.default_language)
         previous = self.previous_outputs()
         jobs, records = self.plan(pairs, previous, keys)
         if not jobs and not sources_changed and not errors and previous and len(records) == len(previous):
-            return BuildReport(len(records), 0, 0, time.perf_counter() - started)
+            return BuildReport(len(records), 0, 0, time.perf_counter() - started, warnings)
 
         staging = Path(tempfile.mkdtemp(prefix=f"{self.out_dir.name}.tmp-", dir=self.out_dir.parent))
         try:
             results = self.render(jobs, RenderContext(config, templates, staging, keys))
             errors += [error for result in results for error in result.errors]
+            warnings += [warning for result in results for warning in result.warnings]
+            if self.strict:
+                errors += warnings
             records.update((r.source, r.record) for r in results if r.record)
             errors += self.check_links(pairs, records, config)
             raise_all(errors)
@@ -97,7 +105,7 @@ class Builder:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         self.remember(records, {r.source for r in results})
-        return BuildReport(len(records), len(jobs), len(jobs) + written, time.perf_counter() - started)
+        return BuildReport(len(records), len(jobs), len(jobs) + written, time.perf_counter() - started, warnings)
 
     # -- read ----------------------------------------------------------------------------------
 
@@ -191,11 +199,7 @@ class Builder:
         return errors
 
     def line_of(self, page: Page, text: str) -> int:
-        body = self.with_body(page).body
-        for offset, line in enumerate(body.split("\n")):
-            if text in line:
-                return page.body_line + offset
-        return page.body_line
+        return self.with_body(page).line_containing(text)
 
     # -- write -----------------------------------------------------------------------------------
 
@@ -240,9 +244,9 @@ class Builder:
         self.cached_state_paths = {path: (state.mtime_ns, state.size) for path, state in sources.items()}
 
 
-def build(project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True) -> BuildReport:
+def build(project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False) -> BuildReport:
     """Build the whole site into `out_dir` (the entry point `build.py` uses)."""
-    builder = Builder(project, out_dir, workers, use_cache)
+    builder = Builder(project, out_dir, workers, use_cache, strict)
     try:
         return builder.build()
     finally:

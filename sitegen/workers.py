@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import Markup
 
 from .cache import OutputRecord
 from .checks.links import links_and_ids
+from .checks.readability import check_readability
+from .checks.structure import check_structure
 from .config import SiteConfig
 from .content import Page
 from .errors import SourceError
@@ -42,6 +44,7 @@ class PageResult:
     source: str
     record: OutputRecord | None
     errors: list[SourceError]
+    warnings: list[SourceError] = field(default_factory=list)
 
 
 class KeyMaker:
@@ -78,6 +81,10 @@ def render_page(job: PageJob) -> PageResult:
     if errors:
         return PageResult(page.path, None, errors)
     body_html = markdown_to_html(markdown_source)
+    structure = check_structure(page, body_html)
+    if structure:
+        return PageResult(page.path, None, structure)
+    warnings = check_readability(page, body_html, config.readability)
     templates = _context.templates
     templates.contacts_used = set()
     try:
@@ -92,7 +99,7 @@ def render_page(job: PageJob) -> PageResult:
     target.write_bytes(html.encode())  # staging is private until publish moves it into place
     hrefs, ids = links_and_ids(body_html)
     key = _context.keys.key(page.digest, page.lang, job.alternates, deps)
-    return PageResult(page.path, OutputRecord(key, output, deps, tuple(hrefs), tuple(sorted(ids | links_and_ids(html)[1]))), [])
+    return PageResult(page.path, OutputRecord(key, output, deps, tuple(hrefs), tuple(sorted(ids | links_and_ids(html)[1]))), [], warnings)
 
 
 def write_atomically(target: Path, data: bytes) -> None:

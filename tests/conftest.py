@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
-SOURCE_PARTS = ("site.toml", "content", "templates", "locales", "static")
+SOURCE_PARTS = ("site.toml", "content", "templates", "locales", "static", "translations")
 pytest_plugins = ["tests.browser.fixtures"]
 
 

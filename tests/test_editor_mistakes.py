@@ -78,7 +78,7 @@ CASES: list[tuple[Callable[[Path], None], str, str]] = [
     (unclosed_front_matter, f"{EN}:1: front matter is never closed", "add a '+++' line"),
     (missing_title, f"{ES}:1: front matter needs a non-empty 'title'", 'add title = "…"'),
     (unknown_placeholder_kind, f"{EN}:29: unknown placeholder kind 'fax'", "use one of: phone, tty, hours, contact, form"),
-    (unknown_contact_line, f"{ES}:17: unknown contact line 'um-equipo'", "use one of: language-help, member-services, um-team"),
+    (unknown_contact_line, f"{ES}:18: unknown contact line 'um-equipo'", "use one of: language-help, member-services, um-team"),
     (unpaired_page, f"{EN}:4: no Spanish page has key 'utilization-management'", "add content/es/<slug>.md"),
     (duplicate_slug, f"{EN}:5: slug 'utilization-management' is already used by content/en/copy.md", "different slug"),
     (missing_template, "templates/page.html: template is missing", "create it"),

@@ -1,0 +1,44 @@
+"""The UI catalogs are complete: every string in messages.pot translated, none fuzzy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from ..errors import ContentError, SourceError
+from ..i18n import catalog_path
+
+
+def check_catalogs(locales_dir: Path, languages: tuple[str, ...], source_lang: str, root: Path) -> list[SourceError]:
+    template = locales_dir / "messages.pot"
+    if not template.is_file():
+        return [ContentError(_shown(template, root), 0, "messages.pot is missing", "run `make messages`")]
+    with template.open("rb") as handle:
+        wanted = {str(m.id) for m in read_po(handle) if m.id}
+    errors: list[SourceError] = []
+    for lang in languages:
+        if lang == source_lang:
+            continue
+        path = catalog_path(locales_dir, lang)
+        if not path.is_file():
+            continue  # the build reports a missing catalog itself
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        shown = _shown(path, root)
+        for message in catalog:
+            if not message.id:
+                continue
+            line = message.lineno or 0
+            if message.fuzzy:
+                errors.append(ContentError(shown, line, f"UI string {message.id!r} is marked fuzzy", "check the translation, then remove the '#, fuzzy' line"))
+            elif not message.string:
+                errors.append(ContentError(shown, line, f"UI string {message.id!r} has no translation", "write the translation in its msgstr"))
+        missing = wanted - {str(m.id) for m in catalog if m.id}
+        for message_id in sorted(missing):
+            errors.append(ContentError(shown, 0, f"UI string {message_id!r} is not in the catalog", "run `make messages`, then translate it"))
+    return errors
+
+
+def _shown(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

@@ -1,0 +1,116 @@
+"""Translation status: each translation records which version of its source page it translates.
+
+`translated_from` in a translation's front matter holds the source page's version (a hash of the
+source file). When the source changes, the translation is *stale* until a translator updates it
+and marks it again with `python build.py translations --mark FILE`, which also keeps a copy of
+the source text it was made from (under translations/), so the status can show what changed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .content import FENCE, Page
+from .errors import ContentError, SourceError
+from .pairing import PagePair
+
+
+@dataclass(frozen=True)
+class Status:
+    key: str
+    lang: str
+    state: str  # "source", "up to date", "stale", "missing"
+    page: Page | None
+    changed: list[tuple[int, str]]  # (line in the source, paragraph) added or changed since translation
+
+
+def snapshot_path(root: Path, lang: str, key: str) -> Path:
+    return root / "translations" / lang / f"{key}.source.md"
+
+
+def statuses(pairs: list[PagePair], unpaired: list[Page], languages: tuple[str, ...], root: Path) -> list[Status]:
+    """Every key in every language: source, up to date, stale (with changed paragraphs) or missing."""
+    source_lang = languages[0]
+    found: list[Status] = []
+    groups: dict[str, dict[str, Page]] = {pair.key: dict(pair.pages) for pair in pairs}
+    for page in unpaired:
+        groups.setdefault(page.key, {})[page.lang] = page
+    for key in sorted(groups):
+        group = groups[key]
+        source = group.get(source_lang)
+        for lang in languages:
+            page = group.get(lang)
+            if lang == source_lang:
+                found.append(Status(key, lang, "source" if page else "missing", page, []))
+            elif page is None:
+                found.append(Status(key, lang, "missing", None, []))
+            elif source is None or page.translated_from == source.version:
+                found.append(Status(key, lang, "up to date", page, []))
+            else:
+                found.append(Status(key, lang, "stale", page, changed_paragraphs(source, snapshot_path(root, lang, key))))
+    return found
+
+
+def stale_warnings(pairs: list[PagePair], source_lang: str) -> list[SourceError]:
+    warnings: list[SourceError] = []
+    for pair in pairs:
+        source = pair.pages[source_lang]
+        for lang, page in pair.pages.items():
+            if lang != source_lang and page.translated_from != source.version:
+                warnings.append(ContentError(page.path, page.line_of("translated_from") if page.translated_from else 1,
+                                             f"translation is stale: {source.path} changed since it was translated",
+                                             f"update the text, then run `python build.py translations --mark {page.path}`"))
+    return warnings
+
+
+def changed_paragraphs(source: Page, snapshot: Path) -> list[tuple[int, str]]:
+    current = _paragraphs(source.body, source.body_line)
+    if not snapshot.is_file():
+        return current  # no record of what was translated: every paragraph may have changed
+    before = {text for _, text in _paragraphs(snapshot.read_text(encoding="utf-8"), 1)}
+    return [(line, text) for line, text in current if text not in before]
+
+
+def _paragraphs(body: str, first_line: int) -> list[tuple[int, str]]:
+    found, line = [], first_line
+    for block in re.split(r"\n\s*\n", body):
+        text = " ".join(block.split())
+        if text:
+            found.append((line + (len(block) - len(block.lstrip("\n"))), text))
+        line += block.count("\n") + 2
+    return found
+
+
+def mark_translated(translation: Path, source: Page, root: Path, lang: str) -> None:
+    """Record in the translation's front matter that it translates this version of the source."""
+    text = translation.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    end = next(i for i in range(1, len(lines)) if lines[i].strip() == FENCE)
+    entry = f'translated_from = "{source.version}"'
+    for i in range(1, end):
+        if re.match(r"\s*translated_from\s*=", lines[i]):
+            lines[i] = entry
+            break
+    else:
+        lines.insert(end, entry)
+    translation.write_text("\n".join(lines), encoding="utf-8")
+    snapshot = snapshot_path(root, lang, source.key)
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    snapshot.write_text(source.body, encoding="utf-8")
+
+
+def format_table(found: list[Status]) -> str:
+    rows = [("key", "language", "status", "file")]
+    rows += [(s.key, s.lang, s.state, s.page.path if s.page else "—") for s in found]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    out = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    sources = {s.key: s.page for s in found if s.state == "source"}
+    for status in found:
+        if status.state == "stale" and status.page:
+            source = sources.get(status.key)
+            out.append(f"\n{status.page.path} is stale; paragraphs of {source.path if source else 'its source'} added or changed since it was translated:")
+            for line, text in status.changed:
+                out.append(f"  line {line}: {text[:100]}{'…' if len(text) > 100 else ''}")
+    return "\n".join(out)
