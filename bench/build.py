@@ -82,7 +82,7 @@ def in_process_edit(source: Path, out: Path) -> tuple[str, float, float, str]:
     page = source / "content" / "es" / "pagina-00011.md"
     page.write_text(page.read_text().replace("\n\n", "\n\nUna frase editada.\n\n", 1))
     started = time.perf_counter()
-    report = builder.build()
+    report = builder.build({page})  # as the file watcher reports it
     seconds = time.perf_counter() - started
     builder.cache.close() if builder.cache else None
     return ("one-page edit while serving (builder in memory)", seconds, float("nan"), str(report.rendered))

@@ -9,6 +9,7 @@ and contact placeholders; the config, templates, catalogs and stylesheet are thi
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import shutil
 from pathlib import Path
@@ -73,13 +74,19 @@ def write_corpus(count: int, out: Path, seed: int = 1, words_per_page: int = 500
     for part in ("site.toml", "templates", "locales", "static"):
         source = ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, out / part)
+    versions = {}
     for lang in ("en", "es"):
         folder = out / "content" / lang
         folder.mkdir(parents=True)
         rng = random.Random(f"{seed}-{lang}")
         for index in range(count):
             name = f"page-{index:05d}.md" if lang == "en" else f"pagina-{index:05d}.md"
-            (folder / name).write_text(page_text(rng, lang, index, count, words_per_page), encoding="utf-8")
+            text = page_text(rng, lang, index, count, words_per_page)
+            if lang == "en":
+                versions[index] = hashlib.sha256(text.encode()).hexdigest()[:16]
+            else:  # every Spanish page is an up-to-date translation of its English page
+                text = text.replace("\n+++\n", f'\ntranslated_from = "{versions[index]}"\n+++\n', 1)
+            (folder / name).write_text(text, encoding="utf-8")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .cache import BuildCache, OutputRecord
 from .checks.catalogs import check_catalogs
@@ -67,15 +68,23 @@ class Builder:
         self.build_id: str | None = None
         self.listing: str | None = None  # what the site-wide pages (home, sitemap) were made from
         self.site_files: set[str] = set()
+        # Kept between builds in one process (serve), so a one-page edit touches one page's worth of work:
+        self.seen: dict[str, tuple[str, dict[str, str]]] = {}  # page -> (digest, alternates) its key was checked with
+        self.last_key_inputs: tuple[dict[str, str], dict[str, str]] | None = None
+        self.checked_ids: dict[str, frozenset[str]] | None = None  # url -> ids, as the last link check saw them
+        self.fingerprint: int | None = None  # see site_fingerprint()
+        self.unparsed: set[str] = set()  # pages whose last save could not be read: rescan until fixed
+        self.link_targets: dict[str, frozenset[str]] = {}  # page -> the pages its links point to (no #fragment)
 
-    def build(self) -> BuildReport:
+    def build(self, touched: set[Path] | None = None) -> BuildReport:
+        """Build; `touched` (from a file watcher) names the files that changed, so the rest need no stat."""
         started = time.perf_counter()
         config = load_config(self.project.config_path, "site.toml")
         static_files, static_urls = fingerprint_static(self.project.static_dir)
         templates = Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls)
         keys = KeyMaker({lang: site_digest(self.project, config, lang, static_urls) for lang in config.languages}, contact_digests(config))
 
-        pages, errors, sources_changed = self.read_pages(config.languages)
+        pages, errors, sources_changed = self.read_pages(config.languages, touched)
         pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config))
         errors += pair_errors
         errors += check_catalogs(self.project.locales_dir, config.languages, config.default_language, self.project.root)
@@ -93,7 +102,7 @@ class Builder:
             if self.strict:
                 errors += warnings
             records.update((r.source, r.record) for r in results if r.record)
-            errors += self.check_links(pairs, records, config)
+            errors += self.check_links(pairs, records, {r.source for r in results}, config)
             raise_all(errors)
             listing = hashlib.sha256(repr((sorted(keys.site_digests.items()), sorted(static_urls.items()),
                                            [(p.lang, p.slug, p.title, p.description) for pair in pairs for p in pair.pages.values()])).encode()).hexdigest()
@@ -109,7 +118,7 @@ class Builder:
 
     # -- read ----------------------------------------------------------------------------------
 
-    def read_pages(self, languages: tuple[str, ...]) -> tuple[list[Page], list[SourceError], bool]:
+    def read_pages(self, languages: tuple[str, ...], touched: set[Path] | None = None) -> tuple[list[Page], list[SourceError], bool]:
         """Parse the pages whose files changed; reuse the rest (from memory, or the cache)."""
         known = self.sources if self.sources is not None else self.cached_sources()
         if self.cached_state_paths is None:
@@ -117,11 +126,20 @@ class Builder:
         current: dict[str, _SourceState] = {}
         errors: list[SourceError] = []
         changed = False
-        for lang in languages:
-            folder = self.project.content_dir / lang
-            entries = sorted((e for e in os.scandir(folder) if e.name.endswith(".md") and e.is_file()), key=lambda e: e.name) if folder.is_dir() else []
+        if touched is not None and self.sources is not None and not self.unparsed:
+            current = dict(self.sources)
+            scans = [(lang, [Path(p) for p in touched if Path(p).parent == self.project.content_dir / lang and Path(p).suffix == ".md"]) for lang in languages]
+            for lang, paths in scans:
+                for path in paths:
+                    if not path.is_file():
+                        changed = current.pop(f"content/{lang}/{path.name}", None) is not None or changed
+            entries_by_lang: list[tuple[str, list[Any]]] = [(lang, _entries(paths)) for lang, paths in scans]
+        else:
+            entries_by_lang = [(lang, list(_scan(self.project.content_dir / lang))) for lang in languages]
+        for lang, entries in entries_by_lang:
+            prefix = f"content/{lang}/"
             for entry in entries:
-                shown = f"content/{lang}/{entry.name}" if self.project.content_dir == self.project.root / "content" else entry.path
+                shown = prefix + entry.name
                 stat = entry.stat()
                 old = known.get(shown)
                 if old and old.mtime_ns == stat.st_mtime_ns and old.size == stat.st_size and old.page.lang == lang:
@@ -131,10 +149,13 @@ class Builder:
                     page = parse_page(Path(entry.path).read_bytes(), shown, lang)
                 except SourceError as exc:
                     errors.append(exc)
+                    current.pop(shown, None)
+                    self.unparsed.add(shown)
                     continue
+                self.unparsed.discard(shown)
                 changed = changed or not old or old.page.digest != page.digest  # touched but unchanged is no change
                 current[shown] = _SourceState(stat.st_mtime_ns, stat.st_size, page)
-        changed = changed or set(current) != set(known)
+        changed = changed or current.keys() != known.keys()
         self.pending_sources = current
         return [state.page for state in current.values()], errors, changed
 
@@ -156,15 +177,21 @@ class Builder:
     # -- plan and render -------------------------------------------------------------------------
 
     def plan(self, pairs: list[PagePair], previous: dict[str, OutputRecord], keys: KeyMaker) -> tuple[list[PageJob], dict[str, OutputRecord]]:
+        """Which pages must render: those whose input key differs from the one their output was made from."""
         jobs, clean = [], {}
+        same_shared_inputs = self.last_key_inputs == (keys.site_digests, keys.contact_digests)
         for pair in pairs:
             alternates = {lang: page.url for lang, page in pair.pages.items()}
             for page in pair.pages.values():
                 before = previous.get(page.path)
-                if before and before.input_key == keys.key(page.digest, page.lang, alternates, before.deps):
+                seen = (page.digest, alternates)
+                if before and ((same_shared_inputs and self.seen.get(page.path) == seen)
+                               or before.input_key == keys.key(page.digest, page.lang, alternates, before.deps)):
                     clean[page.path] = before
                 else:
                     jobs.append(PageJob(self.with_body(page), alternates))
+                self.seen[page.path] = seen
+        self.last_key_inputs = (keys.site_digests, keys.contact_digests)
         return jobs, clean
 
     def with_body(self, page: Page) -> Page:
@@ -184,18 +211,27 @@ class Builder:
 
     # -- check -----------------------------------------------------------------------------------
 
-    def check_links(self, pairs: list[PagePair], records: dict[str, OutputRecord], config: SiteConfig) -> list[SourceError]:
-        page_ids = {f"/{lang}/": set() for lang in config.languages}
+    def check_links(self, pairs: list[PagePair], records: dict[str, OutputRecord], rendered: set[str], config: SiteConfig) -> list[SourceError]:
+        """Check the links of pages that rendered, and of pages whose link targets changed since the last check."""
+        page_ids: dict[str, frozenset[str]] = {f"/{lang}/": frozenset() for lang in config.languages}
         pages = [page for pair in pairs for page in pair.pages.values()]
         for page in pages:
             if page.path in records:
-                page_ids[page.url] = set(records[page.path].ids)
+                page_ids[page.url] = frozenset(records[page.path].ids)
+        before = self.checked_ids
+        changed_urls = None if before is None else {url for url in page_ids.keys() | before.keys() if page_ids.get(url) != before.get(url)}
         form_paths = {path for form in config.forms.values() for path in form.paths.values()}
         errors: list[SourceError] = []
         for page in pages:
             record = records.get(page.path)
-            if record:
-                errors += check_links(page, record.hrefs, set(record.ids), page_ids, form_paths, self.line_of)
+            if record is None:
+                continue
+            if page.path in rendered or page.path not in self.link_targets:
+                self.link_targets[page.path] = frozenset(href.split("#", 1)[0] for href in record.hrefs)
+            if changed_urls is not None and page.path not in rendered and changed_urls.isdisjoint(self.link_targets[page.path]):
+                continue
+            errors += check_links(page, record.hrefs, set(record.ids), page_ids, form_paths, self.line_of)  # type: ignore[arg-type]
+        self.pending_checked_ids = page_ids
         return errors
 
     def line_of(self, page: Page, text: str) -> int:
@@ -223,7 +259,7 @@ class Builder:
         return len(files)
 
     def publish(self, staging: Path, records: dict[str, OutputRecord], previous: dict[str, OutputRecord]) -> None:
-        self.build_id = hashlib.sha256(repr(sorted((s, r.input_key) for s, r in records.items())).encode()).hexdigest()[:32]
+        self.build_id = f"{self.site_fingerprint(records, previous):032x}"
         write_atomically(staging / MARKER, self.build_id.encode())
         if previous:
             gone = {r.output for r in previous.values()} - {r.output for r in records.values()}
@@ -231,17 +267,60 @@ class Builder:
         else:
             publish_swap(staging, self.out_dir)
 
+    def site_fingerprint(self, records: dict[str, OutputRecord], previous: dict[str, OutputRecord]) -> int:
+        """An order-free hash of every page's input key (XOR of per-page hashes), so the same inputs
+        always give the same id and an incremental build updates it in time proportional to its changes."""
+        if self.fingerprint is None or previous is not self.outputs:
+            self.fingerprint = 0
+            previous = {}
+        for source in records.keys() | previous.keys():
+            old, new = previous.get(source), records.get(source)
+            if old is not new and (old is None or new is None or old.input_key != new.input_key):
+                if old is not None:
+                    self.fingerprint ^= _page_hash(source, old.input_key)
+                if new is not None:
+                    self.fingerprint ^= _page_hash(source, new.input_key)
+        return self.fingerprint
+
     def remember(self, records: dict[str, OutputRecord], rendered: set[str]) -> None:
         """Keep this build's state in memory (for the next build in this process) and in the cache."""
-        before = self.cached_state_paths or {}
+        before = self.cached_state_paths if self.cached_state_paths is not None else {}
         sources = self.pending_sources
-        changed = {path for path, state in sources.items() if before.get(path) != (state.mtime_ns, state.size)}
+        changed = {path: (state.mtime_ns, state.size, state.page) for path, state in sources.items() if before.get(path) != (state.mtime_ns, state.size)}
         removed = set(before) - set(sources)
         self.sources, self.outputs = sources, records
+        self.checked_ids = self.pending_checked_ids
         if self.cache:
-            as_rows = {path: (state.mtime_ns, state.size, state.page) for path, state in sources.items()}
-            self.cache.save({"build_id": self.build_id}, as_rows, records, changed, rendered, removed)
-        self.cached_state_paths = {path: (state.mtime_ns, state.size) for path, state in sources.items()}
+            self.cache.save({"build_id": self.build_id}, changed, records, set(changed), rendered, removed)
+        for path in removed:
+            before.pop(path, None)
+        before.update((path, row[:2]) for path, row in changed.items())
+        self.cached_state_paths = before
+
+
+def _scan(folder: Path) -> list[os.DirEntry[str]] | list[_File]:
+    if not folder.is_dir():
+        return []
+    return sorted((e for e in os.scandir(folder) if e.name.endswith(".md") and e.is_file()), key=lambda e: e.name)
+
+
+@dataclass(frozen=True)
+class _File:
+    """The little of os.DirEntry that read_pages uses, for a file a watcher named."""
+
+    path: str
+    name: str
+
+    def stat(self) -> os.stat_result:
+        return os.stat(self.path)
+
+
+def _entries(paths: list[Path]) -> list[_File]:
+    return [_File(str(p), p.name) for p in sorted(paths) if p.is_file()]
+
+
+def _page_hash(source: str, input_key: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{source}\0{input_key}".encode()).digest()[:16], "big")
 
 
 def build(project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False) -> BuildReport:

@@ -60,9 +60,9 @@ class PreviewState:
             self.problems = problems
 
 
-def rebuild(builder: Builder, state: PreviewState) -> None:
+def rebuild(builder: Builder, state: PreviewState, touched: set[Path] | None = None) -> None:
     try:
-        report = builder.build()
+        report = builder.build(touched)
     except Exception as exc:  # noqa: BLE001 - an unexpected failure must not stop the preview
         if not isinstance(exc, SiteError):
             traceback.print_exc()
@@ -82,8 +82,8 @@ def rebuild(builder: Builder, state: PreviewState) -> None:
 
 def watch(project: Project, builder: Builder, state: PreviewState, stop: threading.Event) -> None:
     watched = [p for p in (project.content_dir, project.templates_dir, project.locales_dir, project.static_dir, project.config_path) if p.exists()]
-    for _ in watchfiles.watch(*watched, stop_event=stop, debounce=50, step=20, rust_timeout=500):
-        rebuild(builder, state)
+    for changes in watchfiles.watch(*watched, stop_event=stop, debounce=50, step=20, rust_timeout=500):
+        rebuild(builder, state, {Path(path) for _, path in changes})
 
 
 class InjectReload:
