@@ -1,7 +1,7 @@
 # The README's two commands are `make run` and `make test`; everything else is here for people who want it.
 PY := .venv/bin/python
 
-.PHONY: run test setup setup-test build messages bench clean
+.PHONY: run test setup setup-test build serve check messages bench clean
 
 run: setup                ## set up, build the site, serve it with the form at http://127.0.0.1:8000/
 	$(PY) -m forms_backend run
@@ -18,6 +18,17 @@ setup-test:
 
 build: setup              ## build site/ only
 	$(PY) build.py
+
+serve: setup              ## live preview of the site while editing, at http://127.0.0.1:8001/
+	$(PY) build.py serve
+
+check: setup              ## every content check, warnings fatal (as CI would run it)
+	$(PY) build.py check --strict
+
+bench: setup-test         ## all benchmarks (minutes); figures are appended to docs/PERFORMANCE.md
+	$(PY) -m bench.build
+	$(PY) -m bench.form_submit
+	$(PY) -m bench.staff_inbox
 
 messages: setup           ## extract UI strings from templates and update every catalog
 	.venv/bin/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output --omit-header --project=memberpages --version=1 .

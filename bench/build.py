@@ -28,11 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def timed(command: list[str]) -> tuple[float, float, str]:
     """Seconds, peak memory (MB) of the process, and its output."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    output = process.stdout.read() if process.stdout else ""
+    with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe: a chatty build cannot block on it
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        log.seek(0)
+        output = log.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{command} failed:\n{output}")
     return seconds, usage.ru_maxrss / 1024, output.strip()

@@ -55,6 +55,7 @@ class BuildCache:
         try:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)  # one builder, one thread at a time
             db.executescript(SCHEMA)
+            _fast(db)
             found = db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
             if found and found[0] != self.identity:
                 raise ValueError("the cache belongs to another project, output folder or version")
@@ -68,6 +69,7 @@ class BuildCache:
                 leftover.unlink()
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)  # one builder, one thread at a time
             db.executescript(SCHEMA)
+            _fast(db)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)", (self.identity,))
             return db
 
@@ -137,3 +139,9 @@ def _join(values: tuple[str, ...]) -> str:
 
 def _split(text: str) -> tuple[str, ...]:
     return tuple(text.split("\n")) if text else ()
+
+
+def _fast(db: sqlite3.Connection) -> None:
+    """The cache is only a shortcut (a damaged one is detected and dropped), so it skips fsync."""
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=OFF")

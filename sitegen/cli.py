@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_build(project: Project, out: Path, jobs: int | None, use_cache: bool, strict: bool, checking: bool = False) -> int:
     try:
-        report = build(project, out, workers=jobs, use_cache=use_cache, strict=strict)
+        report = build(project, out, workers=jobs, use_cache=use_cache, strict=strict, readability=checking)
     except SiteError as exc:
         return print_problems(exc.errors if isinstance(exc, SiteErrors) else [exc], [], "build stopped" if not checking else "check failed")
     print_problems([], report.warnings, "")

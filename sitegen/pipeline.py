@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -56,9 +57,11 @@ class _SourceState:
 class Builder:
     """Builds one project into one output folder; keep it around (as `serve` does) to rebuild fast."""
 
-    def __init__(self, project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False) -> None:
+    def __init__(self, project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False,
+                 readability: bool = False) -> None:
         self.project = project
         self.strict = strict  # warnings (stale translations, readability) stop the build
+        self.readability = readability or strict  # readability scoring costs about as much as rendering
         self.out_dir = out_dir.resolve()
         self.workers = workers or os.cpu_count() or 1
         self.cache = BuildCache.for_build(project.root, self.out_dir) if use_cache else None
@@ -73,6 +76,7 @@ class Builder:
         self.last_key_inputs: tuple[dict[str, str], dict[str, str]] | None = None
         self.checked_ids: dict[str, frozenset[str]] | None = None  # url -> ids, as the last link check saw them
         self.fingerprint: int | None = None  # see site_fingerprint()
+        self.templates: Templates | None = None
         self.unparsed: set[str] = set()  # pages whose last save could not be read: rescan until fixed
         self.link_targets: dict[str, frozenset[str]] = {}  # page -> the pages its links point to (no #fragment)
 
@@ -81,8 +85,10 @@ class Builder:
         started = time.perf_counter()
         config = load_config(self.project.config_path, "site.toml")
         static_files, static_urls = fingerprint_static(self.project.static_dir)
-        templates = Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls)
         keys = KeyMaker({lang: site_digest(self.project, config, lang, static_urls) for lang in config.languages}, contact_digests(config))
+        if self.templates is None or self.last_key_inputs != (keys.site_digests, keys.contact_digests):
+            self.templates = Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls)
+        templates, config = self.templates, self.templates.config  # unchanged inputs: keep the compiled templates
 
         pages, errors, sources_changed = self.read_pages(config.languages, touched)
         pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config))
@@ -92,11 +98,13 @@ class Builder:
         previous = self.previous_outputs()
         jobs, records = self.plan(pairs, previous, keys)
         if not jobs and not sources_changed and not errors and previous and len(records) == len(previous):
+            self.adopt(previous, pairs, config)
+            self.listing = listing_digest(keys, static_urls, pairs)
             return BuildReport(len(records), 0, 0, time.perf_counter() - started, warnings)
 
         staging = Path(tempfile.mkdtemp(prefix=f"{self.out_dir.name}.tmp-", dir=self.out_dir.parent))
         try:
-            results = self.render(jobs, RenderContext(config, templates, staging, keys))
+            results = self.render(jobs, RenderContext(config, templates, staging, keys, self.readability))
             errors += [error for result in results for error in result.errors]
             warnings += [warning for result in results for warning in result.warnings]
             if self.strict:
@@ -104,8 +112,7 @@ class Builder:
             records.update((r.source, r.record) for r in results if r.record)
             errors += self.check_links(pairs, records, {r.source for r in results}, config)
             raise_all(errors)
-            listing = hashlib.sha256(repr((sorted(keys.site_digests.items()), sorted(static_urls.items()),
-                                           [(p.lang, p.slug, p.title, p.description) for pair in pairs for p in pair.pages.values()])).encode()).hexdigest()
+            listing = listing_digest(keys, static_urls, pairs)
             written, self.site_files = 0, set()
             if not previous or listing != self.listing:  # home pages, sitemap and friends list every page
                 written = self.write_site_files(staging, config, templates, pairs, static_files)
@@ -213,26 +220,37 @@ class Builder:
 
     def check_links(self, pairs: list[PagePair], records: dict[str, OutputRecord], rendered: set[str], config: SiteConfig) -> list[SourceError]:
         """Check the links of pages that rendered, and of pages whose link targets changed since the last check."""
-        page_ids: dict[str, frozenset[str]] = {f"/{lang}/": frozenset() for lang in config.languages}
         pages = [page for pair in pairs for page in pair.pages.values()]
-        for page in pages:
-            if page.path in records:
-                page_ids[page.url] = frozenset(records[page.path].ids)
+        page_ids = self.ids_by_url(pages, records, config)
         before = self.checked_ids
         changed_urls = None if before is None else {url for url in page_ids.keys() | before.keys() if page_ids.get(url) != before.get(url)}
+        if changed_urls is not None and not changed_urls:
+            pages = [page for page in pages if page.path in rendered]  # nothing others link to has changed
         form_paths = {path for form in config.forms.values() for path in form.paths.values()}
         errors: list[SourceError] = []
         for page in pages:
             record = records.get(page.path)
             if record is None:
                 continue
-            if page.path in rendered or page.path not in self.link_targets:
-                self.link_targets[page.path] = frozenset(href.split("#", 1)[0] for href in record.hrefs)
-            if changed_urls is not None and page.path not in rendered and changed_urls.isdisjoint(self.link_targets[page.path]):
-                continue
+            if changed_urls and page.path not in rendered:
+                if page.path not in self.link_targets:
+                    self.link_targets[page.path] = frozenset(href.split("#", 1)[0] for href in record.hrefs)
+                if changed_urls.isdisjoint(self.link_targets[page.path]):
+                    continue
             errors += check_links(page, record.hrefs, set(record.ids), page_ids, form_paths, self.line_of)  # type: ignore[arg-type]
+        for path in rendered:
+            self.link_targets.pop(path, None)
         self.pending_checked_ids = page_ids
         return errors
+
+    @staticmethod
+    def ids_by_url(pages: list[Page], records: dict[str, OutputRecord], config: SiteConfig) -> dict[str, frozenset[str]]:
+        page_ids: dict[str, frozenset[str]] = {f"/{lang}/": frozenset() for lang in config.languages}
+        for page in pages:
+            record = records.get(page.path)
+            if record is not None:
+                page_ids[page.url] = frozenset(record.ids)
+        return page_ids
 
     def line_of(self, page: Page, text: str) -> int:
         return self.with_body(page).line_containing(text)
@@ -267,10 +285,17 @@ class Builder:
         else:
             publish_swap(staging, self.out_dir)
 
+    def adopt(self, previous: dict[str, OutputRecord], pairs: list[PagePair], config: SiteConfig) -> None:
+        """Nothing to do: keep what was read, so the next build in this process starts from it."""
+        self.sources, self.outputs = self.pending_sources, previous
+        self.checked_ids = self.ids_by_url([p for pair in pairs for p in pair.pages.values()], previous, config)
+        self.build_id = (self.out_dir / MARKER).read_text().strip()
+        self.fingerprint = int(self.build_id, 16) if re.fullmatch(r"[0-9a-f]{32}", self.build_id) else None
+
     def site_fingerprint(self, records: dict[str, OutputRecord], previous: dict[str, OutputRecord]) -> int:
         """An order-free hash of every page's input key (XOR of per-page hashes), so the same inputs
         always give the same id and an incremental build updates it in time proportional to its changes."""
-        if self.fingerprint is None or previous is not self.outputs:
+        if self.fingerprint is None or previous is not self.outputs:  # start over from every page
             self.fingerprint = 0
             previous = {}
         for source in records.keys() | previous.keys():
@@ -319,13 +344,20 @@ def _entries(paths: list[Path]) -> list[_File]:
     return [_File(str(p), p.name) for p in sorted(paths) if p.is_file()]
 
 
+def listing_digest(keys: KeyMaker, static_urls: dict[str, str], pairs: list[PagePair]) -> str:
+    """What the site-wide pages (home pages, sitemap, 404s) are made from: when it is unchanged, they are too."""
+    listed = [(p.lang, p.slug, p.title, p.description) for pair in pairs for p in pair.pages.values()]
+    return hashlib.sha256(repr((sorted(keys.site_digests.items()), sorted(static_urls.items()), listed)).encode()).hexdigest()
+
+
 def _page_hash(source: str, input_key: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{source}\0{input_key}".encode()).digest()[:16], "big")
 
 
-def build(project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False) -> BuildReport:
+def build(project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False,
+          readability: bool = False) -> BuildReport:
     """Build the whole site into `out_dir` (the entry point `build.py` uses)."""
-    builder = Builder(project, out_dir, workers, use_cache, strict)
+    builder = Builder(project, out_dir, workers, use_cache, strict, readability)
     try:
         return builder.build()
     finally:

@@ -31,6 +31,7 @@ class RenderContext:
     templates: Templates
     staging: Path
     keys: "KeyMaker"
+    readability: bool = True  # an editor's aid (check, serve, --strict); plain builds skip its cost
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def render_page(job: PageJob) -> PageResult:
     structure = check_structure(page, body_html)
     if structure:
         return PageResult(page.path, None, structure)
-    warnings = check_readability(page, body_html, config.readability)
+    warnings = check_readability(page, body_html, config.readability) if _context.readability else []
     templates = _context.templates
     templates.contacts_used = set()
     try:

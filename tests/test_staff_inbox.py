@@ -230,3 +230,10 @@ def test_retention_removes_exactly_the_expired_submissions_and_is_idempotent(sta
     left = {row[0] for row in database.run_sync_read(lambda tx: tx.fetchall("SELECT reference FROM submissions"))}
     assert left == set(recent)
     assert [a for _, a, _ in audit_actions(staff_app)].count("retention.purge") == 2
+
+
+def test_session_cookie_is_secure_over_https(tmp_path: Path, built_site: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path, built_site)), base_url="https://testserver") as client:
+        add_user(client.app.state.database, "ana", STAFF_PASSWORD, "staff")  # type: ignore[attr-defined]
+        response = staff_login(client, "ana")
+        assert response.status_code == 303 and "Secure" in response.headers["set-cookie"]

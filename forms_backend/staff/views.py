@@ -66,9 +66,10 @@ class StaffSite:
         html = self.templates.render("en", f"staff/{template}", session=session, **context)
         return HTMLResponse(html, status_code=status, headers=PRIVATE)
 
-    @property
-    def secure_cookies(self) -> bool:
-        return self.settings.production
+    def secure_cookies(self, request: Request) -> bool:
+        """Secure cookies over HTTPS: directly, or behind a trusted proxy that says so."""
+        forwarded = request.client is not None and request.client.host in self.settings.trusted_proxies and request.headers.get("x-forwarded-proto") == "https"
+        return self.settings.production or request.url.scheme == "https" or forwarded
 
     async def session_or_login(self, request: Request, admin: bool = False) -> Session | Response:
         session = await self.sessions.current(request.cookies.get(COOKIE))
@@ -117,7 +118,7 @@ class StaffSite:
             return await self.login_page(request, problem="The user name or password is wrong, or the account is locked or disabled.", status=401)
         cookie = await self.sessions.start(user)
         response = RedirectResponse(_safe_next(fields.get("next", "/staff/")), status_code=303, headers=PRIVATE)
-        response.set_cookie(COOKIE, cookie, path="/staff/", httponly=True, samesite="strict", secure=self.secure_cookies)
+        response.set_cookie(COOKIE, cookie, path="/staff/", httponly=True, samesite="strict", secure=self.secure_cookies(request))
         return response
 
     async def logout(self, request: Request) -> Response:

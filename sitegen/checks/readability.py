@@ -25,7 +25,9 @@ def _hyphenator(lang: str) -> pyphen.Pyphen:
     return pyphen.Pyphen(lang=DICTIONARIES.get(lang, lang))
 
 
+@functools.lru_cache(maxsize=200_000)
 def syllables(word: str, lang: str) -> int:
+    """Syllables in a word, remembered: a site reuses a few thousand words on every page."""
     return max(1, len(_hyphenator(lang).positions(word.lower())) + 1)
 
 
