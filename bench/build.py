@@ -79,7 +79,7 @@ def in_process_edit(source: Path, out: Path) -> tuple[str, float, float, str]:
     from sitegen.pipeline import Builder
     from sitegen.project import Project
 
-    builder = Builder(Project(source), out)
+    builder = Builder(Project(source), out, keep_warm=True)  # as `build.py serve` makes it
     builder.build()
     page = source / "content" / "es" / "pagina-00011.md"
     page.write_text(page.read_text().replace("\n\n", "\n\nUna frase editada.\n\n", 1))

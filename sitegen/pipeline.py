@@ -58,8 +58,9 @@ class Builder:
     """Builds one project into one output folder; keep it around (as `serve` does) to rebuild fast."""
 
     def __init__(self, project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False,
-                 readability: bool = False) -> None:
+                 readability: bool = False, keep_warm: bool = False) -> None:
         self.project = project
+        self.keep_warm = keep_warm  # serve: a no-op build still prepares for the next edit
         self.strict = strict  # warnings (stale translations, readability) stop the build
         self.readability = readability or strict  # readability scoring costs about as much as rendering
         self.out_dir = out_dir.resolve()
@@ -98,13 +99,14 @@ class Builder:
         previous = self.previous_outputs()
         jobs, records = self.plan(pairs, previous, keys)
         if not jobs and not sources_changed and not errors and previous and len(records) == len(previous):
-            self.adopt(previous, pairs, config)
-            self.listing = listing_digest(keys, static_urls, pairs)
+            if self.keep_warm:
+                self.adopt(previous, pairs, config)
+                self.listing = listing_digest(keys, static_urls, pairs)
             return BuildReport(len(records), 0, 0, time.perf_counter() - started, warnings)
 
         staging = Path(tempfile.mkdtemp(prefix=f"{self.out_dir.name}.tmp-", dir=self.out_dir.parent))
         try:
-            results = self.render(jobs, RenderContext(config, templates, staging, keys, self.readability))
+            results = self.render(jobs, RenderContext(config, templates, staging, keys, self.readability, self.project.root))
             errors += [error for result in results for error in result.errors]
             warnings += [warning for result in results for warning in result.warnings]
             if self.strict:
@@ -196,7 +198,7 @@ class Builder:
                                or before.input_key == keys.key(page.digest, page.lang, alternates, before.deps)):
                     clean[page.path] = before
                 else:
-                    jobs.append(PageJob(self.with_body(page), alternates))
+                    jobs.append(PageJob(page, alternates))  # a worker reads the body if the cache had none
                 self.seen[page.path] = seen
         self.last_key_inputs = (keys.site_digests, keys.contact_digests)
         return jobs, clean
@@ -205,7 +207,7 @@ class Builder:
         """Pages restored from the cache carry no body; read it when the page must render again."""
         if page.body or not page.digest:
             return page
-        return parse_page((self.project.root / page.path).read_bytes(), page.path, page.lang) if not os.path.isabs(page.path) else parse_page(Path(page.path).read_bytes(), page.path, page.lang)
+        return parse_page((self.project.root / page.path).read_bytes(), page.path, page.lang)
 
     def render(self, jobs: list[PageJob], context: RenderContext) -> list[PageResult]:
         set_context(context)

@@ -144,7 +144,7 @@ def preview_app(out_dir: Path, state: PreviewState) -> Starlette:
 
 
 def serve(project: Project, out_dir: Path, port: int) -> int:
-    builder = Builder(project, out_dir, readability=True)
+    builder = Builder(project, out_dir, readability=True, keep_warm=True)
     state = PreviewState()
     rebuild(builder, state)
     stop = threading.Event()

@@ -19,7 +19,7 @@ from .checks.links import links_and_ids
 from .checks.readability import check_readability
 from .checks.structure import check_structure
 from .config import SiteConfig
-from .content import Page
+from .content import Page, parse_page
 from .errors import SourceError
 from .placeholders import placeholders_used, resolve
 from .render import Templates, markdown_to_html
@@ -32,6 +32,7 @@ class RenderContext:
     staging: Path
     keys: "KeyMaker"
     readability: bool = True  # an editor's aid (check, serve, --strict); plain builds skip its cost
+    root: Path | None = None  # where page paths are relative to, for pages restored from the cache without a body
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ def render_page(job: PageJob) -> PageResult:
     """Resolve placeholders, convert Markdown, render, write to staging."""
     assert _context is not None, "set_context() first"
     page, config = job.page, _context.config
+    if not page.body and page.digest and _context.root is not None:
+        page = parse_page((_context.root / page.path).read_bytes(), page.path, page.lang)
     markdown_source, errors = resolve(page, config)
     if errors:
         return PageResult(page.path, None, errors)
