@@ -88,6 +88,10 @@ class BuildCache:
                 found[str(path)] = (int(mtime), int(size), page)
         return found
 
+    def stats(self) -> dict[str, tuple[int, int]]:
+        """Each source file's time and size when last read (without decoding the pages)."""
+        return {str(p): (int(m), int(s)) for p, m, s in self.db.execute("SELECT path, mtime_ns, size FROM sources")}
+
     def outputs(self) -> dict[str, OutputRecord]:
         records = {}
         for source, key, output, deps, hrefs, ids in self.db.execute("SELECT * FROM outputs"):

@@ -78,6 +78,7 @@ class Builder:
         self.checked_ids: dict[str, frozenset[str]] | None = None  # url -> ids, as the last link check saw them
         self.fingerprint: int | None = None  # see site_fingerprint()
         self.templates: Templates | None = None
+        self.inputs = ""  # digest of everything all pages share, as the cache records it
         self.unparsed: set[str] = set()  # pages whose last save could not be read: rescan until fixed
         self.link_targets: dict[str, frozenset[str]] = {}  # page -> the pages its links point to (no #fragment)
 
@@ -90,6 +91,9 @@ class Builder:
         if self.templates is None or self.last_key_inputs != (keys.site_digests, keys.contact_digests):
             self.templates = Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls)
         templates, config = self.templates, self.templates.config  # unchanged inputs: keep the compiled templates
+        inputs = hashlib.sha256(repr((sorted(keys.site_digests.items()), sorted(keys.contact_digests.items()))).encode()).hexdigest()
+        if self.nothing_changed(config.languages, inputs):
+            return BuildReport(len(self.cached_state_paths or {}), 0, 0, time.perf_counter() - started)
 
         pages, errors, sources_changed = self.read_pages(config.languages, touched)
         pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config))
@@ -99,11 +103,14 @@ class Builder:
         previous = self.previous_outputs()
         jobs, records = self.plan(pairs, previous, keys)
         if not jobs and not sources_changed and not errors and previous and len(records) == len(previous):
+            self.build_id = (self.out_dir / MARKER).read_text().strip()  # the site on disk is the one we built
+            self.remember_sources()
             if self.keep_warm:
                 self.adopt(previous, pairs, config)
                 self.listing = listing_digest(keys, static_urls, pairs)
             return BuildReport(len(records), 0, 0, time.perf_counter() - started, warnings)
 
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f"{self.out_dir.name}.tmp-", dir=self.out_dir.parent))
         try:
             results = self.render(jobs, RenderContext(config, templates, staging, keys, self.readability, self.project.root))
@@ -167,6 +174,27 @@ class Builder:
         changed = changed or current.keys() != known.keys()
         self.pending_sources = current
         return [state.page for state in current.values()], errors, changed
+
+    def nothing_changed(self, languages: tuple[str, ...], inputs: str) -> bool:
+        """The fast path of a cold process: every file as the cache last saw it, the same shared inputs,
+        and the output folder the one last built. Then no page needs even reading."""
+        if not self.cache or self.sources is not None or self.keep_warm:
+            return False
+        marker = self.out_dir / MARKER
+        if self.cache.meta("inputs") != inputs or not marker.is_file() or marker.read_text().strip() != self.cache.meta("build_id"):
+            self.inputs = inputs
+            return False
+        self.inputs = inputs
+        known = self.cache.stats()
+        seen = 0
+        for lang in languages:
+            for entry in _scan(self.project.content_dir / lang):
+                stat = entry.stat()
+                if known.get(f"content/{lang}/{entry.name}") != (stat.st_mtime_ns, stat.st_size):
+                    return False
+                seen += 1
+        self.cached_state_paths = known
+        return seen == len(known)
 
     def cached_sources(self) -> dict[str, _SourceState]:
         if not self.cache:
@@ -311,14 +339,18 @@ class Builder:
 
     def remember(self, records: dict[str, OutputRecord], rendered: set[str]) -> None:
         """Keep this build's state in memory (for the next build in this process) and in the cache."""
+        self.sources, self.outputs = self.pending_sources, records
+        self.checked_ids = self.pending_checked_ids
+        self.remember_sources(records, rendered)
+
+    def remember_sources(self, records: dict[str, OutputRecord] | None = None, rendered: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        """Write to the cache what changed: sources read anew (even if only touched), outputs rendered."""
         before = self.cached_state_paths if self.cached_state_paths is not None else {}
         sources = self.pending_sources
         changed = {path: (state.mtime_ns, state.size, state.page) for path, state in sources.items() if before.get(path) != (state.mtime_ns, state.size)}
         removed = set(before) - set(sources)
-        self.sources, self.outputs = sources, records
-        self.checked_ids = self.pending_checked_ids
-        if self.cache:
-            self.cache.save({"build_id": self.build_id}, changed, records, set(changed), rendered, removed)
+        if self.cache and (changed or removed or records is not None):
+            self.cache.save({"build_id": self.build_id or "", "inputs": self.inputs}, changed, records or {}, set(changed), set(rendered), removed)
         for path in removed:
             before.pop(path, None)
         before.update((path, row[:2]) for path, row in changed.items())

@@ -17,3 +17,9 @@ def test_two_builds_produce_identical_bytes(tmp_path: Path) -> None:
     one, two = snapshot(tmp_path / "one"), snapshot(tmp_path / "two")
     assert one.keys() == two.keys() and len(one) >= 10
     assert [name for name in one if one[name] != two[name]] == []
+
+
+def test_build_creates_missing_parent_folders_of_the_output(tmp_path: Path) -> None:
+    result = run_build(ROOT, tmp_path / "not" / "yet" / "there" / "site")
+    assert result.code == 0, result.stderr
+    assert (tmp_path / "not/yet/there/site/index.html").is_file()
