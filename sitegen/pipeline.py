@@ -78,6 +78,11 @@ class Builder:
         self.checked_ids: dict[str, frozenset[str]] | None = None  # url -> ids, as the last link check saw them
         self.fingerprint: int | None = None  # see site_fingerprint()
         self.templates: Templates | None = None
+        self.pairs: list[PagePair] | None = None
+        self.pair_index: dict[str, int] | None = None  # page -> its pair's position in self.pairs
+        self.reparsed: set[str] = set()  # pages read anew by this build
+        self.catalog_state: tuple[tuple[str, int], ...] | None = None
+        self.catalog_errors: list[SourceError] = []
         self.inputs = ""  # digest of everything all pages share, as the cache records it
         self.unparsed: set[str] = set()  # pages whose last save could not be read: rescan until fixed
         self.link_targets: dict[str, frozenset[str]] = {}  # page -> the pages its links point to (no #fragment)
@@ -95,13 +100,20 @@ class Builder:
         if self.nothing_changed(config.languages, inputs):
             return BuildReport(len(self.cached_state_paths or {}), 0, 0, time.perf_counter() - started)
 
+        known = self.sources
         pages, errors, sources_changed = self.read_pages(config.languages, touched)
-        pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config))
-        errors += pair_errors
-        errors += check_catalogs(self.project.locales_dir, config.languages, config.default_language, self.project.root)
-        warnings = stale_warnings(pairs, config.default_language)
         previous = self.previous_outputs()
-        jobs, records = self.plan(pairs, previous, keys)
+        # A save that changed only page bodies (the common edit) skips the whole-site steps.
+        body_only = self.only_bodies_changed(known, keys, previous) and not errors
+        if body_only:
+            pairs = self.patched_pairs()
+        else:
+            pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config))
+            errors += pair_errors
+        self.pairs = pairs
+        errors += self.catalog_problems(config)
+        warnings = stale_warnings(pairs, config.default_language)
+        jobs, records = self.plan_reparsed(previous, keys) if body_only else self.plan(pairs, previous, keys)
         if not jobs and not sources_changed and not errors and previous and len(records) == len(previous):
             self.build_id = (self.out_dir / MARKER).read_text().strip()  # the site on disk is the one we built
             self.remember_sources()
@@ -119,9 +131,9 @@ class Builder:
             if self.strict:
                 errors += warnings
             records.update((r.source, r.record) for r in results if r.record)
-            errors += self.check_links(pairs, records, {r.source for r in results}, config)
+            errors += self.check_links(pairs, records, {r.source for r in results}, config, patch_ids=body_only)
             raise_all(errors)
-            listing = listing_digest(keys, static_urls, pairs)
+            listing = self.listing if body_only and self.listing else listing_digest(keys, static_urls, pairs)
             written, self.site_files = 0, set()
             if not previous or listing != self.listing:  # home pages, sitemap and friends list every page
                 written = self.write_site_files(staging, config, templates, pairs, static_files)
@@ -142,6 +154,7 @@ class Builder:
         current: dict[str, _SourceState] = {}
         errors: list[SourceError] = []
         changed = False
+        self.reparsed = set()
         if touched is not None and self.sources is not None and not self.unparsed:
             current = dict(self.sources)
             scans = [(lang, [Path(p) for p in touched if Path(p).parent == self.project.content_dir / lang and Path(p).suffix == ".md"]) for lang in languages]
@@ -171,6 +184,7 @@ class Builder:
                 self.unparsed.discard(shown)
                 changed = changed or not old or old.page.digest != page.digest  # touched but unchanged is no change
                 current[shown] = _SourceState(stat.st_mtime_ns, stat.st_size, page)
+                self.reparsed.add(shown)
         changed = changed or current.keys() != known.keys()
         self.pending_sources = current
         return [state.page for state in current.values()], errors, changed
@@ -231,6 +245,58 @@ class Builder:
         self.last_key_inputs = (keys.site_digests, keys.contact_digests)
         return jobs, clean
 
+    # -- the fast path of a body-only edit ---------------------------------------------------------
+
+    def only_bodies_changed(self, known: dict[str, _SourceState] | None, keys: KeyMaker, previous: dict[str, OutputRecord]) -> bool:
+        """True when the pages re-read this build kept their language, key, slug, title and description,
+        none came or went, and nothing all pages share changed: then pairs and listings stand."""
+        if known is None or self.pairs is None or not previous or self.unparsed:
+            return False
+        if self.last_key_inputs != (keys.site_digests, keys.contact_digests) or self.pending_sources.keys() != known.keys():
+            return False
+        for path in self.reparsed:
+            old, new = known[path].page, self.pending_sources[path].page
+            if (old.lang, old.key, old.slug, old.title, old.description) != (new.lang, new.key, new.slug, new.title, new.description):
+                return False
+        return True
+
+    def patched_pairs(self) -> list[PagePair]:
+        pairs = list(self.pairs or [])
+        if self.pair_index is None or len(self.pair_index) != sum(len(p.pages) for p in pairs):
+            self.pair_index = {page.path: i for i, pair in enumerate(pairs) for page in pair.pages.values()}
+        for path in self.reparsed:
+            page = self.pending_sources[path].page
+            i = self.pair_index[path]
+            pairs[i] = PagePair(pairs[i].key, {**pairs[i].pages, page.lang: page})
+        return pairs
+
+    def plan_reparsed(self, previous: dict[str, OutputRecord], keys: KeyMaker) -> tuple[list[PageJob], dict[str, OutputRecord]]:
+        """Only the re-read pages can need rendering; every other output stands as it is."""
+        jobs, records = [], dict(previous)
+        for path in sorted(self.reparsed):
+            page = self.pending_sources[path].page
+            pair = (self.pairs or [])[self.pair_index[path]] if self.pair_index else None
+            alternates = {lang: p.url for lang, p in pair.pages.items()} if pair else {}
+            before = previous.get(path)
+            if before and before.input_key == keys.key(page.digest, page.lang, alternates, before.deps):
+                continue
+            del records[path]
+            jobs.append(PageJob(page, alternates))
+            self.seen[path] = (page.digest, alternates)
+        return jobs, records
+
+    def page_at(self, path: str) -> Page | None:
+        state = self.pending_sources.get(path)
+        return state.page if state else None
+
+    def catalog_problems(self, config: SiteConfig) -> list[SourceError]:
+        """Catalog checks, re-run only when a catalog file changed."""
+        state = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in self.project.locales_dir.rglob("*.po*"))) if self.project.locales_dir.is_dir() else ()
+        if state != self.catalog_state:
+            self.catalog_errors = check_catalogs(self.project.locales_dir, config.languages, config.default_language, self.project.root)
+            self.catalog_state = state
+        return list(self.catalog_errors)
+
     def with_body(self, page: Page) -> Page:
         """Pages restored from the cache carry no body; read it when the page must render again."""
         if page.body or not page.digest:
@@ -248,14 +314,26 @@ class Builder:
 
     # -- check -----------------------------------------------------------------------------------
 
-    def check_links(self, pairs: list[PagePair], records: dict[str, OutputRecord], rendered: set[str], config: SiteConfig) -> list[SourceError]:
+    def check_links(self, pairs: list[PagePair], records: dict[str, OutputRecord], rendered: set[str], config: SiteConfig,
+                    patch_ids: bool = False) -> list[SourceError]:
         """Check the links of pages that rendered, and of pages whose link targets changed since the last check."""
-        pages = [page for pair in pairs for page in pair.pages.values()]
-        page_ids = self.ids_by_url(pages, records, config)
+        def all_pages() -> list[Page]:
+            return [page for pair in pairs for page in pair.pages.values()]
+
+        if patch_ids and self.checked_ids is not None:  # no page came or went: update only the rendered pages' ids
+            page_ids = dict(self.checked_ids)
+            for path in rendered:
+                page = self.page_at(path)
+                if page is not None and path in records:
+                    page_ids[page.url] = frozenset(records[path].ids)
+        else:
+            page_ids = self.ids_by_url(all_pages(), records, config)
         before = self.checked_ids
         changed_urls = None if before is None else {url for url in page_ids.keys() | before.keys() if page_ids.get(url) != before.get(url)}
-        if changed_urls is not None and not changed_urls:
-            pages = [page for page in pages if page.path in rendered]  # nothing others link to has changed
+        if changed_urls is not None and not changed_urls:  # nothing others link to has changed
+            pages = [page for path in sorted(rendered) for page in [self.page_at(path)] if page is not None]
+        else:
+            pages = all_pages()
         form_paths = {path for form in config.forms.values() for path in form.paths.values()}
         errors: list[SourceError] = []
         for page in pages:

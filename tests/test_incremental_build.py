@@ -121,3 +121,45 @@ def test_foreign_cache_is_not_trusted(corpus: Path, tmp_path: Path) -> None:
     assert again.code == 0 and "belongs to another project" in again.stderr
     assert rendered(again.stdout) == 200
     assert "Changed while the cache was away." in (tmp_path / "site/en/page-00001/index.html").read_text()
+
+
+def test_serve_style_edits_match_a_clean_build(corpus: Path, tmp_path: Path) -> None:
+    """A builder kept in memory and told which file changed (as `serve` does) ends where a clean build does."""
+    from sitegen.pipeline import Builder
+    from sitegen.project import Project
+
+    project = fresh(corpus, tmp_path)
+    builder = Builder(Project(project), tmp_path / "site", keep_warm=True)
+    builder.build()
+    page = project / "content/en/page-00005.md"
+    page.write_text(page.read_text().replace("+++\n\n", "+++\n\nA new first sentence.\n\n", 1))
+    assert builder.build({page}).rendered == 1
+    page.write_text(page.read_text().replace('title = "', 'title = "Renamed ', 1))  # the home page lists titles
+    assert builder.build({page}).rendered == 1
+    assert "Renamed " in (tmp_path / "site/en/index.html").read_text()
+    other = project / "content/es/pagina-00006.md"
+    other.write_text(other.read_text().replace("## ", "## Nuevo ", 1))
+    assert builder.build({other}).rendered == 1
+    if builder.cache:
+        builder.cache.close()
+    assert run_build(project, tmp_path / "clean", "--no-cache").code == 0
+    assert snapshot(tmp_path / "site") == snapshot(tmp_path / "clean")
+
+
+def test_serve_style_edit_that_removes_a_linked_anchor_reports_the_linking_page(corpus: Path, tmp_path: Path) -> None:
+    from sitegen.errors import SiteErrors
+    from sitegen.pipeline import Builder
+    from sitegen.project import Project
+
+    project = fresh(corpus, tmp_path)
+    builder = Builder(Project(project), tmp_path / "site", keep_warm=True)
+    builder.build()
+    linking = next(p for p in sorted((project / "content/en").glob("*.md")) if "/#part-two)" in p.read_text())
+    target_slug = linking.read_text().split("/#part-two)")[0].rsplit("/", 1)[1]
+    target = project / "content/en" / f"{target_slug}.md"
+    target.write_text(target.read_text().replace("{#part-two}", "{#second-part}"))
+    with pytest.raises(SiteErrors) as problems:
+        builder.build({target})
+    assert any(e.path == f"content/en/{linking.name}" and "names a heading that does not exist" in e.problem for e in problems.value.errors)
+    if builder.cache:
+        builder.cache.close()
