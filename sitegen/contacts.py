@@ -39,6 +39,9 @@ class Phone:
         return Markup('<a href="{}" class="tel">{}</a>').format(self.href, self.display)
 
 
+# How content and templates name the two phrase orders of the house style.
+ORDERS = {"days-first": "days_first", "time-first": "time_first"}
+
 _FORMATTERS: dict[tuple[int, str], "ContactFormatter"] = {}
 
 

@@ -13,13 +13,12 @@ from collections.abc import Callable
 from markupsafe import Markup, escape
 
 from .config import SiteConfig
-from .contacts import ContactFormatter, Phone
+from .contacts import ORDERS, ContactFormatter, Phone
 from .content import Page
 from .errors import ContentError, SourceError
 
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
 FORM = re.compile(r"\s*([a-z]+)\s*(?::\s*([a-z0-9-]+)\s*)?(?:\|\s*([a-z-]+)\s*)?$")
-ORDERS = {"days-first": "days_first", "time-first": "time_first"}
 KINDS = ("phone", "tty", "hours", "contact", "form")
 
 LITERAL_PHONE = re.compile(r"(?<![\w/-])(?:1[-. ])?\(?[2-9]\d{2}\)?[-. ][2-9]\d{2}[-. ]\d{4}(?![\w-])|(?<![\w/.-])[2-9]11(?![\w/-])")

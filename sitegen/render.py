@@ -18,11 +18,10 @@ from babel.numbers import format_decimal
 from markupsafe import Markup
 
 from .config import ContactLine, SiteConfig
-from .contacts import ContactFormatter
+from .contacts import ORDERS, ContactFormatter
 from .errors import TemplateProblem
 from .i18n import language_name, load_translations
 
-ORDERS = {"days-first": "days_first", "time-first": "time_first"}
 
 
 HEADING_ANCHOR = re.compile(r"<h([1-6])>(.*?)\s*\{#([A-Za-z][\w-]*)\}</h\1>")

@@ -11,7 +11,8 @@ def open_database(url: str) -> Database:
     if url.startswith("sqlite:"):
         from .sqlite import SQLiteDatabase
 
-        database: Database = SQLiteDatabase(url.removeprefix("sqlite://").removeprefix("/") if url.startswith("sqlite:////") else url.removeprefix("sqlite:///"))
+        # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy spells them
+        database: Database = SQLiteDatabase(url.removeprefix("sqlite:///"))
     elif url.startswith(("postgres://", "postgresql://")):
         from .postgres import PostgresDatabase
 
