@@ -17,7 +17,7 @@ from typing import Any
 
 from .content import Page
 
-FORMAT = "memberpages-build-cache-4"
+FORMAT = "memberpages-build-cache-5"
 PAGE_FIELDS = tuple(f.name for f in fields(Page))
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -132,6 +132,7 @@ def page_from_json(text: str) -> Page | None:
     try:
         data: dict[str, Any] = json.loads(text)
         data["meta_lines"] = {str(k): int(v) for k, v in data["meta_lines"].items()}
+        data["markets"] = tuple(str(m) for m in data.get("markets", ()))
         return Page(**data)
     except (ValueError, TypeError):
         return None

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import SiteError, SiteErrors, SourceError
-from .pipeline import build
+from .markets import build
 from .project import Project
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

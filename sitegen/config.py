@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -73,10 +73,34 @@ class SiteConfig:
     styles: dict[str, Style]
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False)
     readability: dict[str, float] = field(default_factory=dict)  # per language: max grade (en) or min ease (es)
+    market: "Market | None" = None  # the market this config describes, when site.toml has [markets]
+    markets: dict[str, "Market"] = field(default_factory=dict)  # every market of the site (empty: one plan, no markets)
+    market_configs: dict[str, "SiteConfig"] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     @property
     def default_language(self) -> str:
         return self.languages[0]
+
+    @property
+    def prefix(self) -> str:
+        """Where this config's pages live: "" for a single plan, the market's path otherwise."""
+        return self.market.path if self.market else ""
+
+    def builds(self) -> list["SiteConfig"]:
+        """The configs the build renders a tree for: each market's, or this one for a single plan."""
+        return [self.market_configs[name] for name in self.markets] if self.markets else [self]
+
+
+@dataclass(frozen=True)
+class Market:
+    """One state and product the plan publishes pages for, under its own path."""
+
+    name: str  # the key in [markets.NAME], used by content: markets = [...], ::: only NAME
+    path: str  # e.g. /in/plans/medicaid (no trailing slash)
+    labels: dict[str, str]  # what the market index calls it, per language
+    state: str
+    product: str
+    languages: tuple[str, ...]
 
 
 class _Locator:
@@ -160,22 +184,96 @@ class _Validator:
         zone = self.require(site, ("site", "time_zone"), str, 'e.g. time_zone = "America/New_York"') or "UTC"
         self._check_zone(("site", "time_zone"), zone)
         styles = {lang: self._style(lang) for lang in languages}
-        contacts = {
-            name: self._contact(name, table, languages, zone)
-            for name, table in sorted((self.data.get("contacts") or {}).items())
-            if isinstance(table, dict)
-        }
+        shared_contacts = {name: table for name, table in sorted((self.data.get("contacts") or {}).items()) if isinstance(table, dict)}
+        market_tables = self.require(self.data, ("markets",), dict, "each market is a [markets.NAME] table") if "markets" in self.data else None
+        # With markets, [contacts] holds defaults that each market's own lines are merged over.
+        contacts = {} if market_tables else {name: self._contact(name, table, languages, zone) for name, table in shared_contacts.items()}
         forms = {
-            name: self._form(name, table, languages, contacts)
+            name: self._form(name, table, languages)
             for name, table in sorted((self.data.get("forms") or {}).items())
             if isinstance(table, dict)
         }
         readability = self._readability(languages)
-        raise_all(self.errors)
-        return SiteConfig(
+        site = SiteConfig(
             path=self.path, plan_name=plan, base_url=base_url.rstrip("/"), languages=tuple(languages),
             time_zone=zone, contacts=contacts, forms=forms, styles=styles, raw=self.data, readability=readability,
         )
+        if market_tables:
+            site = self._with_markets(site, market_tables, shared_contacts)
+        else:
+            self._check_form_contacts(site, ())
+        raise_all(self.errors)
+        return site
+
+    # -- markets ------------------------------------------------------------------------------
+
+    def _with_markets(self, site: SiteConfig, tables: dict[str, Any], shared_contacts: dict[str, dict[str, Any]]) -> SiteConfig:
+        markets = {name: market for name, table in tables.items() if (market := self._market(str(name), table, site))}
+        self._check_market_paths(markets)
+        configs = {}
+        for name, market in markets.items():
+            zone = str(tables[name].get("time_zone", site.time_zone))
+            own = tables[name].get("contacts") or {}
+            if not isinstance(own, dict):
+                self.error(("markets", name, "contacts"), "a market's contacts must be tables", f"write [markets.{name}.contacts.member-services]")
+                own = {}
+            contacts = {}
+            for line in sorted(shared_contacts.keys() | own.keys()):
+                table = {**shared_contacts.get(line, {}), **(own.get(line) or {})}
+                keys = ("markets", name, "contacts", line) if line in own else ("contacts", line)
+                contacts[line] = self._contact(line, table, list(market.languages), zone, keys)
+            configs[name] = replace(
+                site, plan_name=str(tables[name].get("plan_name", site.plan_name)), languages=market.languages, time_zone=zone,
+                contacts=contacts, styles={lang: site.styles[lang] for lang in market.languages if lang in site.styles},
+                readability={lang: v for lang, v in site.readability.items() if lang in market.languages}, market=market,
+            )
+            self._check_form_contacts(configs[name], ("markets", name))
+        configs = {name: replace(config, markets=markets) for name, config in configs.items()}
+        return replace(site, markets=markets, market_configs=configs)
+
+    def _market(self, name: str, table: object, site: SiteConfig) -> Market | None:
+        keys = ("markets", name)
+        if not isinstance(table, dict):
+            self.error(keys, f"market '{name}' must be a table", f"write [markets.{name}] with label, state, product and path")
+            return None
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", name):
+            self.error(keys, f"market name {name!r} is not a URL-safe name", "use lowercase letters, digits and hyphens, e.g. in-medicaid")
+        languages = table.get("languages", list(site.languages))
+        if not isinstance(languages, list) or not languages or any(lang not in site.languages for lang in languages):
+            self.error((*keys, "languages"), f"market '{name}' languages {languages!r} are not among the site's {list(site.languages)}",
+                       "list some of [site].languages; the first is the market's default")
+            languages = list(site.languages)
+        labels = self.require(table, (*keys, "label"), dict, 'e.g. label = { en = "Indiana Medicaid", es = "Medicaid de Indiana" }') or {}
+        for lang in languages:
+            if labels and not labels.get(lang):
+                self.error((*keys, "label"), f"market '{name}' has no {lang!r} label", f'add {lang} = "…" to its label')
+        state = self.require(table, (*keys, "state"), str, 'the two-letter state code, e.g. state = "IN"') or ""
+        if state and not re.fullmatch(r"[A-Z]{2}", state):
+            self.error((*keys, "state"), f"state {state!r} is not a two-letter code", 'e.g. state = "OH"')
+        product = self.require(table, (*keys, "product"), str, 'e.g. product = "Medicaid"') or ""
+        path = self.require(table, (*keys, "path"), str, 'e.g. path = "/in/plans/medicaid"') or ""
+        if path and not re.fullmatch(r"(?:/[a-z0-9]+(?:-[a-z0-9]+)*)+", path.rstrip("/")):
+            self.error((*keys, "path"), f"market path {path!r} is not a site path", 'use lowercase segments, e.g. "/in/plans/medicaid"')
+        elif path.strip("/").split("/")[0] in {*site.languages, "static", "staff", "healthz"}:
+            self.error((*keys, "path"), f"market path {path!r} starts with a name the site already uses", "start it with the state, e.g. /in/…")
+        if "time_zone" in table:
+            self._check_zone((*keys, "time_zone"), str(table["time_zone"]))
+        return Market(name, path.rstrip("/"), {str(k): str(v) for k, v in labels.items()}, state, product, tuple(languages))
+
+    def _check_market_paths(self, markets: dict[str, Market]) -> None:
+        for name, market in markets.items():
+            for other in markets.values():
+                if other.name != name and market.path and (other.path + "/").startswith(market.path + "/"):
+                    self.error(("markets", other.name, "path"), f"market path {other.path!r} lies inside market '{name}' ({market.path})",
+                               "give each market its own path, e.g. /in/plans/medicaid and /in/plans/marketplace")
+
+    def _check_form_contacts(self, config: SiteConfig, where: tuple[str, ...]) -> None:
+        for form in config.forms.values():
+            if form.contact not in config.contacts:
+                market = f" in market '{config.market.name}'" if config.market else ""
+                table = f"[{'.'.join((*where, 'contacts'))}.{form.contact}]" if config.market else f"[contacts.{form.contact}]"
+                self.error(("forms", form.name, "contact"), f"form '{form.name}' names contact line {form.contact!r}, which is not defined{market}",
+                           f"use one of: {', '.join(config.contacts) or '(none defined)'}, or add {table}")
 
     def _readability(self, languages: list[str]) -> dict[str, float]:
         table = self.data.get("readability", {})
@@ -217,8 +315,8 @@ class _Validator:
         zones = table.get("time_zones") or {}
         return Style(patterns, {str(k): str(v) for k, v in zones.items()})
 
-    def _contact(self, name: str, table: dict[str, Any], languages: list[str], zone: str) -> ContactLine:
-        keys = ("contacts", name)
+    def _contact(self, name: str, table: dict[str, Any], languages: list[str], zone: str, keys: tuple[str, ...] = ()) -> ContactLine:
+        keys = keys or ("contacts", name)
         labels = self.require(table, (*keys, "label"), dict, 'e.g. label = { en = "Member Services", es = "Servicios para Afiliados" }') or {}
         for lang in languages:
             if labels and not labels.get(lang):
@@ -265,7 +363,7 @@ class _Validator:
             return None
         return Hours(days, "-" in days_text, opens, closes)
 
-    def _form(self, name: str, table: dict[str, Any], languages: list[str], contacts: dict[str, ContactLine]) -> Form:
+    def _form(self, name: str, table: dict[str, Any], languages: list[str]) -> Form:
         keys = ("forms", name)
         paths = self.require(table, (*keys, "path"), dict, 'e.g. path = { en = "/en/tell-us/", es = "/es/cuentenos/" }') or {}
         shown = self.require(table, (*keys, "shown_as"), dict, "the address printed in content, per language") or {}
@@ -276,8 +374,6 @@ class _Validator:
             if shown and not shown.get(lang):
                 self.error((*keys, "shown_as"), f"form '{name}' has no {lang!r} address to show", f"add {lang} = \"…\"")
         contact = str(table.get("contact", ""))
-        if contact not in contacts:
-            self.error((*keys, "contact"), f"form '{name}' names unknown contact line {contact!r}", f"use one of: {', '.join(contacts) or '(none defined)'}")
         return Form(name, {str(k): str(v) for k, v in paths.items()}, {str(k): str(v) for k, v in shown.items()}, contact)
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import time
 from typing import Any, TypeVar
 
+from babel import Locale
+from babel.core import get_global
 from babel.dates import format_time, get_day_names, get_timezone, get_timezone_name
 from babel.lists import format_list
 from markupsafe import Markup
@@ -37,6 +40,23 @@ class Phone:
 
     def link(self) -> Markup:
         return Markup('<a href="{}" class="tel">{}</a>').format(self.href, self.display)
+
+
+@lru_cache(maxsize=None)
+def _metazone(zone: str) -> str | None:
+    """The zone's CLDR metazone, e.g. America_Eastern for America/Indiana/Indianapolis.
+
+    Babel's CLDR data files some zones under older names (America/Indianapolis, America/Louisville)
+    and then names them "United States (Indiana/Indianapolis) Time"; members read "Eastern Time"."""
+    metazones = get_global("meta_zones")
+    names = [zone] + [old for old, new in get_global("zone_aliases").items() if new == zone]
+    return next((str(metazones[name]) for name in names if name in metazones), None)
+
+
+def _metazone_name(zone: str, lang: str) -> str | None:
+    metazone = _metazone(zone)
+    found = Locale.parse(lang).meta_zones.get(metazone, {}).get("long", {}).get("generic") if metazone else None
+    return str(found) if found else None
 
 
 # How content and templates name the two phrase orders of the house style.
@@ -101,7 +121,10 @@ class ContactFormatter:
     def zone(self, zone: str) -> str:
         if zone in self.style.time_zones:
             return self.style.time_zones[zone]
-        return get_timezone_name(get_timezone(zone), "long", zone_variant="generic", locale=self.lang)
+        for styled, name in self.style.time_zones.items():  # the house name of a zone in the same metazone
+            if _metazone(styled) is not None and _metazone(styled) == _metazone(zone):
+                return name
+        return _metazone_name(zone, self.lang) or get_timezone_name(get_timezone(zone), "long", zone_variant="generic", locale=self.lang)
 
     def hours(self, line: ContactLine, order: str = "days_first") -> str:
         """All of a line's opening periods as one phrase, e.g. 'Monday – Friday from 8 a.m. to 5 p.m. Eastern Time'."""

@@ -30,6 +30,7 @@ class Page:
     meta: dict[str, Any]
     digest: str = ""  # hash of the file's bytes: the page changed when this did
     translated_from: str = ""  # for translations: the version of the source page they translate
+    markets: tuple[str, ...] = ()  # the markets the page is published in; empty means every market
 
     @property
     def version(self) -> str:
@@ -104,9 +105,13 @@ def parse_page(raw: bytes, shown: str, lang: str) -> Page:
         if not SLUG.fullmatch(meta[name]):
             raise ContentError(shown, meta_lines[name], f"{name} {meta[name]!r} is not a URL-safe name",
                                "use lowercase letters, digits and single hyphens, e.g. gestion-de-uso")
+    markets = meta.get("markets", [])
+    if not isinstance(markets, list) or ("markets" in meta and not markets) or not all(isinstance(m, str) and SLUG.fullmatch(m) for m in markets):
+        raise ContentError(shown, meta_lines.get("markets", 1), f"markets {markets!r} is not a list of market names",
+                           'write markets = ["in-medicaid", "oh-medicaid"] with names from site.toml, or leave it out for every market')
     return Page(
         path=shown, lang=lang, title=meta["title"].strip(), description=meta["description"].strip(),
         key=meta["key"], slug=meta["slug"], body="\n".join(lines[end + 1:]), body_line=end + 2,
         meta_lines=meta_lines, meta=meta, digest=hashlib.sha256(raw).hexdigest(),
-        translated_from=str(meta.get("translated_from", "")),
+        translated_from=str(meta.get("translated_from", "")), markets=tuple(markets),
     )

@@ -27,6 +27,7 @@ from .config import SiteConfig, load_config
 from .content import Page, parse_page
 from .errors import SourceError, raise_all
 from .pairing import PagePair, pair_pages
+from .passages import market_problems, published_in
 from .project import Project, contact_digests, site_digest
 from .publish import publish_in_place, publish_swap
 from .render import Templates
@@ -45,6 +46,18 @@ class BuildReport:
     files_written: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Staged:
+    """A build ready to publish: the rendered files in `staging` (None when nothing changed)."""
+
+    report: BuildReport
+    staging: Path | None = None
+    records: dict[str, OutputRecord] = field(default_factory=dict)
+    previous: dict[str, OutputRecord] = field(default_factory=dict)
+    rendered: set[str] = field(default_factory=set)
+    started: float = field(default_factory=time.perf_counter)
 
 
 @dataclass
@@ -87,21 +100,30 @@ class Builder:
         self.unparsed: set[str] = set()  # pages whose last save could not be read: rescan until fixed
         self.link_targets: dict[str, frozenset[str]] = {}  # page -> the pages its links point to (no #fragment)
 
-    def build(self, touched: set[Path] | None = None) -> BuildReport:
+    def build(self, touched: set[Path] | None = None, config: SiteConfig | None = None) -> BuildReport:
         """Build; `touched` (from a file watcher) names the files that changed, so the rest need no stat."""
+        return self.commit(self.stage(touched, config))
+
+    def stage(self, touched: set[Path] | None = None, config: SiteConfig | None = None) -> "Staged":
+        """Everything up to publishing: read, pair, render into a private folder, check.
+        Raises `SiteErrors` (leaving the output untouched) if anything is wrong."""
         started = time.perf_counter()
-        config = load_config(self.project.config_path, "site.toml")
+        config = config or load_config(self.project.config_path, "site.toml")
         static_files, static_urls = fingerprint_static(self.project.static_dir)
+        if config.market:  # market trees share the site's one static folder, written above them
+            static_files = {}
         keys = KeyMaker({lang: site_digest(self.project, config, lang, static_urls) for lang in config.languages}, contact_digests(config))
         if self.templates is None or self.last_key_inputs != (keys.site_digests, keys.contact_digests):
             self.templates = Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls)
         templates, config = self.templates, self.templates.config  # unchanged inputs: keep the compiled templates
         inputs = hashlib.sha256(repr((sorted(keys.site_digests.items()), sorted(keys.contact_digests.items()))).encode()).hexdigest()
         if self.nothing_changed(config.languages, inputs):
-            return BuildReport(len(self.cached_state_paths or {}), 0, 0, time.perf_counter() - started)
+            return Staged(BuildReport(len(self.cached_state_paths or {}), 0, 0, time.perf_counter() - started))
 
         known = self.sources
         pages, errors, sources_changed = self.read_pages(config.languages, touched)
+        errors += market_problems(pages, config)
+        pages = [page for page in pages if published_in(page, config.market.name if config.market else None)]
         previous = self.previous_outputs()
         # A save that changed only page bodies (the common edit) skips the whole-site steps.
         body_only = self.only_bodies_changed(known, keys, previous) and not errors
@@ -120,7 +142,7 @@ class Builder:
             if self.keep_warm:
                 self.adopt(previous, pairs, config)
                 self.listing = listing_digest(keys, static_urls, pairs)
-            return BuildReport(len(records), 0, 0, time.perf_counter() - started, warnings)
+            return Staged(BuildReport(len(records), 0, 0, time.perf_counter() - started, warnings))
 
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f"{self.out_dir.name}.tmp-", dir=self.out_dir.parent))
@@ -138,11 +160,32 @@ class Builder:
             if not previous or listing != self.listing:  # home pages, sitemap and friends list every page
                 written = self.write_site_files(staging, config, templates, pairs, static_files)
             self.listing = listing
-            self.publish(staging, records, previous)
-        finally:
+        except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
-        self.remember(records, {r.source for r in results})
-        return BuildReport(len(records), len(jobs), len(jobs) + written, time.perf_counter() - started, warnings)
+            self.seen.clear()  # what plan() saw was not published: compare against the outputs next time
+            raise
+        rendered = {r.source for r in results}
+        report = BuildReport(len(records), len(jobs), len(jobs) + written, time.perf_counter() - started, warnings)
+        return Staged(report, staging, records, previous, rendered, started)
+
+    def commit(self, staged: "Staged") -> BuildReport:
+        """Publish what `stage` prepared (nothing, if nothing changed) and remember it for the next build."""
+        if staged.staging is None:
+            return staged.report
+        try:
+            self.publish(staged.staging, staged.records, staged.previous)
+        finally:
+            shutil.rmtree(staged.staging, ignore_errors=True)
+        self.remember(staged.records, staged.rendered)
+        staged.report.seconds = time.perf_counter() - staged.started
+        return staged.report
+
+    def discard(self, staged: "Staged") -> None:
+        """Drop what `stage` prepared, e.g. because another market's build failed."""
+        if staged.staging is not None:
+            shutil.rmtree(staged.staging, ignore_errors=True)
+            self.listing = None  # the site files were not published: write them next time
+            self.seen.clear()
 
     # -- read ----------------------------------------------------------------------------------
 
@@ -256,7 +299,7 @@ class Builder:
             return False
         for path in self.reparsed:
             old, new = known[path].page, self.pending_sources[path].page
-            if (old.lang, old.key, old.slug, old.title, old.description) != (new.lang, new.key, new.slug, new.title, new.description):
+            if (old.lang, old.key, old.slug, old.title, old.description, old.markets) != (new.lang, new.key, new.slug, new.title, new.description, new.markets):
                 return False
         return True
 
@@ -266,6 +309,8 @@ class Builder:
             self.pair_index = {page.path: i for i, pair in enumerate(pairs) for page in pair.pages.values()}
         for path in self.reparsed:
             page = self.pending_sources[path].page
+            if path not in self.pair_index:
+                continue  # not published in this market
             i = self.pair_index[path]
             pairs[i] = PagePair(pairs[i].key, {**pairs[i].pages, page.lang: page})
         return pairs
@@ -275,8 +320,9 @@ class Builder:
         jobs, records = [], dict(previous)
         for path in sorted(self.reparsed):
             page = self.pending_sources[path].page
-            pair = (self.pairs or [])[self.pair_index[path]] if self.pair_index else None
-            alternates = {lang: p.url for lang, p in pair.pages.items()} if pair else {}
+            if self.pair_index is None or path not in self.pair_index:
+                continue  # not published in this market
+            alternates = {lang: p.url for lang, p in (self.pairs or [])[self.pair_index[path]].pages.items()}
             before = previous.get(path)
             if before and before.input_key == keys.key(page.digest, page.lang, alternates, before.deps):
                 continue
@@ -335,6 +381,7 @@ class Builder:
         else:
             pages = all_pages()
         form_paths = {path for form in config.forms.values() for path in form.paths.values()}
+        other_markets = {m.path: m.name for m in config.markets.values() if m != config.market}
         errors: list[SourceError] = []
         for page in pages:
             record = records.get(page.path)
@@ -345,7 +392,8 @@ class Builder:
                     self.link_targets[page.path] = frozenset(href.split("#", 1)[0] for href in record.hrefs)
                 if changed_urls.isdisjoint(self.link_targets[page.path]):
                     continue
-            errors += check_links(page, record.hrefs, set(record.ids), page_ids, form_paths, self.line_of)  # type: ignore[arg-type]
+            errors += check_links(page, record.hrefs, set(record.ids), page_ids, form_paths, self.line_of,  # type: ignore[arg-type]
+                                  config.prefix, other_markets)
         for path in rendered:
             self.link_targets.pop(path, None)
         self.pending_checked_ids = page_ids
@@ -378,7 +426,8 @@ class Builder:
         files["index.html"] = templates.render(default, "root.html", choices=choices, alternates=homes, canonical="/", title=None, description=None).encode()
         files["404.html"] = files[f"{default}/404.html"]
         files["sitemap.xml"] = sitemap_xml(config, [homes] + [{lang: p.url for lang, p in pair.pages.items()} for pair in pairs]).encode()
-        files["robots.txt"] = robots_txt(config).encode()
+        if not config.market:  # a market's tree sits under the site's one robots.txt
+            files["robots.txt"] = robots_txt(config).encode()
         for name, data in files.items():
             write_atomically(staging / name, data)
         self.site_files = set(files)
@@ -464,17 +513,6 @@ def listing_digest(keys: KeyMaker, static_urls: dict[str, str], pairs: list[Page
 
 def _page_hash(source: str, input_key: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{source}\0{input_key}".encode()).digest()[:16], "big")
-
-
-def build(project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False,
-          readability: bool = False) -> BuildReport:
-    """Build the whole site into `out_dir` (the entry point `build.py` uses)."""
-    builder = Builder(project, out_dir, workers, use_cache, strict, readability)
-    try:
-        return builder.build()
-    finally:
-        if builder.cache:
-            builder.cache.close()
 
 
 def reserved_slugs(config: SiteConfig) -> dict[str, set[str]]:

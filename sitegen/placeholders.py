@@ -38,14 +38,16 @@ def placeholders_used(page: Page) -> set[str]:
     return names
 
 
-def resolve(page: Page, config: SiteConfig) -> tuple[str, list[SourceError]]:
-    """Return the page body with every placeholder replaced by HTML, and the problems found."""
+def resolve(page: Page, config: SiteConfig, body: str | None = None, line_numbers: list[int] | None = None) -> tuple[str, list[SourceError]]:
+    """Return the page body (or one market's `body` of it, with the file line of each of its lines)
+    with every placeholder replaced by HTML, and the problems found."""
     formatter = ContactFormatter.for_config(config, page.lang)
     errors: list[SourceError] = find_literals(page, config)
-    body = page.body
+    body = page.body if body is None else body
 
     def line_at(offset: int) -> int:
-        return page.body_line + body.count("\n", 0, offset)
+        index = body.count("\n", 0, offset)
+        return line_numbers[index] if line_numbers else page.body_line + index
 
     def substitute(match: re.Match[str]) -> str:
         try:
@@ -74,6 +76,11 @@ def _render_placeholder(inner: str, page: Page, config: SiteConfig, formatter: C
     if kind == "form":
         return _form_link(name, page, config)
     line = config.contacts.get(name)
+    if line is None and config.market:
+        market = config.market.name
+        raise ContentError(page.path, 0, f"market '{market}' has no contact line {name!r}",
+                           f"add [markets.{market}.contacts.{name}] (or [contacts.{name}] for every market) to {config.path}, "
+                           f"or put the sentence in a '::: except {market}' block")
     if line is None:
         raise ContentError(page.path, 0, f"unknown contact line {name!r}",
                            f"use one of: {', '.join(config.contacts)}, or add [contacts.{name}] to {config.path}")

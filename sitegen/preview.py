@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from .errors import SiteError, SiteErrors
-from .pipeline import Builder
+from .markets import SiteBuilder
 from .project import Project
 
 RELOAD_JS = """(() => {
@@ -60,7 +60,7 @@ class PreviewState:
             self.problems = problems
 
 
-def rebuild(builder: Builder, state: PreviewState, touched: set[Path] | None = None) -> None:
+def rebuild(builder: SiteBuilder, state: PreviewState, touched: set[Path] | None = None) -> None:
     try:
         report = builder.build(touched)
     except Exception as exc:  # noqa: BLE001 - an unexpected failure must not stop the preview
@@ -80,7 +80,7 @@ def rebuild(builder: Builder, state: PreviewState, touched: set[Path] | None = N
     state.update([])
 
 
-def watch(project: Project, builder: Builder, state: PreviewState, stop: threading.Event) -> None:
+def watch(project: Project, builder: SiteBuilder, state: PreviewState, stop: threading.Event) -> None:
     watched = [p for p in (project.content_dir, project.templates_dir, project.locales_dir, project.static_dir, project.config_path) if p.exists()]
     for changes in watchfiles.watch(*watched, stop_event=stop, debounce=50, step=20, rust_timeout=500):
         rebuild(builder, state, {Path(path) for _, path in changes})
@@ -144,7 +144,7 @@ def preview_app(out_dir: Path, state: PreviewState) -> Starlette:
 
 
 def serve(project: Project, out_dir: Path, port: int) -> int:
-    builder = Builder(project, out_dir, readability=True, keep_warm=True)
+    builder = SiteBuilder(project, out_dir, readability=True, keep_warm=True)
     state = PreviewState()
     rebuild(builder, state)
     stop = threading.Event()

@@ -37,6 +37,22 @@ def markdown_to_html(body: str) -> str:
     return HEADING_ANCHOR.sub(r'<h\1 id="\3">\2</h\1>', html)
 
 
+SITE_LINK = re.compile(r'(<a\s[^>]*?href=")(/(?!/)[^"]*)"')
+
+
+def in_tree(html: str, prefix: str) -> str:
+    """Point the site links of a market's page (written as /en/slug/) into the market's tree."""
+    if not prefix:
+        return html
+
+    def move(match: re.Match[str]) -> str:
+        path = match.group(2)
+        inside = path == prefix or path.startswith(prefix + "/")
+        return match.group(0) if inside else f'{match.group(1)}{prefix}{path}"'
+
+    return SITE_LINK.sub(move, html)
+
+
 class Templates:
     """Jinja environments for every language of one site, plus the helpers templates call."""
 
@@ -62,6 +78,7 @@ class Templates:
         )
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         formatter = ContactFormatter.for_config(self.config, lang)
+        prefix = self.config.prefix  # a market's pages live under its path; templates write tree paths
 
         def line(name: str) -> ContactLine:
             self.contacts_used.add(name)
@@ -77,8 +94,9 @@ class Templates:
             phone=lambda name: formatter.phone(line(name)),
             tty=lambda name: formatter.tty(line(name)),
             hours=lambda name, order="days-first": formatter.hours(line(name), ORDERS[order]),
-            form_path=lambda name, in_lang=lang: self.config.forms[name].paths[in_lang],
-            absolute=lambda path: self.config.base_url + path,
+            form_path=lambda name, in_lang=lang: prefix + self.config.forms[name].paths[in_lang],
+            url=lambda path: prefix + path,
+            absolute=lambda path: self.config.base_url + prefix + path,
             format_number=lambda number: format_decimal(number, locale=lang),
         )
         return env

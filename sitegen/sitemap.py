@@ -13,15 +13,25 @@ def sitemap_xml(config: SiteConfig, groups: list[dict[str, str]]) -> str:
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">',
     ]
+    tree = config.base_url + config.prefix  # a market's pages live under its path
     for urls in groups:
         for lang in config.languages:
             out.append("  <url>")
-            out.append(f"    <loc>{escape(config.base_url + urls[lang])}</loc>")
+            out.append(f"    <loc>{escape(tree + urls[lang])}</loc>")
             for other in config.languages:
-                out.append(f'    <xhtml:link rel="alternate" hreflang="{other}" href={quoteattr(config.base_url + urls[other])}/>')
-            out.append(f'    <xhtml:link rel="alternate" hreflang="x-default" href={quoteattr(config.base_url + urls[config.default_language])}/>')
+                out.append(f'    <xhtml:link rel="alternate" hreflang="{other}" href={quoteattr(tree + urls[other])}/>')
+            out.append(f'    <xhtml:link rel="alternate" hreflang="x-default" href={quoteattr(tree + urls[config.default_language])}/>')
             out.append("  </url>")
     out.append("</urlset>")
+    return "\n".join(out) + "\n"
+
+
+def sitemap_index(config: SiteConfig) -> str:
+    """The top-level sitemap of a site with markets: it points to each market's own sitemap."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for market in config.markets.values():
+        out.append(f"  <sitemap><loc>{escape(config.base_url + market.path + '/sitemap.xml')}</loc></sitemap>")
+    out.append("</sitemapindex>")
     return "\n".join(out) + "\n"
 
 

@@ -21,8 +21,9 @@ from .checks.structure import check_structure
 from .config import SiteConfig
 from .content import Page, parse_page
 from .errors import SourceError
+from .passages import body_for_market, find_passages
 from .placeholders import placeholders_used, resolve
-from .render import Templates, markdown_to_html
+from .render import Templates, in_tree, markdown_to_html
 
 
 @dataclass
@@ -81,7 +82,11 @@ def render_page(job: PageJob) -> PageResult:
     page, config = job.page, _context.config
     if not page.body and page.digest and _context.root is not None:
         page = parse_page((_context.root / page.path).read_bytes(), page.path, page.lang)
-    markdown_source, errors = resolve(page, config)
+    passages, errors = find_passages(page, set(config.markets))
+    if errors:
+        return PageResult(page.path, None, errors)
+    body, line_numbers = body_for_market(page, passages, config.market.name) if passages and config.market else (page.body, None)
+    markdown_source, errors = resolve(page, config, body, line_numbers)
     if errors:
         return PageResult(page.path, None, errors)
     body_html = markdown_to_html(markdown_source)
@@ -91,9 +96,10 @@ def render_page(job: PageJob) -> PageResult:
     warnings = check_readability(page, body_html, config.readability) if _context.readability else []
     templates = _context.templates
     templates.contacts_used = set()
+    hrefs, ids = links_and_ids(body_html)  # as written: links are checked within the page's own tree
     try:
         html = templates.render(page.lang, "page.html", page=page, title=page.title, description=page.description,
-                                content=Markup(body_html), alternates=job.alternates, canonical=page.url)
+                                content=Markup(in_tree(body_html, config.prefix)), alternates=job.alternates, canonical=page.url)
     except SourceError as exc:
         return PageResult(page.path, None, [exc])
     deps = tuple(sorted(placeholders_used(page) | {f"contact:{name}" for name in templates.contacts_used}))
@@ -101,7 +107,6 @@ def render_page(job: PageJob) -> PageResult:
     target = _context.staging / output
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(html.encode())  # staging is private until publish moves it into place
-    hrefs, ids = links_and_ids(body_html)
     key = _context.keys.key(page.digest, page.lang, job.alternates, deps)
     return PageResult(page.path, OutputRecord(key, output, deps, tuple(hrefs), tuple(sorted(ids | links_and_ids(html)[1]))), [], warnings)
 

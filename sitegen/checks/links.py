@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import urldefrag
 
 from ..content import Page
@@ -23,13 +23,23 @@ def _unescape(value: str) -> str:
 
 
 def check_links(page: Page, hrefs: Iterable[str], own_ids: set[str], page_ids: dict[str, set[str]], external_paths: set[str],
-                line_of: Callable[[Page, str], int]) -> list[SourceError]:
-    """Check one page's links against the site's pages (url -> ids) and the backend's paths."""
+                line_of: Callable[[Page, str], int], prefix: str = "", other_markets: Mapping[str, str] = {}) -> list[SourceError]:
+    """Check one page's links against its tree's pages (url -> ids) and the backend's paths.
+
+    In a market's tree (`prefix`), links are written as tree paths (/en/slug/) or with the market's own
+    path; a link into another market's tree (`other_markets`: path -> name) is an error."""
     errors: list[SourceError] = []
     for href in hrefs:
         if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE):
             continue  # tel:, mailto:, https: are not ours to resolve
         target, anchor = urldefrag(href)
+        other = next((name for path, name in other_markets.items() if target == path or target.startswith(path + "/")), None)
+        if other is not None:
+            errors.append(ContentError(page.path, line_of(page, href), f"link {href!r} leads into market '{other}', not this page's market",
+                                       f"write site links as /{page.lang}/<slug>/: each market's build points them into its own tree"))
+            continue
+        if prefix and (target == prefix or target.startswith(prefix + "/")):
+            target = target[len(prefix):] or "/"
         if target and not target.startswith("/"):
             errors.append(ContentError(page.path, line_of(page, href), f"relative link {href!r}", "start site links with /, e.g. /en/utilization-management/"))
             continue

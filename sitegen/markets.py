@@ -1,0 +1,141 @@
+"""Build every market's tree, all or nothing, and the pages above them that list the markets.
+
+A site without [markets] is one tree at the top of the output folder, built exactly as before.
+With markets, each market's pages are a tree under its path (its own home pages, 404s, sitemap
+and language switcher), rendered from the shared content with that market's contact lines; the
+top of the output folder holds the market index, a 404, a sitemap index, robots.txt and the one
+static folder the trees share.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from .config import SiteConfig, load_config
+from .errors import SiteError, SiteErrors, SourceError
+from .pipeline import Builder, BuildReport, Staged, fingerprint_static
+from .project import Project
+from .render import Templates
+from .sitemap import robots_txt, sitemap_index
+from .workers import write_atomically
+
+TOP_FILES = ("index.html", "404.html", "sitemap.xml", "robots.txt")
+
+
+class SiteBuilder:
+    """Builds one project into one output folder, market by market; keep it around to rebuild fast."""
+
+    def __init__(self, project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False,
+                 readability: bool = False, keep_warm: bool = False) -> None:
+        self.project = project
+        self.out_dir = out_dir.resolve()
+        self.options = dict(workers=workers, use_cache=use_cache, strict=strict, readability=readability, keep_warm=keep_warm)
+        self.builders: dict[str, Builder] = {}  # tree path ("" for a single plan) -> its builder
+
+    def builder(self, prefix: str) -> Builder:
+        if prefix not in self.builders:
+            self.builders[prefix] = Builder(self.project, self.out_dir / prefix.strip("/") if prefix else self.out_dir, **self.options)  # type: ignore[arg-type]
+        return self.builders[prefix]
+
+    def build(self, touched: set[Path] | None = None) -> BuildReport:
+        started = time.perf_counter()
+        config = load_config(self.project.config_path, "site.toml")
+        if not config.markets:
+            return self.builder("").build(touched, config)
+        staged = self.stage_markets(config, touched)
+        reports = [self.builders[prefix].commit(done) for prefix, done in staged]
+        written = self.write_top(config)
+        self.prune(config)
+        return BuildReport(
+            pages=sum(r.pages for r in reports), rendered=sum(r.rendered for r in reports),
+            files_written=sum(r.files_written for r in reports) + written, seconds=time.perf_counter() - started,
+            warnings=_unique([w for r in reports for w in r.warnings]),  # type: ignore[arg-type]
+        )
+
+    def stage_markets(self, config: SiteConfig, touched: set[Path] | None) -> list[tuple[str, Staged]]:
+        """Render and check every market; publish none of them unless all of them passed."""
+        staged: list[tuple[str, Staged]] = []
+        errors: list[SourceError] = []
+        for market_config in config.builds():
+            prefix = market_config.prefix
+            try:
+                staged.append((prefix, self.builder(prefix).stage(touched, market_config)))
+            except SiteErrors as exc:
+                errors += exc.errors
+            except SiteError as exc:
+                errors.append(exc)  # type: ignore[arg-type]
+        if errors:
+            for prefix, done in staged:
+                self.builders[prefix].discard(done)
+            raise SiteErrors(_unique(errors))
+        return staged
+
+    def write_top(self, config: SiteConfig) -> int:
+        """The market index, a 404 that lists the markets, the sitemap index, robots.txt and static files."""
+        static_files, static_urls = fingerprint_static(self.project.static_dir)
+        templates = Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls)
+        lang = config.default_language
+        intros = [{"lang": other, "text": templates.render(other, "market_choice.html").strip()} for other in config.languages]
+        markets = sorted(config.markets.values(), key=lambda m: (m.labels.get(lang, m.name).casefold(), m.name))
+
+        def index(not_found: bool) -> bytes:
+            return templates.render(lang, "market_index.html", markets=markets, intros=intros, not_found=not_found,
+                                    canonical=None if not_found else "/", title=None, description=None).encode()
+
+        files = {**static_files, "index.html": index(False), "404.html": index(True),
+                 "sitemap.xml": sitemap_index(config).encode(), "robots.txt": robots_txt(config).encode()}
+        written = 0
+        for name, data in files.items():
+            target = self.out_dir / name
+            if not target.is_file() or target.read_bytes() != data:  # a no-op build writes nothing
+                write_atomically(target, data)
+                written += 1
+        self.kept = {*files, *(m.path.strip("/") for m in config.markets.values())}
+        return written
+
+    def prune(self, config: SiteConfig) -> None:
+        """Remove what no longer belongs: trees of markets taken out of site.toml, old static files,
+        and the pages of a single-plan site that became a site with markets."""
+        _prune(self.out_dir, self.out_dir, self.kept)
+        for prefix in [p for p in self.builders if p not in {m.path for m in config.markets.values()}]:
+            builder = self.builders.pop(prefix)
+            if builder.cache:
+                builder.cache.close()
+
+    def close(self) -> None:
+        for builder in self.builders.values():
+            if builder.cache:
+                builder.cache.close()
+
+
+def _prune(folder: Path, root: Path, kept: set[str]) -> None:
+    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+        relative = entry.relative_to(root).as_posix()
+        if relative in kept or ".tmp-" in entry.name:
+            continue
+        if entry.is_dir() and not entry.is_symlink() and any(k.startswith(relative + "/") for k in kept):
+            _prune(entry, root, kept)
+        elif entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def _unique(problems: list[SourceError]) -> list[SourceError]:
+    """The same mistake in shared content shows up in every market's build: report it once."""
+    seen: dict[str, SourceError] = {}
+    for problem in problems:
+        seen.setdefault(str(problem), problem)
+    return list(seen.values())
+
+
+def build(project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False,
+          readability: bool = False) -> BuildReport:
+    """Build the whole site into `out_dir` (the entry point `build.py` uses)."""
+    builder = SiteBuilder(project, out_dir, workers, use_cache, strict, readability)
+    try:
+        return builder.build()
+    finally:
+        builder.close()
