@@ -242,7 +242,8 @@ class _Validator:
         if not isinstance(languages, list) or not languages or any(lang not in site.languages for lang in languages):
             self.error((*keys, "languages"), f"market '{name}' languages {languages!r} are not among the site's {list(site.languages)}",
                        "list some of [site].languages; the first is the market's default")
-            languages = list(site.languages)
+            languages = [lang for lang in languages if lang in site.languages] if isinstance(languages, list) else []
+            languages = languages or list(site.languages)
         labels = self.require(table, (*keys, "label"), dict, 'e.g. label = { en = "Indiana Medicaid", es = "Medicaid de Indiana" }') or {}
         for lang in languages:
             if labels and not labels.get(lang):

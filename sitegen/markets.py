@@ -69,6 +69,8 @@ class SiteBuilder:
         if errors:
             for prefix, done in staged:
                 self.builders[prefix].discard(done)
+            for market_config in config.builds():  # staging made the trees' parent folders; leave none behind
+                _remove_empty_folders(self.builder(market_config.prefix).out_dir.parent, self.out_dir.parent)
             raise SiteErrors(_unique(errors))
         return staged
 
@@ -121,6 +123,12 @@ def _prune(folder: Path, root: Path, kept: set[str]) -> None:
             shutil.rmtree(entry)
         else:
             entry.unlink()
+
+
+def _remove_empty_folders(folder: Path, stop: Path) -> None:
+    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
 
 
 def _unique(problems: list[SourceError]) -> list[SourceError]:

@@ -28,10 +28,10 @@ MAYBE_TIME = re.compile(r"\d\s?[ap]\.?\s?m", re.IGNORECASE)
 LITERAL_TIME = re.compile(r"(?<![\w:])\d{1,2}(?::\d{2})?\s?(?:[ap]\.\s?m\.|[ap]m\b)", re.IGNORECASE)
 
 
-def placeholders_used(page: Page) -> set[str]:
-    """The contact lines and forms a page names (for dependency tracking)."""
+def placeholders_used(body: str) -> set[str]:
+    """The contact lines and forms a page body names (for dependency tracking)."""
     names = set()
-    for match in PLACEHOLDER.finditer(page.body):
+    for match in PLACEHOLDER.finditer(body):
         parsed = FORM.match(match.group(1))
         if parsed and parsed.group(2):
             names.add(f"{parsed.group(1)}:{parsed.group(2)}")

@@ -102,7 +102,7 @@ def render_page(job: PageJob) -> PageResult:
                                 content=Markup(in_tree(body_html, config.prefix)), alternates=job.alternates, canonical=page.url)
     except SourceError as exc:
         return PageResult(page.path, None, [exc])
-    deps = tuple(sorted(placeholders_used(page) | {f"contact:{name}" for name in templates.contacts_used}))
+    deps = tuple(sorted(placeholders_used(body) | {f"contact:{name}" for name in templates.contacts_used}))
     output = page.url.strip("/") + "/index.html"
     target = _context.staging / output
     target.parent.mkdir(parents=True, exist_ok=True)
