@@ -40,21 +40,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
     config = load_config(project.config_path, "site.toml")
     _, static_urls = fingerprint_static(project.static_dir)
     templates = Templates(config, project.templates_dir, project.locales_dir, project.root, static_urls)
+    # Each market's form pages render with that market's lines and paths; a single plan has one "market".
+    market_templates = {c.prefix: Templates(c, project.templates_dir, project.locales_dir, project.root, static_urls) if c.market else templates
+                        for c in config.builds()}
     database = open_database(settings.database_url)
     cipher = FieldCipher.from_spec(settings.encryption_keys)
     submissions = Submissions(database, cipher, notify=settings.notifications_enabled)
     notifier = Notifier(database, settings, lambda reference: staff_email(templates, settings, config, reference)) if settings.notifications_enabled else None
-    form = InquiryForm(
-        settings=settings, config=config, templates=templates,
-        tokens=FormTokens(settings.secret_keys, settings.min_fill_seconds, settings.token_max_age), submissions=submissions,
+    shared = dict(
+        settings=settings, tokens=FormTokens(settings.secret_keys, settings.min_fill_seconds, settings.token_max_age), submissions=submissions,
         limiter=RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds),
         confirmations=KeyedSigner(settings.secret_keys, salt=CONFIRMATION_SALT),
         on_stored=notifier.wake.set if notifier else None,
     )
+    forms = [InquiryForm(config=c, templates=market_templates[c.prefix], **shared) for c in config.builds()]  # type: ignore[arg-type]
     staff = StaffSite(
         settings=settings, templates=templates, database=database, cipher=cipher, submissions=submissions,
         sessions=StaffSessions(database, settings.secret_keys, settings.staff_idle_minutes),
         login_limiter=RateLimiter(settings.login_rate_limit_count, settings.login_rate_limit_seconds), languages=config.languages,
+        markets={name: market.labels.get("en", name) for name, market in config.markets.items()},
     )
 
     async def healthz(request: Request) -> Response:
@@ -62,14 +66,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "ok"}, headers={"cache-control": "no-store"})
 
     routes = [Route("/healthz", healthz, methods=["GET"]), *staff.routes()]
-    for path in config.forms["inquiry"].paths.values():
-        routes += [
-            Route(path, form.show, methods=["GET", "HEAD"]),
-            Route(path, form.submit, methods=["POST"]),
-            Route(path + "sent/", form.sent, methods=["GET", "HEAD"]),
-        ]
+    for form in forms:
+        for path in form.paths().values():
+            routes += [
+                Route(path, form.show, methods=["GET", "HEAD"]),
+                Route(path, form.submit, methods=["POST"]),
+                Route(path + "sent/", form.sent, methods=["GET", "HEAD"]),
+            ]
     if settings.serve_site:
-        routes.append(Mount("/", SiteFiles(settings.site_dir, config.languages)))
+        routes.append(Mount("/", SiteFiles(settings.site_dir, {c.prefix: c.languages for c in config.builds()})))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -44,7 +44,12 @@ class InquiryForm:
     on_stored: Callable[[], None] | None = None  # e.g. wake the staff notifier
 
     def paths(self) -> dict[str, str]:
-        return self.config.forms["inquiry"].paths
+        """Where this form is served, per language (under the market's path on a site with markets)."""
+        return {lang: self.config.prefix + path for lang, path in self.config.forms["inquiry"].paths.items() if lang in self.config.languages}
+
+    @property
+    def market(self) -> str:
+        return self.config.market.name if self.config.market else ""
 
     def lang_of(self, request: Request) -> str:
         path: str = request.scope["path"]
@@ -54,7 +59,7 @@ class InquiryForm:
         return self.config.default_language
 
     def render(self, lang: str, template: str, status: int = 200, **context: object) -> HTMLResponse:
-        alternates = context.pop("alternates", None) or self.paths()
+        alternates = context.pop("alternates", None) or self.config.forms["inquiry"].paths  # templates add the market's path
         html = self.templates.render(lang, template, alternates=alternates, canonical=None, title=context.pop("title", None), description=None, **context)
         return HTMLResponse(html, status_code=status, headers=NO_STORE)
 
@@ -104,10 +109,10 @@ class InquiryForm:
         if not result.ok or result.inquiry is None:
             return self.form_page(lang, result.values, result.errors, token_text, status=400)
         try:
-            reference = await self.submissions.store(result.inquiry, lang, token.nonce)
+            reference = await self.submissions.store(result.inquiry, lang, token.nonce, self.market)
         except TokenReplayed:
             raise Rejection(409, "token_used") from None
-        log.debug("inquiry stored: reference=%s lang=%s", reference, lang)
+        log.debug("inquiry stored: reference=%s lang=%s market=%s", reference, lang, self.market)
         if self.on_stored:
             self.on_stored()
         confirmation = self.confirmations.sign(reference).decode()

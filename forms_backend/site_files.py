@@ -14,10 +14,11 @@ REVALIDATE = "public, max-age=0, must-revalidate"
 
 
 class SiteFiles(StaticFiles):
-    def __init__(self, directory: Path, languages: tuple[str, ...]) -> None:
+    def __init__(self, directory: Path, trees: dict[str, tuple[str, ...]]) -> None:
+        """`trees`: each tree's path ("" for a single plan, a market's path otherwise) -> its languages."""
         super().__init__(directory=directory, html=True, check_dir=False)
         self.site_dir = directory
-        self.languages = languages
+        self.trees = sorted(trees.items(), key=lambda tree: -len(tree[0]))  # the deepest tree that holds the path
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         try:
@@ -33,8 +34,15 @@ class SiteFiles(StaticFiles):
         return response
 
     def not_found(self, path: str) -> Response:
-        lang = path.split("/", 1)[0]
-        page = self.site_dir / (f"{lang}/404.html" if lang in self.languages else "404.html")
+        """The 404 page of the language and market the path is in, else the site's own."""
+        page = self.site_dir / "404.html"
+        for prefix, languages in self.trees:
+            tree = prefix.strip("/")
+            if tree and not (path == tree or path.startswith(tree + "/")):
+                continue
+            lang = path[len(tree):].strip("/").split("/", 1)[0]
+            page = self.site_dir / tree / (f"{lang}/404.html" if lang in languages else "404.html")
+            break
         if page.is_file():
             return FileResponse(page, status_code=404, headers={"cache-control": "no-cache"})
         return Response("Not found", status_code=404, media_type="text/plain")

@@ -24,6 +24,7 @@ class StoredInquiry:
     status: str
     assigned_to: str | None
     fields: dict[str, str]
+    market: str = ""  # the market whose form page it came from ('' for a single-plan site)
 
 
 def utc_now() -> str:
@@ -36,7 +37,7 @@ class Submissions:
         self.cipher = cipher
         self.notify = notify  # queue a staff notification in the same transaction
 
-    async def store(self, inquiry: Inquiry, lang: str, token_nonce: str) -> str:
+    async def store(self, inquiry: Inquiry, lang: str, token_nonce: str, market: str = "") -> str:
         """Store durably and return the new reference; raise TokenReplayed if the token was used."""
         reference = new_reference()
         sealed = self.cipher.seal(inquiry.identifying(), bound_to=reference)
@@ -48,9 +49,9 @@ class Submissions:
             except IntegrityViolation:
                 raise TokenReplayed() from None
             tx.execute(
-                "INSERT INTO submissions (reference, created_at, lang, topic, contact_method, preferred_language, sealed)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (reference, now, lang, inquiry.topic, inquiry.contact_method, inquiry.preferred_language, sealed),
+                "INSERT INTO submissions (reference, created_at, lang, market, topic, contact_method, preferred_language, sealed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (reference, now, lang, market, inquiry.topic, inquiry.contact_method, inquiry.preferred_language, sealed),
             )
             if self.notify:
                 tx.execute("INSERT INTO outbox (reference, next_attempt_at) VALUES (?, ?)", (reference, now))
@@ -68,10 +69,11 @@ class Submissions:
 
 
 
-SELECT = "SELECT reference, created_at, lang, topic, contact_method, preferred_language, status, assigned_to, sealed FROM submissions"
+SELECT = "SELECT reference, created_at, lang, topic, contact_method, preferred_language, status, assigned_to, sealed, market FROM submissions"
 
 
 def open_row(cipher: FieldCipher, row: tuple[Any, ...]) -> StoredInquiry:
     """A submissions row (columns as in SELECT), its sealed fields decrypted."""
-    reference, created, lang, topic, method, preferred, status, assigned, sealed = row
-    return StoredInquiry(reference, created, lang, topic, method, preferred, status, assigned, cipher.open(bytes(sealed), bound_to=reference))
+    reference, created, lang, topic, method, preferred, status, assigned, sealed, market = row
+    fields = cipher.open(bytes(sealed), bound_to=reference)
+    return StoredInquiry(reference, created, lang, topic, method, preferred, status, assigned, fields, market)

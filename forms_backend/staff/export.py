@@ -9,10 +9,9 @@ from collections.abc import Iterable
 from ..submissions import StoredInquiry
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-COLUMNS = (
-    "reference", "received", "status", "assigned_to", "language", "topic", "contact_method", "preferred_language",
-    "first_name", "last_name", "member_id", "date_of_birth", "phone", "email", "message",
-)
+CLEAR_COLUMNS = ("reference", "received", "status", "assigned_to", "language", "market", "topic", "contact_method", "preferred_language")
+SEALED_COLUMNS = ("first_name", "last_name", "member_id", "date_of_birth", "phone", "email", "message")
+COLUMNS = CLEAR_COLUMNS + SEALED_COLUMNS
 
 
 def neutralise(value: str) -> str:
@@ -25,7 +24,7 @@ def to_csv(items: Iterable[StoredInquiry]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for item in items:
-        row = [item.reference, item.created_at, item.status, item.assigned_to or "", item.lang, item.topic, item.contact_method, item.preferred_language]
-        row += [item.fields.get(name, "") for name in COLUMNS[8:]]
+        row = [item.reference, item.created_at, item.status, item.assigned_to or "", item.lang, item.market, item.topic, item.contact_method, item.preferred_language]
+        row += [item.fields.get(name, "") for name in SEALED_COLUMNS]
         writer.writerow([neutralise(str(cell)) for cell in row])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")

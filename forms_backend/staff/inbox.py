@@ -27,13 +27,14 @@ class Filters:
     status: str = ""
     topic: str = ""
     lang: str = ""
+    market: str = ""
     date_from: str = ""
     date_to: str = ""
     page: int = 1
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
-    def from_query(cls, query: dict[str, str], languages: tuple[str, ...]) -> "Filters":
+    def from_query(cls, query: dict[str, str], languages: tuple[str, ...], markets: tuple[str, ...] = ()) -> "Filters":
         """Accept only known values; anything else is dropped and reported."""
         problems = []
 
@@ -54,11 +55,11 @@ class Filters:
 
         page_text = query.get("page", "1")
         page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100_000 else 1
-        return cls(pick("status", STATUSES), pick("topic", TOPICS), pick("lang", languages), day("from"), day("to"), page, tuple(problems))
+        return cls(pick("status", STATUSES), pick("topic", TOPICS), pick("lang", languages), pick("market", markets), day("from"), day("to"), page, tuple(problems))
 
     def where(self, include_status: bool = True) -> tuple[str, list[object]]:
         clauses, params = [], []
-        for column, value in (("status", self.status if include_status else ""), ("topic", self.topic), ("lang", self.lang)):
+        for column, value in (("status", self.status if include_status else ""), ("topic", self.topic), ("lang", self.lang), ("market", self.market)):
             if value:
                 clauses.append(f"{column} = ?")
                 params.append(value)
@@ -71,7 +72,7 @@ class Filters:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def query_string(self, **changes: object) -> str:
-        values = {"status": self.status, "topic": self.topic, "lang": self.lang, "from": self.date_from, "to": self.date_to, "page": self.page}
+        values = {"status": self.status, "topic": self.topic, "lang": self.lang, "market": self.market, "from": self.date_from, "to": self.date_to, "page": self.page}
         values.update({k: v for k, v in changes.items()})
         from urllib.parse import urlencode
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -41,6 +41,7 @@ class StaffSite:
     sessions: StaffSessions
     login_limiter: RateLimiter
     languages: tuple[str, ...]
+    markets: dict[str, str] = field(default_factory=dict)  # market name -> what staff call it; empty for a single plan
 
     def __post_init__(self) -> None:
         self.login_tokens = KeyedSigner(self.settings.secret_keys, salt="memberpages.staff-login.v1")
@@ -63,7 +64,7 @@ class StaffSite:
     # -- plumbing ------------------------------------------------------------------------------
 
     def page(self, template: str, status: int = 200, session: Session | None = None, **context: Any) -> HTMLResponse:
-        html = self.templates.render("en", f"staff/{template}", session=session, **context)
+        html = self.templates.render("en", f"staff/{template}", session=session, markets=self.markets, **context)
         return HTMLResponse(html, status_code=status, headers=PRIVATE)
 
     def secure_cookies(self, request: Request) -> bool:
@@ -141,7 +142,7 @@ class StaffSite:
         session = await self.session_or_login(request)
         if not isinstance(session, Session):
             return session
-        filters = Filters.from_query(dict(request.query_params), self.languages)
+        filters = Filters.from_query(dict(request.query_params), self.languages, tuple(self.markets))
         inbox = await inbox_page(self.database, self.cipher, filters)
         return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=None, searched="")
 
@@ -150,10 +151,10 @@ class StaffSite:
         if not isinstance(session, Session):
             return session
         try:
-            fields = await self.posted(request, session, {"q", "status", "topic", "lang", "from", "to"})
+            fields = await self.posted(request, session, {"q", "status", "topic", "lang", "market", "from", "to"})
         except Rejection as rejection:
             return self.rejected(rejection, session)
-        filters = Filters.from_query(fields, self.languages)
+        filters = Filters.from_query(fields, self.languages, tuple(self.markets))
         inbox = await inbox_page(self.database, self.cipher, filters)
         results, capped = await search(self.database, self.cipher, filters, fields.get("q", "")[:200])
         await audit.append(self.database, session.user.username, "search", detail=f"{len(results)} results")  # never the searched text
@@ -163,7 +164,7 @@ class StaffSite:
         session = await self.session_or_login(request, admin=True)
         if not isinstance(session, Session):
             return session
-        filters = Filters.from_query(dict(request.query_params), self.languages)
+        filters = Filters.from_query(dict(request.query_params), self.languages, tuple(self.markets))
         items = await export_rows(self.database, self.cipher, filters)
         await audit.append(self.database, session.user.username, "export", detail=f"{len(items)} submissions; filters: {filters.query_string(page=1) or 'none'}")
         headers = {**PRIVATE, "content-disposition": 'attachment; filename="tell-us-inquiries.csv"'}

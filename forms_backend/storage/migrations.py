@@ -91,6 +91,11 @@ STEPS: list[list[Statement]] = [
         "CREATE INDEX submissions_topic_created ON submissions (topic, created_at)",
         "CREATE INDEX submissions_lang_created ON submissions (lang, created_at)",
     ],
+    [
+        # The market (state and plan) whose form page a submission came from; '' for a single-plan site.
+        "ALTER TABLE submissions ADD COLUMN market TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX submissions_market_created ON submissions (market, created_at)",
+    ],
 ]
 
 
