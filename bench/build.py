@@ -76,17 +76,17 @@ def run_size(pages: int, work: Path) -> list[tuple[str, float, float, str]]:
 
 def in_process_edit(source: Path, out: Path) -> tuple[str, float, float, str]:
     """One-page edit as `build.py serve` sees it: the builder stays in memory between saves."""
-    from sitegen.pipeline import Builder
+    from sitegen.markets import SiteBuilder
     from sitegen.project import Project
 
-    builder = Builder(Project(source), out, keep_warm=True)  # as `build.py serve` makes it
+    builder = SiteBuilder(Project(source), out, keep_warm=True)  # as `build.py serve` makes it
     builder.build()
     page = source / "content" / "es" / "pagina-00011.md"
     page.write_text(page.read_text().replace("\n\n", "\n\nUna frase editada.\n\n", 1))
     started = time.perf_counter()
     report = builder.build({page})  # as the file watcher reports it
     seconds = time.perf_counter() - started
-    builder.cache.close() if builder.cache else None
+    builder.close()
     return ("one-page edit while serving (builder in memory)", seconds, float("nan"), str(report.rendered))
 
 

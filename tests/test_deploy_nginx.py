@@ -94,3 +94,25 @@ def test_nginx_serves_the_site_with_types_compression_caching_and_language_404s(
         assert client.get("/sitemap.xml").headers["content-type"].startswith("text/xml")
         assert client.get("/healthz").json() == {"status": "ok"}
         assert client.get("/staff/", follow_redirects=False).headers["location"].startswith("/staff/login")
+
+
+def test_nginx_serves_market_trees_with_their_own_404s_and_proxies_their_forms(tmp_path: Path, postgres_url: str) -> None:
+    from .conftest import run_build
+    from .test_markets import markets_project
+
+    project = markets_project(tmp_path / "project")
+    assert run_build(project, project / "site").code == 0
+    site = project / "site"
+    env = {"PROJECT_DIR": str(project), "SITE_DIR": str(site), "DATA_DIR": str(tmp_path), "DATABASE_URL": postgres_url, "SECRET_KEYS": "deploy-test",
+           "ENCRYPTION_KEYS": new_key_spec(), "MIN_FILL_SECONDS": "0", "TRUSTED_PROXIES": "127.0.0.1", "SERVE_SITE": "false"}
+    with UvicornServer(env, tmp_path / "backend.log") as backend, Nginx(tmp_path, site, backend.port) as nginx, \
+            httpx.Client(base_url=nginx.url) as client:
+        assert "Georgia Medicaid" in client.get("/").text
+        assert "1-855-555-0201" in client.get("/ga/plans/medicaid/es/gestion-de-uso/").text
+        missing = client.get("/ga/plans/medicaid/es/no-existe/")
+        assert missing.status_code == 404 and "No encontramos la página" in missing.text and "1-855-555-0201" in missing.text
+        top = client.get("/no-such-plan/")
+        assert top.status_code == 404 and "Wisconsin Marketplace" in top.text
+        form = client.get("/wi/plans/marketplace/en/tell-us/")
+        assert form.status_code == 200 and "1-833-555-0301" in form.text and form.headers["cache-control"].startswith("no-store")
+        assert client.get("/ga/plans/medicaid/.build-id").status_code == 404

@@ -297,3 +297,29 @@ def test_turning_a_single_plan_into_markets_and_back_leaves_no_stale_pages(tmp_p
     shutil.copy2(ROOT / "site.toml", project / "site.toml")
     assert run_build(project, project / "site").code == 0
     assert digests(project / "site") == single
+
+
+def test_a_shared_page_edited_while_serving_updates_every_market_that_publishes_it(tmp_path: Path) -> None:
+    from sitegen.markets import SiteBuilder
+    from sitegen.project import Project
+
+    project = markets_project(tmp_path / "project")
+    builder = SiteBuilder(Project(project), project / "site", keep_warm=True)  # as `build.py serve` keeps it
+    try:
+        builder.build()
+        page = project / "content/en/appeals.md"
+        edit(page, "This is called an appeal.", "This is called an appeal, and it is free.")
+        report = builder.build({page})
+        assert report.rendered == 3  # the English appeals page of each of the three markets
+        for tree in TREES.values():
+            assert "and it is free." in (project / "site" / tree / "en/appeals/index.html").read_text()
+        assert builder.build(set()).rendered == 0
+    finally:
+        builder.close()
+
+
+def test_front_matter_markets_in_a_site_without_markets_are_an_error(project: Path) -> None:
+    edit(project / EN, 'slug = "utilization-management"', 'slug = "utilization-management"\nmarkets = ["in-medicaid"]')
+    result = run_build(project, project / "site")
+    assert result.code == 1
+    assert f"{EN}:6: the page names markets, but site.toml defines none — remove the markets line" in result.stderr

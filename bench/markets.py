@@ -1,0 +1,87 @@
+"""Benchmark building many markets from one content source: time should grow with markets × pages.
+
+    python -m bench.markets [--pages 1000 4000] [--markets 1 2 4 8] [--no-append]
+
+For each corpus size (half English, half Spanish pages, from bench.corpus) and each number of
+markets, it writes a site.toml with that many markets (each with its own three contact lines,
+alternating Eastern and Central Time) and times, each in a fresh process, a cold build (no cache,
+empty output) and a no-op rebuild. It prints a table, with the time per rendered page, and appends
+it to docs/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+import sys
+
+from .build import ROOT, rendered, timed
+from .corpus import write_corpus
+
+ZONES = ("America/New_York", "America/Chicago")
+
+
+def markets_config(count: int) -> str:
+    """This project's site.toml with its contact lines replaced by `count` markets of their own."""
+    text = (ROOT / "site.toml").read_text(encoding="utf-8")
+    head, rest = text[: text.index("# ---- Contact lines")], text[text.index("# ---- Forms"):]
+    tables = []
+    for i in range(count):
+        name = f"m{i:02d}-medicaid"
+        tables.append(f'[markets.{name}]\nlabel = {{ en = "Market {i} Medicaid", es = "Medicaid del mercado {i}" }}\n'
+                      f'state = "{chr(65 + i // 26)}{chr(65 + i % 26)}"\nproduct = "Medicaid"\npath = "/m{i:02d}/plans/medicaid"\n'
+                      f'time_zone = "{ZONES[i % 2]}"\n')
+        for line, number, label in (("member-services", 1, "Member Services"), ("um-team", 2, "UM team"), ("language-help", 3, "Language help")):
+            tables.append(f'[markets.{name}.contacts.{line}]\nlabel = {{ en = "{label}", es = "{label}" }}\n'
+                          f'phone = "1-844-5{i:02d}-{number:04d}"\ntty = ["711"]\n'
+                          f'hours = [{{ days = "mon-fri", open = "08:00", close = "{17 + i % 3}:00" }}]\n')
+    return head + "\n".join(tables) + "\n" + rest
+
+
+def run(pages: int, market_counts: list[int], work: Path) -> list[tuple[int, str, float, float, str]]:
+    source = work / f"corpus-{pages}"
+    write_corpus(pages // 2, source)
+    rows = []
+    for count in market_counts:
+        (source / "site.toml").write_text(markets_config(count), encoding="utf-8")
+        out = work / f"site-{pages}-{count}"
+        shutil.rmtree(source / ".build-cache", ignore_errors=True)
+        build = [sys.executable, "build.py", "--source", str(source), "--out", str(out)]
+        seconds, memory, output = timed(build)
+        rows.append((count, "cold build", seconds, memory, rendered(output)))
+        seconds, memory, output = timed(build)
+        rows.append((count, "no-op rebuild", seconds, memory, rendered(output)))
+        shutil.rmtree(out)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, nargs="+", default=[1000, 4000])
+    parser.add_argument("--markets", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/PERFORMANCE.md")
+    args = parser.parse_args()
+    lines = [f"### Markets benchmark, {date.today().isoformat()} ({os.cpu_count()} cores)", "",
+             "| source pages | markets | step | seconds | pages rendered | ms per rendered page | × one market | peak MB |",
+             "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    with tempfile.TemporaryDirectory() as work:
+        for pages in args.pages:
+            rows = run(pages, args.markets, Path(work))
+            one = next(seconds for count, step, seconds, _, _ in rows if step == "cold build")
+            for count, step, seconds, memory, done in rows:
+                per_page = f"{seconds * 1000 / int(done):.2f}" if int(done) else ""
+                ratio = f"{seconds / one:.2f}" if step == "cold build" else ""
+                lines.append(f"| {pages:,} | {count} | {step} | {seconds:.2f} | {done} | {per_page} | {ratio} | {memory:.0f} |")
+    table = "\n".join(lines) + "\n"
+    print(table)
+    if not args.no_append:
+        with (ROOT / "docs" / "PERFORMANCE.md").open("a", encoding="utf-8") as handle:
+            handle.write("\n" + table)
+
+
+if __name__ == "__main__":
+    main()
