@@ -90,6 +90,15 @@ def in_process_edit(source: Path, out: Path) -> tuple[str, float, float, str]:
     return ("one-page edit while serving (builder in memory)", seconds, float("nan"), str(report.rendered))
 
 
+def report(lines: list[str], append: bool) -> None:
+    """Print a benchmark's table and (unless told not to) append it to docs/PERFORMANCE.md."""
+    table = "\n".join(lines) + "\n"
+    print(table)
+    if append:
+        with (ROOT / "docs" / "PERFORMANCE.md").open("a", encoding="utf-8") as handle:
+            handle.write("\n" + table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, nargs="+", default=[1000, 10000])
@@ -105,11 +114,7 @@ def main() -> None:
                 memory_text = "" if memory != memory else f"{memory:.0f}"  # NaN: measured inside this process
                 lines.append(f"| {pages:,} | {name} | {seconds:.3f} | {memory_text} | {count} |")
             lines.append(f"| {pages:,} | **cold build vs naive** | **{naive / rows[1][1]:.1f}× faster** | | |")
-    table = "\n".join(lines) + "\n"
-    print(table)
-    if not args.no_append:
-        with (ROOT / "docs" / "PERFORMANCE.md").open("a", encoding="utf-8") as handle:
-            handle.write("\n" + table)
+    report(lines, append=not args.no_append)
 
 
 if __name__ == "__main__":

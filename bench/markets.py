@@ -16,10 +16,10 @@ import os
 import shutil
 import tempfile
 from datetime import date
-from pathlib import Path
 import sys
+from pathlib import Path
 
-from .build import ROOT, rendered, timed
+from .build import ROOT, rendered, report, timed
 from .corpus import write_corpus
 
 ZONES = ("America/New_York", "America/Chicago")
@@ -76,11 +76,7 @@ def main() -> None:
                 per_page = f"{seconds * 1000 / int(done):.2f}" if int(done) else ""
                 ratio = f"{seconds / one:.2f}" if step == "cold build" else ""
                 lines.append(f"| {pages:,} | {count} | {step} | {seconds:.2f} | {done} | {per_page} | {ratio} | {memory:.0f} |")
-    table = "\n".join(lines) + "\n"
-    print(table)
-    if not args.no_append:
-        with (ROOT / "docs" / "PERFORMANCE.md").open("a", encoding="utf-8") as handle:
-            handle.write("\n" + table)
+    report(lines, append=not args.no_append)
 
 
 if __name__ == "__main__":
