@@ -21,9 +21,6 @@ from .render import Templates
 from .sitemap import robots_txt, sitemap_index
 from .workers import write_atomically
 
-TOP_FILES = ("index.html", "404.html", "sitemap.xml", "robots.txt")
-
-
 class SiteBuilder:
     """Builds one project into one output folder, market by market; keep it around to rebuild fast."""
 
@@ -43,11 +40,14 @@ class SiteBuilder:
         started = time.perf_counter()
         config = load_config(self.project.config_path, "site.toml")
         if not config.markets:
+            self.forget_builders_but("")
             return self.builder("").build(touched, config)
         staged = self.stage_markets(config, touched)
         reports = [self.builders[prefix].commit(done) for prefix, done in staged]
-        written = self.write_top(config)
-        self.prune(config)
+        top = self.top_files(config)
+        written = write_changed(self.out_dir, top)
+        _prune(self.out_dir, self.out_dir, {*top, *(m.path.strip("/") for m in config.markets.values())})
+        self.forget_builders_but(*(m.path for m in config.markets.values()))
         return BuildReport(
             pages=sum(r.pages for r in reports), rendered=sum(r.rendered for r in reports),
             files_written=sum(r.files_written for r in reports) + written, seconds=time.perf_counter() - started,
@@ -74,7 +74,7 @@ class SiteBuilder:
             raise SiteErrors(_unique(errors))
         return staged
 
-    def write_top(self, config: SiteConfig) -> int:
+    def top_files(self, config: SiteConfig) -> dict[str, bytes]:
         """The market index, a 404 that lists the markets, the sitemap index, robots.txt and static files."""
         static_files, static_urls = fingerprint_static(self.project.static_dir)
         templates = Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls)
@@ -86,33 +86,33 @@ class SiteBuilder:
             return templates.render(lang, "market_index.html", markets=markets, intros=intros, not_found=not_found,
                                     canonical=None if not_found else "/", title=None, description=None).encode()
 
-        files = {**static_files, "index.html": index(False), "404.html": index(True),
-                 "sitemap.xml": sitemap_index(config).encode(), "robots.txt": robots_txt(config).encode()}
-        written = 0
-        for name, data in files.items():
-            target = self.out_dir / name
-            if not target.is_file() or target.read_bytes() != data:  # a no-op build writes nothing
-                write_atomically(target, data)
-                written += 1
-        self.kept = {*files, *(m.path.strip("/") for m in config.markets.values())}
-        return written
+        return {**static_files, "index.html": index(False), "404.html": index(True),
+                "sitemap.xml": sitemap_index(config).encode(), "robots.txt": robots_txt(config).encode()}
 
-    def prune(self, config: SiteConfig) -> None:
-        """Remove what no longer belongs: trees of markets taken out of site.toml, old static files,
-        and the pages of a single-plan site that became a site with markets."""
-        _prune(self.out_dir, self.out_dir, self.kept)
-        for prefix in [p for p in self.builders if p not in {m.path for m in config.markets.values()}]:
+    def forget_builders_but(self, *prefixes: str) -> None:
+        """Close the builders of trees the config no longer has (a market taken out, or all of them)."""
+        for prefix in [p for p in self.builders if p not in prefixes]:
             builder = self.builders.pop(prefix)
             if builder.cache:
                 builder.cache.close()
 
     def close(self) -> None:
-        for builder in self.builders.values():
-            if builder.cache:
-                builder.cache.close()
+        self.forget_builders_but()
+
+
+def write_changed(folder: Path, files: dict[str, bytes]) -> int:
+    """Write the files whose bytes differ from what is there, so a no-op build writes nothing."""
+    written = 0
+    for name, data in files.items():
+        target = folder / name
+        if not target.is_file() or target.read_bytes() != data:
+            write_atomically(target, data)
+            written += 1
+    return written
 
 
 def _prune(folder: Path, root: Path, kept: set[str]) -> None:
+    """Remove everything under `folder` that is neither a kept path nor on the way to one."""
     for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
         relative = entry.relative_to(root).as_posix()
         if relative in kept or ".tmp-" in entry.name:
