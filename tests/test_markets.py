@@ -23,11 +23,11 @@ EN = "content/en/utilization-management.md"
 
 
 def markets_project(target: Path) -> Path:
-    """The real project with the three-market fixture config and its extra shared pages."""
+    """The real project with the three-market fixture config and its extra shared pages (and their translations)."""
     project = copy_project(target)
-    shutil.copy2(FIXTURE / "site.toml", project / "site.toml")
-    for page in (FIXTURE / "content").rglob("*.md"):
-        shutil.copy2(page, project / page.relative_to(FIXTURE))
+    for file in FIXTURE.rglob("*"):
+        if file.is_file():
+            shutil.copy2(file, project / file.relative_to(FIXTURE))
     return project
 
 
@@ -35,7 +35,7 @@ def markets_project(target: Path) -> Path:
 def market_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = markets_project(tmp_path_factory.mktemp("markets") / "project")
     result = run_build(project, project / "site")
-    assert result.code == 0, result.stderr
+    assert result.code == 0 and result.stderr == "", result.stderr  # not even a warning
     return project / "site"
 
 
@@ -323,3 +323,19 @@ def test_front_matter_markets_in_a_site_without_markets_are_an_error(project: Pa
     result = run_build(project, project / "site")
     assert result.code == 1
     assert f"{EN}:6: the page names markets, but site.toml defines none — remove the markets line" in result.stderr
+
+
+def test_a_site_with_markets_builds_byte_identical_output_every_time(market_site: Path, tmp_path: Path) -> None:
+    project = markets_project(tmp_path / "project")
+    assert run_build(project, project / "site", "--no-cache", "--jobs", "1").code == 0
+    assert digests(project / "site") == digests(market_site)
+
+
+def test_the_market_fixture_passes_every_check_strictly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    project = markets_project(tmp_path / "project")
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "check", "--strict", "--source", str(project)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "check passed: 14 pages, 0 warning(s)" in result.stdout
