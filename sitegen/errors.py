@@ -48,8 +48,16 @@ class SiteErrors(SiteError):
     """Several problems found in one pass, reported together so editors fix them at once."""
 
     def __init__(self, errors: Iterable[SourceError]) -> None:
-        self.errors = sorted(errors, key=lambda e: (e.path, e.line, e.problem))
+        self.errors = sorted(unique(errors), key=lambda e: (e.path, e.line, e.problem))
         super().__init__("\n".join(str(e) for e in self.errors))
+
+
+def unique(problems: Iterable[SourceError]) -> list[SourceError]:
+    """Each problem once: a mistake in shared content or config shows up in every market's build."""
+    seen: dict[str, SourceError] = {}
+    for problem in problems:
+        seen.setdefault(str(problem), problem)
+    return list(seen.values())
 
 
 def raise_all(errors: list[SourceError]) -> None:

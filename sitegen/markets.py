@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .config import SiteConfig, load_config
-from .errors import SiteError, SiteErrors, SourceError
+from .errors import SiteError, SiteErrors, SourceError, unique
 from .pipeline import Builder, BuildReport, Staged, fingerprint_static
 from .project import Project
 from .render import Templates
@@ -51,7 +51,7 @@ class SiteBuilder:
         return BuildReport(
             pages=sum(r.pages for r in reports), rendered=sum(r.rendered for r in reports),
             files_written=sum(r.files_written for r in reports) + written, seconds=time.perf_counter() - started,
-            warnings=_unique([w for r in reports for w in r.warnings]),  # type: ignore[arg-type]
+            warnings=unique([w for r in reports for w in r.warnings]),  # type: ignore[arg-type]
         )
 
     def stage_markets(self, config: SiteConfig, touched: set[Path] | None) -> list[tuple[str, Staged]]:
@@ -71,7 +71,7 @@ class SiteBuilder:
                 self.builders[prefix].discard(done)
             for market_config in config.builds():  # staging made the trees' parent folders; leave none behind
                 _remove_empty_folders(self.builder(market_config.prefix).out_dir.parent, self.out_dir.parent)
-            raise SiteErrors(_unique(errors))
+            raise SiteErrors(errors)
         return staged
 
     def top_files(self, config: SiteConfig) -> dict[str, bytes]:
@@ -129,14 +129,6 @@ def _remove_empty_folders(folder: Path, stop: Path) -> None:
     while folder != stop and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
-
-
-def _unique(problems: list[SourceError]) -> list[SourceError]:
-    """The same mistake in shared content shows up in every market's build: report it once."""
-    seen: dict[str, SourceError] = {}
-    for problem in problems:
-        seen.setdefault(str(problem), problem)
-    return list(seen.values())
 
 
 def build(project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False,

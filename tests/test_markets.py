@@ -242,6 +242,8 @@ def test_links_written_as_tree_paths_land_in_each_markets_tree(tmp_path: Path) -
      "content/es/transporte.md:6: the page is published in other markets than its translation content/en/rides.md"),
     (lambda p: edit(p / "site.toml", 'path = "/wi/plans/marketplace"', 'path = "/in/plans/medicaid/wi"'),
      "site.toml:66: market path '/in/plans/medicaid/wi' lies inside market 'in-medicaid' (/in/plans/medicaid)"),
+    (lambda p: edit(p / "site.toml", 'hours = [{ days = "always" }]\n', ""),
+     "site.toml:82: missing 'markets.wi-marketplace.contacts.language-help.hours'"),
     (lambda p: edit(p / "site.toml", 'languages = ["en"]', 'languages = ["en", "fr"]'),
      "site.toml:67: market 'wi-marketplace' languages ['en', 'fr'] are not among the site's ['en', 'es']"),
 ])
