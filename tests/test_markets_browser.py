@@ -11,7 +11,11 @@ import pytest
 from playwright.sync_api import Browser
 
 from .browser.gate import axe_violations, keyboard_problems, reflow_problems
-from .browser.scenarios import Scenario, new_context, open_scenario
+from forms_backend.staff.accounts import add_user
+from forms_backend.storage import open_database
+
+from .backend import GOOD, token_from
+from .browser.scenarios import STAFF_USER, Scenario, new_context, open_scenario
 from .conftest import run_build
 from .servers import UvicornServer
 from .test_markets import markets_project
@@ -28,6 +32,8 @@ SCENARIOS = [
     Scenario("market_form_es", "es", "/ga/plans/medicaid/es/cuentenos/"),
     Scenario("market_form_errors_en", "en", "/wi/plans/marketplace/en/tell-us/", action="errors"),
     Scenario("market_form_sent_es", "es", "/in/plans/medicaid/es/cuentenos/", action="sent"),
+    Scenario("market_staff_inbox", "en", "/staff/?market=ga-medicaid", action="staff"),
+    Scenario("market_staff_inquiry", "en", "/staff/inquiries/{reference}", action="staff"),
 ]
 
 
@@ -40,6 +46,13 @@ def market_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UvicornS
     env = {"PROJECT_DIR": str(project), "SITE_DIR": str(project / "site"), "DATA_DIR": str(tmp / "data"),
            "DATABASE_URL": f"sqlite:///{tmp / 'gate.db'}", "MIN_FILL_SECONDS": "0", "RATE_LIMIT": "100000/1"}
     with UvicornServer(env, tmp / "server.log") as running:
+        database = open_database(env["DATABASE_URL"])
+        add_user(database, *STAFF_USER, role="admin")
+        database.close_sync()
+        with httpx.Client(base_url=running.url) as client:  # one Georgia inquiry, so the staff pages show a market
+            form = client.get("/ga/plans/medicaid/en/tell-us/").text
+            sent = client.post("/ga/plans/medicaid/en/tell-us/", data={**GOOD, "token": token_from(form)}, headers={"origin": running.url})
+            assert sent.status_code == 303
         yield running
 
 
