@@ -16,7 +16,7 @@ from pathlib import Path
 from .config import SiteConfig, load_config
 from .errors import SiteError, SiteErrors, SourceError, unique
 from .pipeline import Builder, BuildReport, Staged, fingerprint_static
-from .project import Project
+from .project import Project, digest_files
 from .render import Templates
 from .sitemap import robots_txt, sitemap_index
 from .workers import write_atomically
@@ -30,6 +30,7 @@ class SiteBuilder:
         self.out_dir = out_dir.resolve()
         self.options = dict(workers=workers, use_cache=use_cache, strict=strict, readability=readability, keep_warm=keep_warm)
         self.builders: dict[str, Builder] = {}  # tree path ("" for a single plan) -> its builder
+        self.top_templates: tuple[object, Templates] | None = None  # (what they were made from, them)
 
     def builder(self, prefix: str) -> Builder:
         if prefix not in self.builders:
@@ -77,7 +78,7 @@ class SiteBuilder:
     def top_files(self, config: SiteConfig) -> dict[str, bytes]:
         """The market index, a 404 that lists the markets, the sitemap index, robots.txt and static files."""
         static_files, static_urls = fingerprint_static(self.project.static_dir)
-        templates = Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls)
+        templates = self.templates_for(config, static_urls)
         lang = config.default_language
         intros = [{"lang": other, "text": templates.render(other, "market_choice.html").strip()} for other in config.languages]
         markets = sorted(config.markets.values(), key=lambda m: (m.labels.get(lang, m.name).casefold(), m.name))
@@ -88,6 +89,14 @@ class SiteBuilder:
 
         return {**static_files, "index.html": index(False), "404.html": index(True),
                 "sitemap.xml": sitemap_index(config).encode(), "robots.txt": robots_txt(config).encode()}
+
+    def templates_for(self, config: SiteConfig, static_urls: dict[str, str]) -> Templates:
+        """The site-level templates, compiled again only when what they are made from changed."""
+        made_from = (config, sorted(static_urls.items()), digest_files(self.project.templates_dir, self.project.locales_dir))
+        if self.top_templates is None or self.top_templates[0] != made_from:
+            templates = Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls)
+            self.top_templates = (made_from, templates)
+        return self.top_templates[1]
 
     def forget_builders_but(self, *prefixes: str) -> None:
         """Close the builders of trees the config no longer has (a market taken out, or all of them)."""

@@ -15,6 +15,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -140,8 +141,7 @@ class Builder:
             self.build_id = (self.out_dir / MARKER).read_text().strip()  # the site on disk is the one we built
             self.remember_sources()
             if self.keep_warm:
-                self.adopt(previous, pairs, config)
-                self.listing = listing_digest(keys, static_urls, pairs)
+                self.adopt(previous, pairs, config, make_listing=lambda: listing_digest(keys, static_urls, pairs))
             return Staged(BuildReport(len(records), 0, 0, time.perf_counter() - started, warnings))
 
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -442,9 +442,13 @@ class Builder:
         else:
             publish_swap(staging, self.out_dir)
 
-    def adopt(self, previous: dict[str, OutputRecord], pairs: list[PagePair], config: SiteConfig) -> None:
+    def adopt(self, previous: dict[str, OutputRecord], pairs: list[PagePair], config: SiteConfig, make_listing: Callable[[], str]) -> None:
         """Nothing to do: keep what was read, so the next build in this process starts from it."""
+        already_warm = self.outputs is previous and self.checked_ids is not None
         self.sources, self.outputs = self.pending_sources, previous
+        if already_warm:
+            return  # this process built (or adopted) this very site: its ids, listing and build id stand
+        self.listing = make_listing()
         self.checked_ids = self.ids_by_url([p for pair in pairs for p in pair.pages.values()], previous, config)
         self.build_id = (self.out_dir / MARKER).read_text().strip()
         self.fingerprint = int(self.build_id, 16) if re.fullmatch(r"[0-9a-f]{32}", self.build_id) else None

@@ -38,13 +38,29 @@ class Project:
         return self.root / "static"
 
 
+_DIGESTS: dict[tuple[Path, tuple[str, ...]], tuple[tuple[tuple[str, int, int], ...], str]] = {}
+
+
 def digest_files(*folders: Path, suffixes: tuple[str, ...] = ()) -> str:
     """One hash over every file's path and bytes under the folders (for templates, catalogs, code)."""
     digest = hashlib.sha256()
     for folder in folders:
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-            if path.is_file() and (not suffixes or path.suffix in suffixes):
-                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(_folder_digest(folder, suffixes).encode())
+    return digest.hexdigest()
+
+
+def _folder_digest(folder: Path, suffixes: tuple[str, ...]) -> str:
+    """Read and hash a folder's files again only when a file's name, time or size changed: every
+    build of every market asks, and serve asks on every save."""
+    files = [p for p in sorted(folder.rglob("*")) if p.is_file() and (not suffixes or p.suffix in suffixes)] if folder.is_dir() else []
+    signature = tuple((p.as_posix(), (stat := p.stat()).st_mtime_ns, stat.st_size) for p in files)
+    known = _DIGESTS.get((folder, suffixes))
+    if known and known[0] == signature:
+        return known[1]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    _DIGESTS[(folder, suffixes)] = (signature, digest.hexdigest())
     return digest.hexdigest()
 
 
