@@ -123,14 +123,14 @@ class Builder:
 
         known = self.sources
         pages, errors, sources_changed = self.read_pages(config.languages, touched)
-        errors += market_problems(pages, config)
-        pages = [page for page in pages if published_in(page, config.market.name if config.market else None)]
         previous = self.previous_outputs()
         # A save that changed only page bodies (the common edit) skips the whole-site steps.
         body_only = self.only_bodies_changed(known, keys, previous) and not errors
         if body_only:
             pairs = self.patched_pairs()
         else:
+            errors += market_problems(pages, config)
+            pages = [page for page in pages if published_in(page, config.market.name if config.market else None)]
             pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config))
             errors += pair_errors
         self.pairs = pairs

@@ -341,3 +341,23 @@ def test_the_market_fixture_passes_every_check_strictly(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, str(ROOT / "build.py"), "check", "--strict", "--source", str(project)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "check passed: 14 pages, 0 warning(s)" in result.stdout
+
+
+def test_publishing_a_page_in_another_market_while_serving_adds_it_there(tmp_path: Path) -> None:
+    from sitegen.markets import SiteBuilder
+    from sitegen.project import Project
+
+    project = markets_project(tmp_path / "project")
+    builder = SiteBuilder(Project(project), project / "site", keep_warm=True)
+    try:
+        builder.build()
+        wi = project / "site/wi/plans/marketplace/en"
+        assert not (wi / "rides").exists()
+        pages = [project / "content/en/rides.md", project / "content/es/transporte.md"]
+        for page in pages:
+            edit(page, 'markets = ["in-medicaid", "ga-medicaid"]', 'markets = ["in-medicaid", "ga-medicaid", "wi-marketplace"]')
+        builder.build(set(pages))
+        assert "1-833-555-0301" in (wi / "rides/index.html").read_text()
+        assert 'href="/wi/plans/marketplace/en/rides/"' in (wi / "index.html").read_text()
+    finally:
+        builder.close()
