@@ -9,7 +9,6 @@ static folder the trees share.
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -17,9 +16,9 @@ from .config import SiteConfig, load_config
 from .errors import SiteError, SiteErrors, SourceError, unique
 from .pipeline import Builder, BuildReport, Staged, fingerprint_static
 from .project import Project, digest_files
+from .publish import prune_except, remove_empty_parents, write_changed
 from .render import Templates
 from .sitemap import robots_txt, sitemap_index
-from .workers import write_atomically
 
 class SiteBuilder:
     """Builds one project into one output folder, market by market; keep it around to rebuild fast."""
@@ -47,7 +46,7 @@ class SiteBuilder:
         reports = [self.builders[prefix].commit(done) for prefix, done in staged]
         top = self.top_files(config)
         written = write_changed(self.out_dir, top)
-        _prune(self.out_dir, self.out_dir, {*top, *(m.path.strip("/") for m in config.markets.values())})
+        prune_except(self.out_dir, self.out_dir, {*top, *(m.path.strip("/") for m in config.markets.values())})
         self.forget_builders_but(*(m.path for m in config.markets.values()))
         return BuildReport(
             pages=sum(r.pages for r in reports), rendered=sum(r.rendered for r in reports),
@@ -71,7 +70,7 @@ class SiteBuilder:
             for prefix, done in staged:
                 self.builders[prefix].discard(done)
             for market_config in config.builds():  # staging made the trees' parent folders; leave none behind
-                _remove_empty_folders(self.builder(market_config.prefix).out_dir.parent, self.out_dir.parent)
+                remove_empty_parents(self.builder(market_config.prefix).out_dir.parent, self.out_dir.parent)
             raise SiteErrors(errors)
         return staged
 
@@ -107,37 +106,6 @@ class SiteBuilder:
 
     def close(self) -> None:
         self.forget_builders_but()
-
-
-def write_changed(folder: Path, files: dict[str, bytes]) -> int:
-    """Write the files whose bytes differ from what is there, so a no-op build writes nothing."""
-    written = 0
-    for name, data in files.items():
-        target = folder / name
-        if not target.is_file() or target.read_bytes() != data:
-            write_atomically(target, data)
-            written += 1
-    return written
-
-
-def _prune(folder: Path, root: Path, kept: set[str]) -> None:
-    """Remove everything under `folder` that is neither a kept path nor on the way to one."""
-    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
-        relative = entry.relative_to(root).as_posix()
-        if relative in kept or ".tmp-" in entry.name:
-            continue
-        if entry.is_dir() and not entry.is_symlink() and any(k.startswith(relative + "/") for k in kept):
-            _prune(entry, root, kept)
-        elif entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
-
-
-def _remove_empty_folders(folder: Path, stop: Path) -> None:
-    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
 
 
 def build(project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False,

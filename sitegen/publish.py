@@ -2,7 +2,8 @@
 
 A full build is written to a temporary folder and swapped in whole. An incremental build moves
 each changed file into place with an atomic rename, and only after every page rendered and every
-check passed; a failed build of either kind leaves the previous `site/` untouched.
+check passed; a failed build of either kind leaves the previous `site/` untouched. Above market trees,
+the site-level files are written only when they changed, and what no longer belongs is pruned.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+
+from .workers import write_atomically
 
 
 def publish_swap(staging: Path, out_dir: Path) -> None:
@@ -39,14 +42,40 @@ def publish_in_place(staging: Path, out_dir: Path, remove: Iterable[str], keep_o
         gone = out_dir / relative
         if gone.is_file():
             gone.unlink()
-            _remove_empty_parents(gone.parent, out_dir)
+            remove_empty_parents(gone.parent, out_dir)
     static = out_dir / "static"
     for old in static.rglob("*") if static.is_dir() and keep_only_static is not None else []:
         if old.is_file() and old.relative_to(out_dir).as_posix() not in keep_only_static:  # type: ignore[operator]
             old.unlink()
 
 
-def _remove_empty_parents(folder: Path, root: Path) -> None:
+def remove_empty_parents(folder: Path, root: Path) -> None:
+    """Remove `folder` and its parents up to (not including) `root` while they are empty."""
     while folder != root and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
+
+
+def write_changed(folder: Path, files: dict[str, bytes]) -> int:
+    """Write the files whose bytes differ from what is there, so a no-op build writes nothing."""
+    written = 0
+    for name, data in files.items():
+        target = folder / name
+        if not target.is_file() or target.read_bytes() != data:
+            write_atomically(target, data)
+            written += 1
+    return written
+
+
+def prune_except(folder: Path, root: Path, kept: set[str]) -> None:
+    """Remove everything under `folder` that is neither a kept path nor on the way to one."""
+    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+        relative = entry.relative_to(root).as_posix()
+        if relative in kept or ".tmp-" in entry.name:
+            continue
+        if entry.is_dir() and not entry.is_symlink() and any(k.startswith(relative + "/") for k in kept):
+            prune_except(entry, root, kept)
+        elif entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
