@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh machine. Safe to run again: it skips what is there.
 #   scripts/setup.sh          Python venv with the app's packages
-#   scripts/setup.sh --test   ...plus test tools: Chromium, PostgreSQL, Java (Nu Html Checker), nginx, npm tools
+#   scripts/setup.sh --test   ...plus test tools: Chromium and Noto fonts, PostgreSQL, Java (Nu Html Checker), nginx, npm tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +34,9 @@ fi
 
 if $want_test_tools; then
   apt_install /usr/bin/chromium chromium
+  # System fonts for every script the language-help taglines use (the site loads no web fonts).
+  apt_install /usr/share/fonts/truetype/noto/NotoSansEthiopic-Regular.ttf fonts-noto-core
+  apt_install /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc fonts-noto-cjk
   apt_install /usr/lib/postgresql postgresql
   apt_install java default-jre-headless
   apt_install nginx nginx

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, SourceError, raise_all
+from .taglines import TAGLINES_FILE, Tagline, load_taglines
+from .toml_lines import TomlLines
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STYLE_KEYS = (
@@ -43,6 +45,8 @@ class ContactLine:
     tty: tuple[str, ...]
     hours: tuple[Hours, ...]
     time_zone: str
+    email: str = ""  # optional: shown by {{email:LINE}}
+    address: tuple[str, ...] = ()  # optional postal address lines: shown by {{address:LINE}}
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,17 @@ class Style:
 
 
 @dataclass(frozen=True)
+class Notices:
+    """The two notices every member page links to: language help (taglines) and nondiscrimination."""
+
+    language_help: dict[str, str]  # per language: the path of the taglines page the build writes
+    nondiscrimination: dict[str, str]  # per language: the path of the content page with the notice
+    help_line: str  # the contact line every tagline's phone and TTY come from
+    minimum: int  # the fewest tagline languages a list may have
+    footer_languages: int  # how many of the top languages the footer link names
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     path: str
     plan_name: str
@@ -76,6 +91,13 @@ class SiteConfig:
     market: "Market | None" = None  # the market this config describes, when site.toml has [markets]
     markets: dict[str, "Market"] = field(default_factory=dict)  # every market of the site (empty: one plan, no markets)
     market_configs: dict[str, "SiteConfig"] = field(default_factory=dict, repr=False, compare=False, hash=False)
+    notices: Notices | None = None
+    taglines: tuple[Tagline, ...] = ()  # the taglines this site (or market) shows, in the plan's ranking
+
+    def footer_taglines(self, lang: str) -> tuple[Tagline, ...]:
+        """The few top languages the footer link names on a page in `lang` (not the page's own)."""
+        count = self.notices.footer_languages if self.notices else 0
+        return tuple(t for t in self.taglines if t.lang.split("-")[0] != lang)[:count]
 
     @property
     def default_language(self) -> str:
@@ -103,38 +125,6 @@ class Market:
     languages: tuple[str, ...]
 
 
-class _Locator:
-    """Finds the line of a dotted key in the TOML text, for error messages."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-
-    def line_of(self, *keys: str) -> int:
-        section_line = 0
-        # Find the deepest [table] header that is a prefix of the key path.
-        for depth in range(len(keys), 0, -1):
-            header = re.compile(r"^\s*\[+\s*" + r"\s*\.\s*".join(_key_re(k) for k in keys[:depth]) + r"\s*\]+")
-            for number, line in enumerate(self.lines, 1):
-                if header.match(line):
-                    section_line = number
-                    break
-            if section_line:
-                rest = keys[depth:]
-                break
-        else:
-            rest = keys
-        if rest:
-            key = re.compile(r"^\s*" + _key_re(rest[0]) + r"\s*[=.]")
-            for number in range(section_line, len(self.lines)):
-                if key.match(self.lines[number]):
-                    return number + 1
-        return section_line or 1
-
-
-def _key_re(key: str) -> str:
-    return "(?:" + re.escape(key) + '|"' + re.escape(key) + '")'
-
-
 def load_config(path: Path, display_path: str | None = None) -> SiteConfig:
     """Read and validate the config file; raise `SiteErrors` listing every problem."""
     shown = display_path or str(path)
@@ -147,16 +137,15 @@ def load_config(path: Path, display_path: str | None = None) -> SiteConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"at line (\d+)", str(exc))
-        line = int(match.group(1)) if match else 0
-        problem = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ConfigError(shown, line, f"not valid TOML: {problem}", "check quotes, brackets and '=' on that line") from None
-    return _Validator(shown, data, _Locator(text)).config()
+        raise ConfigError(shown, TomlLines.line_of_decode_error(exc), f"not valid TOML: {TomlLines.plain_problem(exc)}",
+                          "check quotes, brackets and '=' on that line") from None
+    return _Validator(shown, data, TomlLines(text), path.parent).config()
 
 
 class _Validator:
-    def __init__(self, path: str, data: dict[str, Any], locator: _Locator) -> None:
+    def __init__(self, path: str, data: dict[str, Any], locator: TomlLines, root: Path) -> None:
         self.path = path
+        self.root = root
         self.data = data
         self.locator = locator
         self.errors: list[SourceError] = []
@@ -194,14 +183,19 @@ class _Validator:
             if isinstance(table, dict)
         }
         readability = self._readability(languages)
+        notices = self._notices(languages)
+        self.known_taglines, tagline_errors = load_taglines(self.root, notices.help_line) if notices else ({}, [])
+        self.errors += tagline_errors
         site = SiteConfig(
             path=self.path, plan_name=plan, base_url=base_url.rstrip("/"), languages=tuple(languages),
-            time_zone=zone, contacts=contacts, forms=forms, styles=styles, raw=self.data, readability=readability,
+            time_zone=zone, contacts=contacts, forms=forms, styles=styles, raw=self.data, readability=readability, notices=notices,
         )
         if market_tables:
             site = self._with_markets(site, market_tables, shared_contacts)
         else:
             self._check_form_contacts(site, ())
+            site = replace(site, taglines=self._tagline_list(("notices", "taglines"), (self.data.get("notices") or {}).get("taglines"), notices))
+            self._check_help_line(site, ())
         raise_all(self.errors)
         return site
 
@@ -226,8 +220,10 @@ class _Validator:
                 site, plan_name=str(tables[name].get("plan_name", site.plan_name)), languages=market.languages, time_zone=zone,
                 contacts=contacts, styles={lang: site.styles[lang] for lang in market.languages if lang in site.styles},
                 readability={lang: v for lang, v in site.readability.items() if lang in market.languages}, market=market,
+                taglines=self._tagline_list(("markets", name, "taglines"), tables[name].get("taglines"), site.notices),
             )
             self._check_form_contacts(configs[name], ("markets", name))
+            self._check_help_line(configs[name], ("markets", name))
         configs = {name: replace(config, markets=markets) for name, config in configs.items()}
         return replace(site, markets=markets, market_configs=configs)
 
@@ -275,6 +271,59 @@ class _Validator:
                 table = f"[{'.'.join((*where, 'contacts'))}.{form.contact}]" if config.market else f"[contacts.{form.contact}]"
                 self.error(("forms", form.name, "contact"), f"form '{form.name}' names contact line {form.contact!r}, which is not defined{market}",
                            f"use one of: {', '.join(config.contacts) or '(none defined)'}, or add {table}")
+
+    # -- notices --------------------------------------------------------------------------------
+
+    def _notices(self, languages: list[str]) -> Notices | None:
+        table = self.require(self.data, ("notices",), dict, "add a [notices] table naming the language-help and nondiscrimination pages (see docs/EDITING.md)")
+        if table is None:
+            return None
+        paths = {}
+        for key, example in (("language_help", "language-assistance"), ("nondiscrimination", "nondiscrimination-notice")):
+            given = self.require(table, ("notices", key), dict, f'e.g. {key} = {{ en = "/en/{example}/", es = "/es/…/" }}') or {}
+            for lang in languages:
+                if given and not re.fullmatch(rf"/{lang}/[a-z0-9-]+/", str(given.get(lang, ""))):
+                    self.error(("notices", key), f"notices.{key} path for {lang!r} is {given.get(lang)!r}",
+                               f'use "/{lang}/<slug>/" with lowercase letters, digits and hyphens')
+            paths[key] = {str(k): str(v) for k, v in given.items()}
+        help_line = self.require(table, ("notices", "help_line"), str, 'the contact line taglines give, e.g. help_line = "language-help"') or ""
+        numbers = {}
+        for key, default, least in (("minimum_taglines", 15, 1), ("footer_languages", 3, 0)):
+            value = table.get(key, default)
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                self.error(("notices", key), f"notices.{key} must be a whole number of at least {least}", f"e.g. {key} = {default}")
+                value = default
+            numbers[key] = value
+        return Notices(paths["language_help"], paths["nondiscrimination"], help_line, numbers["minimum_taglines"], numbers["footer_languages"])
+
+    def _tagline_list(self, keys: tuple[str, ...], value: object, notices: Notices | None) -> tuple[Tagline, ...]:
+        """A site's or market's tagline languages, in the plan's order; each must have a tagline."""
+        if notices is None:
+            return ()
+        where = ".".join(keys)
+        if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+            self.error(keys, f"missing the list of tagline languages ({where})",
+                       f"add taglines = [\"es\", …]: the state's top {notices.minimum} languages, as the plan ranks them (confirm with the state or CMS)")
+            return ()
+        chosen = []
+        for code in value:
+            if code in chosen:
+                self.error(keys, f"{where} names {code!r} twice", "list each language once")
+            elif code not in self.known_taglines:
+                self.error(keys, f"{where} names {code!r}, which has no tagline in {TAGLINES_FILE}",
+                           f"add a [{code}] table to {TAGLINES_FILE} (see docs/EDITING.md), or check the code")
+            else:
+                chosen.append(code)
+        if len(value) < notices.minimum:
+            self.error(keys, f"{where} lists {len(value)} languages; at least {notices.minimum} are needed",
+                       f"add the state's top {notices.minimum} languages spoken by people with limited English (45 CFR 92.11)")
+        return tuple(self.known_taglines[code] for code in chosen)
+
+    def _check_help_line(self, config: SiteConfig, where: tuple[str, ...]) -> None:
+        if config.notices and config.notices.help_line and config.notices.help_line not in config.contacts:
+            market = f" in market '{config.market.name}'" if config.market else ""
+            self.error(("notices", "help_line"), f"notices.help_line names contact line {config.notices.help_line!r}, which is not defined{market}",
+                       f"add [{'.'.join((*where, 'contacts'))}.{config.notices.help_line}] or name another line")
 
     def _readability(self, languages: list[str]) -> dict[str, float]:
         table = self.data.get("readability", {})
@@ -332,7 +381,15 @@ class _Validator:
         self._check_zone((*keys, "time_zone"), str(line_zone))
         hours_values = self.require(table, (*keys, "hours"), list, 'e.g. hours = [{ days = "mon-fri", open = "08:00", close = "17:00" }]') or []
         hours = tuple(h for h in (self._hours((*keys, "hours"), value) for value in hours_values) if h)
-        return ContactLine(name, {str(k): str(v) for k, v in labels.items()}, phone, tty, hours, str(line_zone))
+        email = table.get("email", "")
+        if not isinstance(email, str) or (email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", email)):
+            self.error((*keys, "email"), f"{email!r} is not an email address", 'e.g. email = "CivilRightsCoordinator@example.org"')
+            email = ""
+        address = table.get("address", [])
+        if not isinstance(address, list) or not all(isinstance(part, str) and part.strip() for part in address):
+            self.error((*keys, "address"), "'address' must be a list of lines", 'e.g. address = ["Attn: Civil Rights Coordinator", "P.O. Box 1947", "Dayton, OH 45401"]')
+            address = []
+        return ContactLine(name, {str(k): str(v) for k, v in labels.items()}, phone, tty, hours, str(line_zone), email, tuple(address))
 
     def _phone(self, keys: tuple[str, ...], value: str) -> str:
         digits = re.sub(r"\D", "", value)

@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from .config import SiteConfig, load_config
-from .errors import SiteError, SiteErrors, SourceError, unique
+from .checks.notices import market_notice_hrefs, missing_notice_links
+from .errors import SiteError, SiteErrors, SourceError, raise_all, unique
 from .pipeline import Builder, BuildReport, Staged, fingerprint_static
 from .project import Project, digest_files
 from .publish import prune_except, remove_empty_parents, write_changed
@@ -83,8 +84,10 @@ class SiteBuilder:
         markets = sorted(config.markets.values(), key=lambda m: (m.labels.get(lang, m.name).casefold(), m.name))
 
         def index(not_found: bool) -> bytes:
-            return templates.render(lang, "market_index.html", markets=markets, intros=intros, not_found=not_found,
-                                    canonical=None if not_found else "/", title=None, description=None).encode()
+            html = templates.render(lang, "market_index.html", markets=markets, intros=intros, not_found=not_found,
+                                    canonical=None if not_found else "/", title=None, description=None)
+            raise_all(missing_notice_links("templates/market_index.html", html, market_notice_hrefs(config)))
+            return html.encode()
 
         return {**static_files, "index.html": index(False), "404.html": index(True),
                 "sitemap.xml": sitemap_index(config).encode(), "robots.txt": robots_txt(config).encode()}

@@ -24,6 +24,7 @@ from typing import Any
 from .cache import BuildCache, OutputRecord
 from .checks.catalogs import check_catalogs
 from .checks.links import check_links
+from .checks.notices import missing_notice_links, missing_notice_pages, notice_hrefs
 from .config import SiteConfig, load_config
 from .content import Page, parse_page
 from .errors import SourceError, raise_all
@@ -33,6 +34,7 @@ from .project import Project, contact_digests, site_digest
 from .publish import publish_in_place, publish_swap
 from .render import Templates
 from .sitemap import robots_txt, sitemap_xml
+from .taglines import unreviewed_warnings
 from .translations import stale_warnings
 from .workers import KeyMaker, PageJob, PageResult, RenderContext, render_pages, set_context, write_atomically
 
@@ -135,7 +137,8 @@ class Builder:
             errors += pair_errors
         self.pairs = pairs
         errors += self.catalog_problems(config)
-        warnings = stale_warnings(pairs, config.default_language)
+        errors += missing_notice_pages(pairs, config, self.project.config_path)
+        warnings = stale_warnings(pairs, config.default_language) + unreviewed_warnings(config.taglines)
         jobs, records = self.plan_reparsed(previous, keys) if body_only else self.plan(pairs, previous, keys)
         if not jobs and not sources_changed and not errors and previous and len(records) == len(previous):
             self.build_id = (self.out_dir / MARKER).read_text().strip()  # the site on disk is the one we built
@@ -381,6 +384,7 @@ class Builder:
         else:
             pages = all_pages()
         form_paths = {path for form in config.forms.values() for path in form.paths.values()}
+        form_paths |= set(config.notices.language_help.values()) if config.notices else set()  # written by the build itself
         other_markets = {m.path: m.name for m in config.markets.values() if m != config.market}
         errors: list[SourceError] = []
         for page in pages:
@@ -414,18 +418,31 @@ class Builder:
     # -- write -----------------------------------------------------------------------------------
 
     def write_site_files(self, staging: Path, config: SiteConfig, templates: Templates, pairs: list[PagePair], static_files: dict[str, bytes]) -> int:
-        """The pages that list or point to every page: home pages, 404s, root, sitemap, robots, CSS."""
+        """The pages that list or point to every page: home pages, 404s, root, taglines, sitemap, robots, CSS."""
         homes = {lang: f"/{lang}/" for lang in config.languages}
+        help_pages = dict(config.notices.language_help) if config.notices else {}
         files: dict[str, bytes] = dict(static_files)
+        problems: list[SourceError] = []
+
+        def page(name: str, lang: str, template: str, **context: Any) -> None:
+            html = templates.render(lang, template, **{"canonical": None, "title": None, "description": None, **context})
+            problems.extend(missing_notice_links(f"templates/{template}", html, notice_hrefs(config, lang)))
+            files[name] = html.encode()
+
         for lang in config.languages:
             listed = sorted((pair.pages[lang] for pair in pairs), key=lambda p: (p.title.casefold(), p.slug))
-            files[f"{lang}/index.html"] = templates.render(lang, "home.html", pages=listed, alternates=homes, canonical=homes[lang], title=None, description=None).encode()
-            files[f"{lang}/404.html"] = templates.render(lang, "404.html", alternates=homes, canonical=None, title=None, description=None).encode()
+            page(f"{lang}/index.html", lang, "home.html", pages=listed, alternates=homes, canonical=homes[lang])
+            page(f"{lang}/404.html", lang, "404.html", alternates=homes)
+            if help_pages:
+                page(help_pages[lang].strip("/") + "/index.html", lang, "language_help.html", alternates=help_pages,
+                     canonical=help_pages[lang])
         default = config.default_language
         choices = [{"lang": lang, "text": templates.render(lang, "language_choice.html").strip()} for lang in config.languages]
-        files["index.html"] = templates.render(default, "root.html", choices=choices, alternates=homes, canonical="/", title=None, description=None).encode()
+        page("index.html", default, "root.html", choices=choices, alternates=homes, canonical="/")
+        raise_all(problems)
         files["404.html"] = files[f"{default}/404.html"]
-        files["sitemap.xml"] = sitemap_xml(config, [homes] + [{lang: p.url for lang, p in pair.pages.items()} for pair in pairs]).encode()
+        clusters = [homes] + ([help_pages] if help_pages else []) + [{lang: p.url for lang, p in pair.pages.items()} for pair in pairs]
+        files["sitemap.xml"] = sitemap_xml(config, clusters).encode()
         if not config.market:  # a market's tree sits under the site's one robots.txt
             files["robots.txt"] = robots_txt(config).encode()
         for name, data in files.items():
@@ -510,9 +527,10 @@ def _entries(paths: list[Path]) -> list[_File]:
 
 
 def listing_digest(keys: KeyMaker, static_urls: dict[str, str], pairs: list[PagePair]) -> str:
-    """What the site-wide pages (home pages, sitemap, 404s) are made from: when it is unchanged, they are too."""
+    """What the site-wide pages (home pages, sitemap, 404s, taglines) are made from: when it is unchanged, they are too."""
     listed = [(p.lang, p.slug, p.title, p.description) for pair in pairs for p in pair.pages.values()]
-    return hashlib.sha256(repr((sorted(keys.site_digests.items()), sorted(static_urls.items()), listed)).encode()).hexdigest()
+    shared = (sorted(keys.site_digests.items()), sorted(keys.contact_digests.items()), sorted(static_urls.items()))  # their footers show contact lines
+    return hashlib.sha256(repr((shared, listed)).encode()).hexdigest()
 
 
 def _page_hash(source: str, input_key: str) -> int:
@@ -522,8 +540,9 @@ def _page_hash(source: str, input_key: str) -> int:
 def reserved_slugs(config: SiteConfig) -> dict[str, set[str]]:
     """Slugs the backend serves (form pages) cannot also be content pages."""
     reserved: dict[str, set[str]] = {lang: {"static"} for lang in config.languages}
-    for form in config.forms.values():
-        for lang, path in form.paths.items():
+    served = [form.paths for form in config.forms.values()] + ([config.notices.language_help] if config.notices else [])
+    for paths in served:
+        for lang, path in paths.items():
             reserved.setdefault(lang, set()).add(path.strip("/").split("/")[-1])
     return reserved
 

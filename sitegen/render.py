@@ -18,9 +18,10 @@ from babel.numbers import format_decimal
 from markupsafe import Markup
 
 from .config import ContactLine, SiteConfig
-from .contacts import ORDERS, ContactFormatter
+from .contacts import ORDERS, ContactFormatter, Phone
 from .errors import TemplateProblem
 from .i18n import language_name, load_translations
+from .taglines import Tagline, tagline_html
 
 
 
@@ -84,6 +85,10 @@ class Templates:
             self.contacts_used.add(name)
             return self.config.contacts[name]
 
+        def tagline(tagline: Tagline) -> Markup:
+            help_line = line(self.config.notices.help_line)  # type: ignore[union-attr]
+            return tagline_html(tagline, formatter.phone(help_line), [Phone(d).link() for d in help_line.tty])
+
         env.globals.update(
             site=self.config,
             lang=lang,
@@ -98,6 +103,9 @@ class Templates:
             url=lambda path: prefix + path,
             absolute=lambda path: self.config.base_url + prefix + path,
             format_number=lambda number: format_decimal(number, locale=lang),
+            notice_path=lambda kind, in_lang=lang: prefix + getattr(self.config.notices, kind)[in_lang],
+            footer_taglines=self.config.footer_taglines(lang),
+            tagline=tagline,
         )
         return env
 

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from .cache import OutputRecord
 from .checks.links import links_and_ids
+from .checks.notices import missing_notice_links, notice_hrefs
 from .checks.readability import check_readability
 from .checks.structure import check_structure
 from .config import SiteConfig
@@ -102,6 +103,9 @@ def render_page(job: PageJob) -> PageResult:
                                 content=Markup(in_tree(body_html, config.prefix)), alternates=job.alternates, canonical=page.url)
     except SourceError as exc:
         return PageResult(page.path, None, [exc])
+    missing = missing_notice_links("templates/page.html", html, notice_hrefs(config, page.lang))
+    if missing:
+        return PageResult(page.path, None, missing)
     deps = tuple(sorted(placeholders_used(body) | {f"contact:{name}" for name in templates.contacts_used}))
     output = page.url.strip("/") + "/index.html"
     target = _context.staging / output
