@@ -77,10 +77,15 @@ def write_corpus(count: int, out: Path, seed: int = 1, words_per_page: int = 500
     # Generated prose is word salad: readability warnings on it would only be noise.
     config = (ROOT / "site.toml").read_text(encoding="utf-8")
     (out / "site.toml").write_text(re.sub(r"\[readability\]\nen = \d+\nes = \d+", "[readability]\nen = 99\nes = 0", config), encoding="utf-8")
+    # Every site carries the language-help taglines and the nondiscrimination notice (a page pair).
+    (out / "content").mkdir()
+    shutil.copy2(ROOT / "content" / "taglines.toml", out / "content" / "taglines.toml")
+    notices = {"en": "nondiscrimination-notice.md", "es": "aviso-de-no-discriminacion.md"}
     versions = {}
     for lang in ("en", "es"):
         folder = out / "content" / lang
         folder.mkdir(parents=True)
+        shutil.copy2(ROOT / "content" / lang / notices[lang], folder / notices[lang])
         rng = random.Random(f"{seed}-{lang}")
         for index in range(count):
             name = f"page-{index:05d}.md" if lang == "en" else f"pagina-{index:05d}.md"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -22,7 +23,8 @@ from .guards import RateLimiter, SecurityHeaders
 from .inquiry import InquiryForm
 from .logs import configure_logging
 from .notify import Notifier
-from .settings import Settings, load_settings
+from .private_files import readable_by_others
+from .settings import Settings, SettingsError, load_settings
 from .signing import KeyedSigner
 from .site_files import SiteFiles
 from .staff.sessions import StaffSessions
@@ -36,6 +38,8 @@ CONFIRMATION_SALT = "memberpages.confirmation.v1"
 def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging()
     settings = settings or load_settings()
+    if settings.production:
+        refuse_shared_data_files(settings)
     project = Project(settings.project_dir)
     config = load_config(project.config_path, "site.toml")
     _, static_urls = fingerprint_static(project.static_dir)
@@ -90,6 +94,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.notifier = notifier
     return app
+
+
+def refuse_shared_data_files(settings: Settings) -> None:
+    """Production never starts on a data folder or database that other users of the machine can read."""
+    files = [settings.data_dir, settings.data_dir / "local-secrets.toml"]
+    if settings.database_url.startswith("sqlite:///"):
+        database = Path(settings.database_url.removeprefix("sqlite:///"))
+        files += [database.parent, database, Path(f"{database}-wal"), Path(f"{database}-shm")]
+    shared = readable_by_others(files)
+    if shared:
+        raise SettingsError(f"other users can read private data: {', '.join(shared)}; run chmod 700 on the folder and 600 on its files")
 
 
 def staff_email(templates: Templates, settings: Settings, config: SiteConfig, reference: str) -> tuple[str, str]:

@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from .hidden_characters import has_hidden_characters
+
 TOPICS = ("prior_authorization", "claims", "benefits", "pharmacy", "complaint", "other")
 CONTACT_METHODS = ("phone", "email")
 PREFERRED_LANGUAGES = ("en", "es", "other")
@@ -25,7 +27,8 @@ MAX_LENGTH = {
 EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
 MEMBER_ID = re.compile(r"[A-Za-z0-9]{6,20}")
 # Letters of any script, spaces, and the punctuation real names carry (O'Brien, Smith-Jones, Jr.).
-NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|[ '’.\-])*", re.UNICODE)
+# Zero-width (non-)joiners spell Persian and Indic names; has_hidden_characters allows them only between letters.
+NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|[ '’.\-\u200c\u200d])*", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ def validate(raw: dict[str, str], today: date) -> Validation:
             errors[name] = "too_long"
         elif _has_control_characters(value, multiline=name == "message"):
             errors[name] = "invalid_characters"
+        elif name != "message" and has_hidden_characters(value, allow_joiners=name in ("first_name", "last_name")):
+            errors[name] = "invalid_characters"  # invisible characters in a name or address only spoof what staff read
     _check_names(values, errors)
     if values["member_id"] and "member_id" not in errors and not MEMBER_ID.fullmatch(values["member_id"].replace(" ", "")):
         errors["member_id"] = "member_id_invalid"

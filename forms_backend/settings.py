@@ -13,6 +13,7 @@ from starlette.config import Config
 from starlette.datastructures import CommaSeparatedStrings, Secret
 
 from .crypto import new_key_spec
+from .private_files import private_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,7 +116,7 @@ def local_secrets(data_dir: Path) -> dict[str, str]:
     path = data_dir / "local-secrets.toml"
     if path.exists():
         return {k: str(v) for k, v in tomllib.loads(path.read_text()).items()}
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(data_dir)
     values = {"secret_key": secrets.token_urlsafe(32), "encryption_keys": new_key_spec("local1")}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
@@ -29,6 +30,10 @@ class SiteFiles(StaticFiles):
             return self.not_found(path)
         if response.status_code == 404:
             return self.not_found(path)
+        if "location" in response.headers:
+            # Starlette's "/en" -> "/en/" redirect is absolute, built from the Host header: anyone could
+            # make it point at their own site. The same path on the same host is all it needs.
+            response.headers["location"] = same_site(response.headers["location"])
         # Fingerprinted assets never change; pages must be rechecked so edits show at once.
         response.headers["cache-control"] = IMMUTABLE if path.startswith("static/") else REVALIDATE
         return response
@@ -46,3 +51,10 @@ class SiteFiles(StaticFiles):
         if page.is_file():
             return FileResponse(page, status_code=404, headers={"cache-control": "no-cache"})
         return Response("Not found", status_code=404, media_type="text/plain")
+
+
+def same_site(location: str) -> str:
+    """A redirect target reduced to its path and query, so it stays on the host the browser asked."""
+    parts = urlsplit(location)
+    path = "/" + parts.path.lstrip("/")  # never "//host", which a browser reads as another site
+    return path + (f"?{parts.query}" if parts.query else "")

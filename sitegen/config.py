@@ -298,8 +298,8 @@ class _Validator:
 
     def _tagline_list(self, keys: tuple[str, ...], value: object, notices: Notices | None) -> tuple[Tagline, ...]:
         """A site's or market's tagline languages, in the plan's order; each must have a tagline."""
-        if notices is None:
-            return ()
+        if notices is None or not self.known_taglines:
+            return ()  # no taglines could be read: that is the one problem to report
         where = ".".join(keys)
         if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
             self.error(keys, f"missing the list of tagline languages ({where})",

@@ -117,22 +117,41 @@ def _form_link(name: str, page: Page, config: SiteConfig) -> Markup:
 
 def find_literals(page: Page, config: SiteConfig) -> list[SourceError]:
     """Phone numbers and hours typed into content drift from the config: name the placeholder to use."""
-    by_digits: dict[str, str] = {}
+    by_digits: dict[str, list[tuple[str, str]]] = {}  # digits -> (placeholder, the line's label in the page's language)
     for line in config.contacts.values():
-        by_digits.setdefault(line.phone, f"{{{{phone:{line.name}}}}}")
+        label = line.labels.get(page.lang, "")
+        by_digits.setdefault(line.phone, []).append((f"{{{{phone:{line.name}}}}}", label))
         for tty in line.tty:
-            by_digits.setdefault(tty, f"{{{{tty:{line.name}}}}}")
+            by_digits.setdefault(tty, []).append((f"{{{{tty:{line.name}}}}}", label))
     errors: list[SourceError] = []
     body = PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), page.body)
     for match in LITERAL_PHONE.finditer(body) if MAYBE_PHONE.search(body) else ():
         number = page.body_line + body.count("\n", 0, match.start())
         digits = re.sub(r"\D", "", match.group(0))
         digits = digits if len(digits) != 10 else "1" + digits
-        known = by_digits.get(digits) or by_digits.get(Phone(digits).digits)
-        hint = f"use {known} so it follows {config.path}" if known else f"add the line to {config.path} and use {{{{phone:NAME}}}}"
+        candidates = by_digits.get(digits) or by_digits.get(Phone(digits).digits) or []
+        hint = _placeholder_hint(candidates, _sentence_around(body, match.start()), config.path)
         errors.append(ContentError(page.path, number, f"phone number {match.group(0)!r} typed into the page", hint))
     for match in LITERAL_TIME.finditer(body) if MAYBE_TIME.search(body) else ():
         number = page.body_line + body.count("\n", 0, match.start())
         errors.append(ContentError(page.path, number, f"opening time {match.group(0)!r} typed into the page",
                                    "use {{hours:NAME}} so hours follow the config"))
     return errors
+
+
+def _sentence_around(body: str, offset: int) -> str:
+    """The sentence (within its line) that holds `offset`."""
+    start = max(body.rfind(stop, 0, offset) for stop in (". ", "\n", "? ", "! ")) + 1
+    ends = [i for i in (body.find(stop, offset) for stop in (". ", "\n")) if i != -1]
+    return body[start:min(ends) if ends else len(body)]
+
+
+def _placeholder_hint(candidates: list[tuple[str, str]], sentence: str, config_path: str) -> str:
+    """Several lines can share a number: name the one the sentence talks about, or all of them."""
+    if not candidates:
+        return f"add the line to {config_path} and use {{{{phone:NAME}}}}"
+    named = [placeholder for placeholder, label in candidates if label and label.casefold() in sentence.casefold()]
+    if len(named) == 1 or len(candidates) == 1:
+        return f"use {(named or [candidates[0][0]])[0]} so it follows {config_path}"
+    listed = ", ".join(f"{placeholder} ({label})" for placeholder, label in candidates)
+    return f"use the placeholder of the line you mean, so it follows {config_path}: {listed}"

@@ -44,6 +44,20 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def config_file(folder: Path, text: str) -> Path:
+    """A site.toml with this text, beside a copy of the project's taglines (the config names them)."""
+    (folder / "content").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "content" / "taglines.toml", folder / "content" / "taglines.toml")
+    (folder / "site.toml").write_text(text)
+    return folder / "site.toml"
+
+
+def mark_taglines_reviewed(project: Path) -> None:
+    """As the plan's translators would: every tagline checked (the shipped ones are not yet)."""
+    taglines = project / "content" / "taglines.toml"
+    taglines.write_text(taglines.read_text().replace("reviewed = false", "reviewed = true"))
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")

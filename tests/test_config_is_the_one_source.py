@@ -70,6 +70,19 @@ def test_literal_phone_or_hour_in_markdown_is_an_error_naming_the_placeholder(ty
     assert named in errors[0].hint
 
 
+@pytest.mark.parametrize(("typed", "lang", "hint"), [
+    ("Call Member Services at 1-844-607-2829.", "en", "use {{phone:member-services}} so it follows"),
+    ("Llame a Servicios para Afiliados al 1-844-607-2829.", "es", "use {{phone:member-services}} so it follows"),
+    ("Ask the Utilization Management team: 1-844-607-2829.", "en", "use {{phone:um-team}} so it follows"),
+    ("Call 1-844-607-2829 today.", "en", "{{phone:language-help}} (Language help), {{phone:member-services}} (Member Services), {{phone:um-team}}"),
+])
+def test_a_number_several_lines_share_suggests_the_line_the_sentence_names_or_lists_them_all(typed: str, lang: str, hint: str) -> None:
+    config = load_config(ROOT / "site.toml")
+    page = parse_page(f'+++\ntitle = "T"\ndescription = "D"\nkey = "k"\nslug = "s"\n+++\n\n{typed}\n'.encode(), f"content/{lang}/s.md", lang)
+    [error] = find_literals(page, config)
+    assert hint in error.hint
+
+
 def test_literal_in_content_stops_the_build(project: Path, tmp_path: Path) -> None:
     page = project / "content/en/utilization-management.md"
     lines = page.read_text().splitlines()

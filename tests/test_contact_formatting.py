@@ -9,15 +9,13 @@ import pytest
 from sitegen.config import load_config
 from sitegen.contacts import ContactFormatter, Phone
 
-from .conftest import ROOT
+from .conftest import ROOT, config_file
 
 
 def line_with(tmp_path: Path, hours: str, zone: str = "America/New_York", tty: str = '["1-800-743-3333"]') -> ContactFormatter:
     text = (ROOT / "site.toml").read_text()
     text += f'\n[contacts.sample]\nlabel = {{ en = "Sample", es = "Muestra" }}\nphone = "1-844-607-2829"\ntty = {tty}\ntime_zone = "{zone}"\nhours = [{hours}]\n'
-    path = tmp_path / "site.toml"
-    path.write_text(text)
-    return load_config(path)  # type: ignore[return-value]
+    return load_config(config_file(tmp_path, text))  # type: ignore[return-value]
 
 
 SEED_PHRASES = [
@@ -97,6 +95,5 @@ def test_phone_displays_in_house_style_and_dials_in_e164(digits: str, display: s
 
 def test_config_accepts_phone_written_another_way(tmp_path: Path) -> None:
     text = (ROOT / "site.toml").read_text().replace('phone = "1-844-607-2829"', 'phone = "(844) 607-2829"', 1)
-    (tmp_path / "site.toml").write_text(text)
-    config = load_config(tmp_path / "site.toml")
+    config = load_config(config_file(tmp_path, text))
     assert Phone(config.contacts["member-services"].phone).display == "1-844-607-2829"

@@ -28,7 +28,7 @@ class Nginx:
         values = {
             "RUN_DIR": str(run_dir), "MIME_TYPES": "/etc/nginx/mime.types", "DEPLOY_DIR": str(ROOT / "deploy"),
             "USER_DIRECTIVE": "user root;" if os.geteuid() == 0 else "", "UPSTREAM_SERVERS": f"server 127.0.0.1:{backend_port};",
-            "LISTEN": f"127.0.0.1:{self.port}", "SERVER_NAME": "localhost", "SITE_DIR": str(site),
+            "LISTEN": f"127.0.0.1:{self.port}", "SERVER_NAME": "localhost 127.0.0.1", "SITE_DIR": str(site),
         }
         # safe_substitute: nginx's own $uri-style variables stay as they are
         config = string.Template((ROOT / "deploy" / "nginx.conf").read_text()).safe_substitute(values)
@@ -94,6 +94,27 @@ def test_nginx_serves_the_site_with_types_compression_caching_and_language_404s(
         assert client.get("/sitemap.xml").headers["content-type"].startswith("text/xml")
         assert client.get("/healthz").json() == {"status": "ok"}
         assert client.get("/staff/", follow_redirects=False).headers["location"].startswith("/staff/login")
+
+
+def test_nginx_sends_hsts_on_every_static_answer_and_keeps_redirects_on_the_asked_host(stack: tuple[Nginx, UvicornServer]) -> None:
+    nginx, _ = stack
+    with httpx.Client(base_url=nginx.url) as client:
+        page = client.get("/en/utilization-management/")
+        css_path = re.search(r'href="(/static/site\.[0-9a-f]+\.css)"', page.text).group(1)  # type: ignore[union-attr]
+        for response in (page, client.get(css_path), client.get("/en/missing/"), client.get("/")):
+            assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+        redirect = client.get("/staff", headers={"host": "localhost"}, follow_redirects=False)
+        assert redirect.status_code == 301 and redirect.headers["location"] == "/staff/"
+        with pytest.raises(httpx.RemoteProtocolError):  # another host name: nginx closes without answering
+            client.get("/staff", headers={"host": "evil.example"}, follow_redirects=False)
+
+
+def test_the_deploy_docs_state_the_security_properties_the_config_has() -> None:
+    docs = (ROOT / "docs" / "DEPLOY.md").read_text()
+    config = (ROOT / "deploy" / "nginx.conf").read_text() + (ROOT / "deploy" / "security_headers.conf").read_text()
+    assert "absolute_redirect off" in config and "Strict-Transport-Security" in config
+    for property_ in ("HSTS", "absolute_redirect off", "0700", "0600", "relative"):
+        assert property_ in docs
 
 
 def test_nginx_serves_market_trees_with_their_own_404s_and_proxies_their_forms(tmp_path: Path, postgres_url: str) -> None:

@@ -73,12 +73,41 @@ def invalid_toml_config(p: Path) -> None:
     edit(p / "site.toml", 'plan_name = "CareSource"', 'plan_name = "CareSource')
 
 
+def unknown_language_code(p: Path) -> None:
+    edit(p / "content/taglines.toml", "[so]", "[xx]")
+
+
+def list_names_a_language_without_tagline(p: Path) -> None:
+    edit(p / "site.toml", '"it", "ro", "fil"]', '"it", "ro", "fil", "hmn"]')
+
+
+def short_list(p: Path) -> None:
+    edit(p / "site.toml", ', "it", "ro", "fil"]', "]")
+
+
+def tagline_with_another_lines_phone(p: Path) -> None:
+    edit(p / "content/taglines.toml", "Gọi số {{phone:language-help}}", "Gọi số {{phone:member-services}}")
+
+
+def tagline_with_a_typed_number(p: Path) -> None:
+    edit(p / "content/taglines.toml", "Wac {{phone:language-help}}", "Wac 1-844-607-2829")
+
+
+def footer_without_the_notices(p: Path) -> None:
+    edit(p / "templates/base.html", '{% include "_notices.html" %}\n', "")
+
+
+def nondiscrimination_page_missing(p: Path) -> None:
+    (p / "content/es/aviso-de-no-discriminacion.md").unlink()
+    (p / "content/en/nondiscrimination-notice.md").unlink()
+
+
 CASES: list[tuple[Callable[[Path], None], str, str]] = [
     (bad_front_matter, f"{EN}:2: front matter is not valid TOML", "double quotes"),
     (unclosed_front_matter, f"{EN}:1: front matter is never closed", "add a '+++' line"),
     (missing_title, f"{ES}:1: front matter needs a non-empty 'title'", 'add title = "…"'),
-    (unknown_placeholder_kind, f"{EN}:29: unknown placeholder kind 'fax'", "use one of: phone, tty, hours, contact, form"),
-    (unknown_contact_line, f"{ES}:18: unknown contact line 'um-equipo'", "use one of: language-help, member-services, um-team"),
+    (unknown_placeholder_kind, f"{EN}:29: unknown placeholder kind 'fax'", "use one of: phone, tty, hours, contact, email, address, form"),
+    (unknown_contact_line, f"{ES}:18: unknown contact line 'um-equipo'", "use one of: civil-rights, hhs-ocr, language-help, member-services, um-team"),
     (unpaired_page, f"{EN}:4: no Spanish page has key 'utilization-management'", "add content/es/<slug>.md"),
     (duplicate_slug, f"{EN}:5: slug 'utilization-management' is already used by content/en/copy.md", "different slug"),
     (missing_template, "templates/page.html: template is missing", "create it"),
@@ -87,6 +116,13 @@ CASES: list[tuple[Callable[[Path], None], str, str]] = [
     (broken_anchor, f"{EN}:18: link '/en/utilization-management/#new-approvals' names a heading that does not exist", "#new-care-approvals"),
     (bad_config, "site.toml:", "cannot read days 'monday-fri'"),
     (invalid_toml_config, "site.toml:5: not valid TOML", "check quotes"),
+    (unknown_language_code, "content/taglines.toml:33: unknown language code 'xx'", 'use a BCP 47 code that CLDR knows'),
+    (list_names_a_language_without_tagline, "site.toml:63: notices.taglines names 'hmn', which has no tagline in content/taglines.toml", "add a [hmn] table"),
+    (short_list, "site.toml:63: notices.taglines lists 12 languages; at least 15 are needed", "the state's top 15 languages"),
+    (tagline_with_another_lines_phone, "content/taglines.toml:43: tagline 'vi' uses {{phone:member-services}}, not the language-help line", "write {{phone:language-help}}"),
+    (tagline_with_a_typed_number, "content/taglines.toml:33: tagline 'so' has a phone number typed into it", "use {{phone:language-help}}"),
+    (footer_without_the_notices, "templates/page.html: a page made from it has no link to the notice at /en/language-assistance/", "_notices.html"),
+    (nondiscrimination_page_missing, "site.toml:56: the nondiscrimination notice /en/nondiscrimination-notice/ is not a page", "write content/en/nondiscrimination-notice.md"),
 ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from collections.abc import Iterator
@@ -48,10 +47,6 @@ def tree_and_lang(site: Path, file: Path) -> tuple[str, str]:
             rest = relative.removeprefix(tree + "/")
             return "/" + tree, rest.split("/")[0] if "/" in rest else "en"
     return "", relative.split("/")[0] if "/" in relative else "en"
-
-
-def digests(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 # -- every member page links both notices --------------------------------------------------------
@@ -198,66 +193,13 @@ def test_changing_the_single_plans_help_line_changes_the_taglines_on_an_incremen
         assert len(taglines) == 15 and all('href="tel:+18446070000"' in text for _, _, text in taglines)
 
 
-# -- editor mistakes: path:line, and site/ untouched -------------------------------------------------
-
 def replace_in(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, (old, path)
     path.write_text(text.replace(old, new, 1))
 
 
-def unknown_language_code(p: Path) -> None:
-    replace_in(p / "content/taglines.toml", "[so]", "[xx]")
-
-
-def list_names_a_language_without_tagline(p: Path) -> None:
-    replace_in(p / "site.toml", '"it", "ro", "fil"]', '"it", "ro", "fil", "hmn"]')
-
-
-def short_list(p: Path) -> None:
-    replace_in(p / "site.toml", ', "it", "ro", "fil"]', "]")
-
-
-def tagline_with_another_lines_phone(p: Path) -> None:
-    replace_in(p / "content/taglines.toml", "Gọi số {{phone:language-help}}", "Gọi số {{phone:member-services}}")
-
-
-def tagline_with_a_typed_number(p: Path) -> None:
-    replace_in(p / "content/taglines.toml", "Wac {{phone:language-help}}", "Wac 1-844-607-2829")
-
-
-def footer_without_the_notices(p: Path) -> None:
-    replace_in(p / "templates/base.html", '{% include "_notices.html" %}\n', "")
-
-
-def nondiscrimination_page_missing(p: Path) -> None:
-    (p / "content/es/aviso-de-no-discriminacion.md").unlink()
-    (p / "content/en/nondiscrimination-notice.md").unlink()
-
-
-MISTAKES = [
-    (unknown_language_code, "content/taglines.toml:33: unknown language code 'xx'"),
-    (list_names_a_language_without_tagline, "site.toml:63: notices.taglines names 'hmn', which has no tagline in content/taglines.toml"),
-    (short_list, "site.toml:63: notices.taglines lists 12 languages; at least 15 are needed"),
-    (tagline_with_another_lines_phone, "content/taglines.toml:43: tagline 'vi' uses {{phone:member-services}}, not the language-help line"),
-    (tagline_with_a_typed_number, "content/taglines.toml:33: tagline 'so' has a phone number typed into it"),
-    (footer_without_the_notices, "templates/page.html: a page made from it has no link to the notice at /en/language-assistance/"),
-    (nondiscrimination_page_missing, "site.toml:56: the nondiscrimination notice /en/nondiscrimination-notice/ is not a page"),
-]
-
-
-@pytest.mark.parametrize("mistake,message", MISTAKES, ids=[m.__name__ for m, _ in MISTAKES])
-def test_a_language_access_mistake_stops_the_build_with_path_line_and_leaves_the_site_untouched(project: Path, mistake, message: str) -> None:  # type: ignore[no-untyped-def]
-    out = project / "site"
-    assert run_build(project, out).code == 0
-    before = digests(out)
-    mistake(project)
-    result = run_build(project, out)
-    assert result.code == 1
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
-    assert digests(out) == before
-
+# Editor mistakes in taglines and notices are in test_editor_mistakes.py with every other mistake.
 
 def test_an_unreviewed_tagline_is_a_warning_and_an_error_under_strict(project: Path) -> None:
     plain = run_build(project, project / "site")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, copy_project, run_build
+from .conftest import ROOT, copy_project, mark_taglines_reviewed, run_build
 
 FIXTURE = ROOT / "tests" / "fixtures" / "markets"
 TREES = {"in-medicaid": "in/plans/medicaid", "ga-medicaid": "ga/plans/medicaid", "wi-marketplace": "wi/plans/marketplace"}
@@ -34,6 +34,7 @@ def markets_project(target: Path) -> Path:
 @pytest.fixture(scope="module")
 def market_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = markets_project(tmp_path_factory.mktemp("markets") / "project")
+    mark_taglines_reviewed(project)
     result = run_build(project, project / "site")
     assert result.code == 0 and result.stderr == "", result.stderr  # not even a warning
     return project / "site"
@@ -152,7 +153,8 @@ def test_market_sitemaps_list_their_own_pages_and_the_top_sitemap_lists_the_mark
 
 def test_the_top_index_lists_every_market_in_its_languages(market_site: Path) -> None:
     index = (market_site / "index.html").read_text()
-    links = dict(re.findall(r'<a href="(/[^"]+)" hreflang="[a-z]+">([^<]+)</a>', index))
+    main = index.split("<main", 1)[1].split("</main>", 1)[0]  # the footer links each market's notices
+    links = dict(re.findall(r'<a href="(/[^"]+)" hreflang="[a-z]+">([^<]+)</a>', main))
     assert links == {
         "/in/plans/medicaid/en/": "Indiana Medicaid", "/in/plans/medicaid/es/": "Medicaid de Indiana",
         "/ga/plans/medicaid/en/": "Georgia Medicaid", "/ga/plans/medicaid/es/": "Medicaid de Georgia",
@@ -188,7 +190,8 @@ def test_a_page_limited_to_some_markets_is_built_and_listed_only_there(market_si
 # -- the single plan -------------------------------------------------------------------------------
 
 def test_the_original_single_plan_config_builds_exactly_what_it_built_before(tmp_path: Path) -> None:
-    """tests/golden/single-plan-site.sha256 was taken from the build before markets existed."""
+    """tests/golden/single-plan-site.sha256 was taken from the build before markets existed, and taken
+    again when every page gained its language-help and nondiscrimination links."""
     out = tmp_path / "site"
     assert run_build(ROOT, out, "--no-cache").code == 0
     expected = dict(reversed(line.split("  ./")) for line in (ROOT / "tests/golden/single-plan-site.sha256").read_text().splitlines())
@@ -241,11 +244,11 @@ def test_links_written_as_tree_paths_land_in_each_markets_tree(tmp_path: Path) -
     (lambda p: edit(p / "content/es/transporte.md", 'markets = ["in-medicaid", "ga-medicaid"]', 'markets = ["in-medicaid"]'),
      "content/es/transporte.md:6: the page is published in other markets than its translation content/en/rides.md"),
     (lambda p: edit(p / "site.toml", 'path = "/wi/plans/marketplace"', 'path = "/in/plans/medicaid/wi"'),
-     "site.toml:66: market path '/in/plans/medicaid/wi' lies inside market 'in-medicaid' (/in/plans/medicaid)"),
+     "site.toml:69: market path '/in/plans/medicaid/wi' lies inside market 'in-medicaid' (/in/plans/medicaid)"),
     (lambda p: edit(p / "site.toml", 'hours = [{ days = "always" }]\n', ""),
-     "site.toml:82: missing 'markets.wi-marketplace.contacts.language-help.hours'"),
+     "site.toml:85: missing 'markets.wi-marketplace.contacts.language-help.hours'"),
     (lambda p: edit(p / "site.toml", 'languages = ["en"]', 'languages = ["en", "fr"]'),
-     "site.toml:67: market 'wi-marketplace' languages ['en', 'fr'] are not among the site's ['en', 'es']"),
+     "site.toml:70: market 'wi-marketplace' languages ['en', 'fr'] are not among the site's ['en', 'es']"),
 ])
 def test_market_mistakes_stop_the_build_with_path_line(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
     project = markets_project(tmp_path / "project")
@@ -329,6 +332,7 @@ def test_front_matter_markets_in_a_site_without_markets_are_an_error(project: Pa
 
 def test_a_site_with_markets_builds_byte_identical_output_every_time(market_site: Path, tmp_path: Path) -> None:
     project = markets_project(tmp_path / "project")
+    mark_taglines_reviewed(project)  # as market_site's project is
     assert run_build(project, project / "site", "--no-cache", "--jobs", "1").code == 0
     assert digests(project / "site") == digests(market_site)
 
@@ -338,9 +342,10 @@ def test_the_market_fixture_passes_every_check_strictly(tmp_path: Path) -> None:
     import sys
 
     project = markets_project(tmp_path / "project")
+    mark_taglines_reviewed(project)
     result = subprocess.run([sys.executable, str(ROOT / "build.py"), "check", "--strict", "--source", str(project)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "check passed: 14 pages, 0 warning(s)" in result.stdout
+    assert "check passed: 19 pages, 0 warning(s)" in result.stdout
 
 
 def test_publishing_a_page_in_another_market_while_serving_adds_it_there(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ def test_sitemap_alternates_point_to_pages_that_exist(built_site: Path) -> None:
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
     root = ET.parse(built_site / "sitemap.xml").getroot()
     urls = root.findall("s:url", ns)
-    assert len(urls) == 4  # two home pages and two content pages
+    assert len(urls) == 8  # two home pages, two taglines pages and two pairs of content pages
     for url in urls:
         links = {link.get("hreflang"): link.get("href") for link in url.findall("x:link", ns)}
         assert set(links) == {"en", "es", "x-default"}

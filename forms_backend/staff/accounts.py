@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from datetime import datetime, timedelta, timezone
 
+import anyio.to_thread
+from anyio import CapacityLimiter
+from anyio.lowlevel import RunVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -19,6 +24,12 @@ LOCKOUT = timedelta(minutes=15)
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this when the user does not exist keeps the timing the same either way.
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
+# An argon2 check is ~100 ms of CPU and 64 MiB of memory. It runs in a worker thread (argon2-cffi
+# releases the GIL) so the event loop keeps serving members, and at most this many run at once: a
+# flood of sign-ins waits its turn here instead of taking every core and every thread.
+PASSWORD_CHECKS_AT_ONCE = 2
+_LIMITER: RunVar[CapacityLimiter] = RunVar("password_checks")  # one per event loop
+T = TypeVar("T")
 
 
 class AccountError(Exception):
@@ -89,15 +100,15 @@ async def authenticate(database: Database, username: str, password: str) -> Staf
         "SELECT id, username, role, disabled, password_hash, failed_logins, locked_until FROM staff_users WHERE username = ?", (username,)))
     now = datetime.now(timezone.utc)
     if row is None:
-        _verify(_DUMMY_HASH, password)
+        await off_the_loop(_verify, _DUMMY_HASH, password)
         return None
     user = _user(row)
     locked_until = row[6]
     if user.disabled or (locked_until and datetime.fromisoformat(str(locked_until).replace("Z", "+00:00")) > now):
-        _verify(_DUMMY_HASH, password)
+        await off_the_loop(_verify, _DUMMY_HASH, password)
         await audit.append(database, username, "login.refused", detail="disabled" if user.disabled else "locked")
         return None
-    if not _verify(str(row[4]), password):
+    if not await off_the_loop(_verify, str(row[4]), password):
         failures = int(row[5]) + 1
         lock = (now + LOCKOUT).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if failures >= MAX_FAILED_LOGINS else None
 
@@ -108,14 +119,26 @@ async def authenticate(database: Database, username: str, password: str) -> Staf
         await database.write(count_failure)
         return None
 
+    rehashed = await off_the_loop(HASHER.hash, password) if HASHER.check_needs_rehash(str(row[4])) else None
+
     def clear_failures(tx: Tx) -> None:
         tx.execute("UPDATE staff_users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (user.id,))
-        if HASHER.check_needs_rehash(str(row[4])):
-            tx.execute("UPDATE staff_users SET password_hash = ? WHERE id = ?", (HASHER.hash(password), user.id))
+        if rehashed:
+            tx.execute("UPDATE staff_users SET password_hash = ? WHERE id = ?", (rehashed, user.id))
         audit.record(tx, username, "login")
 
     await database.write(clear_failures)
     return user
+
+
+async def off_the_loop(function: Callable[..., T], *args: str) -> T:
+    """Run a password hash or check in a worker thread, a few at a time."""
+    try:
+        limiter = _LIMITER.get()
+    except LookupError:
+        limiter = CapacityLimiter(PASSWORD_CHECKS_AT_ONCE)
+        _LIMITER.set(limiter)
+    return await anyio.to_thread.run_sync(function, *args, limiter=limiter)
 
 
 def _verify(hashed: str, password: str) -> bool:

@@ -20,6 +20,16 @@ STATUSES = ("new", "in_progress", "answered", "closed")
 NEXT_STATUSES = {"new": ("in_progress", "closed"), "in_progress": ("answered", "closed"), "answered": ("closed", "in_progress"), "closed": ("in_progress",)}
 PER_PAGE = 50
 SEARCH_CANDIDATES = 5000
+LAST_PAGE = 100_000  # far past any real inbox; keeps OFFSET within every database's integer range
+ASCII_DIGITS = re.compile(r"[0-9]{1,9}")
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def page_number(text: str | None) -> int:
+    """A page number from a URL: ASCII digits only (not "²" or "٣"), clamped to 1..LAST_PAGE; anything else is page 1."""
+    if not text or not ASCII_DIGITS.fullmatch(text):
+        return 1
+    return min(max(int(text), 1), LAST_PAGE)
 
 
 @dataclass(frozen=True)
@@ -48,14 +58,15 @@ class Filters:
         def day(name: str) -> str:
             value = query.get(name, "")
             try:
+                if value and not ISO_DAY.fullmatch(value):
+                    raise ValueError(value)
                 return date.fromisoformat(value).isoformat() if value else ""
             except ValueError:
                 problems.append(f"{name} must be a date like 2026-11-24")
                 return ""
 
-        page_text = query.get("page", "1")
-        page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100_000 else 1
-        return cls(pick("status", STATUSES), pick("topic", TOPICS), pick("lang", languages), pick("market", markets), day("from"), day("to"), page, tuple(problems))
+        return cls(pick("status", STATUSES), pick("topic", TOPICS), pick("lang", languages), pick("market", markets), day("from"), day("to"),
+                   page_number(query.get("page")), tuple(problems))
 
     def where(self, include_status: bool = True) -> tuple[str, list[object]]:
         clauses, params = [], []

@@ -24,7 +24,8 @@ from ..submissions import Submissions, utc_now
 from . import audit
 from .accounts import active_users, authenticate
 from .export import to_csv
-from .inbox import NEXT_STATUSES, STATUSES, Filters, export_rows, inbox_page, search
+from ..hidden_characters import reveal
+from .inbox import NEXT_STATUSES, STATUSES, Filters, export_rows, inbox_page, page_number, search
 from .sessions import COOKIE, Session, StaffSessions
 
 PRIVATE = {"cache-control": "no-store, private"}
@@ -45,6 +46,8 @@ class StaffSite:
 
     def __post_init__(self) -> None:
         self.login_tokens = KeyedSigner(self.settings.secret_keys, salt="memberpages.staff-login.v1")
+        for environment in self.templates.environments.values():
+            environment.filters["reveal"] = reveal  # member text on staff pages: isolated, hidden characters shown
 
     def routes(self) -> list[Route]:
         return [
@@ -174,8 +177,7 @@ class StaffSite:
         session = await self.session_or_login(request, admin=True)
         if not isinstance(session, Session):
             return session
-        page_text = request.query_params.get("page", "1")
-        page = int(page_text) if page_text.isdigit() and int(page_text) > 0 else 1
+        page = page_number(request.query_params.get("page"))
         entries, total = await audit.entries(self.database, page)
         return self.page("audit.html", session=session, entries=entries, page=page, pages=max(1, -(-total // 50)))
 

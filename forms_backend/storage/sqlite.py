@@ -17,6 +17,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..private_files import private_file
 from .database import Dialect, IntegrityViolation
 
 T = TypeVar("T")
@@ -94,7 +95,7 @@ class SQLiteDatabase:
 
     def __init__(self, path: str) -> None:
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(path))
         self.path = path
         self._jobs: queue.Queue[tuple[Callable[[Any], Any], Any] | None] = queue.Queue()
         self._writer = threading.Thread(target=self._write_loop, name="sqlite-writer", daemon=True)
