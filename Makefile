@@ -29,6 +29,7 @@ bench: setup-test         ## all benchmarks (minutes); figures are appended to d
 	$(PY) -m bench.build
 	$(PY) -m bench.form_submit
 	$(PY) -m bench.staff_inbox
+	$(PY) -m bench.staff_login
 
 messages: setup           ## extract UI strings from templates and update every catalog
 	.venv/bin/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output --omit-header --project=memberpages --version=1 .
