@@ -30,7 +30,7 @@ from .loadgen import LoadResult, run_load
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "benchmark-secret"
 FIELDS = {
-    "first_name": "Ana", "last_name": "García", "member_id": "AB12345678", "date_of_birth": "03/27/1980",
+    "first_name": "Ana", "last_name": "García", "member_id": "AB12345678", "dob_day": "27", "dob_month": "3", "dob_year": "1980",
     "phone": "513-555-0142", "email": "ana@example.org", "contact_method": "phone", "preferred_language": "es",
     "topic": "prior_authorization", "message": "My prior authorization was denied. " * 10, "website": "",
 }

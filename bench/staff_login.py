@@ -60,7 +60,7 @@ def sign_in_forever(port: int, stop: threading.Event, attempts: list[int]) -> No
 def seal_and_open_microseconds(rounds: int = 2000) -> tuple[float, float]:
     cipher = FieldCipher.from_spec(new_key_spec("bench"))
     fields = {name: FIELDS[name] for name in ("first_name", "last_name", "member_id", "phone", "email", "message")}
-    fields["date_of_birth"] = date(1980, 3, 27).isoformat()
+    fields["date_of_birth"] = date(1980, 3, 27).isoformat()  # stored as one ISO date
     started = time.perf_counter()
     sealed = [cipher.seal(fields, bound_to=f"REF{i}") for i in range(rounds)]
     sealing = (time.perf_counter() - started) / rounds * 1e6

@@ -16,13 +16,24 @@ from .hidden_characters import has_hidden_characters
 TOPICS = ("prior_authorization", "claims", "benefits", "pharmacy", "complaint", "other")
 CONTACT_METHODS = ("phone", "email")
 PREFERRED_LANGUAGES = ("en", "es", "other")
+# The date of birth is three fields, so no member can write an ambiguous date (03/05 is 5 March to
+# a Spanish speaker and 3 May to an English one); it is stored as one ISO date.
+DATE_PARTS = ("dob_day", "dob_month", "dob_year")
 FIELD_NAMES = (
-    "first_name", "last_name", "member_id", "date_of_birth", "phone", "email",
+    "first_name", "last_name", "member_id", *DATE_PARTS, "phone", "email",
     "contact_method", "preferred_language", "topic", "message",
 )
 MAX_LENGTH = {
-    "first_name": 100, "last_name": 100, "member_id": 20, "date_of_birth": 10, "phone": 30,
+    "first_name": 100, "last_name": 100, "member_id": 20, "dob_day": 2, "dob_month": 2, "dob_year": 4, "phone": 30,
     "email": 254, "contact_method": 10, "preferred_language": 10, "topic": 40, "message": 2000,
+}
+# Which of the three date fields each date-of-birth error is about (the others are fine).
+DATE_ERROR_PARTS = {
+    "date_missing_day": ("dob_day",), "date_missing_month": ("dob_month",), "date_missing_year": ("dob_year",),
+    "date_missing_day_month": ("dob_day", "dob_month"), "date_missing_day_year": ("dob_day", "dob_year"),
+    "date_missing_month_year": ("dob_month", "dob_year"), "date_not_numbers": DATE_PARTS, "date_year_four_digits": ("dob_year",),
+    "date_invalid": DATE_PARTS, "date_in_future": DATE_PARTS, "date_too_old": ("dob_year",), "too_long": DATE_PARTS,
+    "invalid_characters": DATE_PARTS,
 }
 EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
 MEMBER_ID = re.compile(r"[A-Za-z0-9]{6,20}")
@@ -70,12 +81,13 @@ def validate(raw: dict[str, str], today: date) -> Validation:
     values = {name: _clean(raw.get(name, ""), multiline=name == "message") for name in FIELD_NAMES}
     errors: dict[str, str] = {}
     for name, value in values.items():
+        key = "date_of_birth" if name in DATE_PARTS else name  # the three date fields share one error
         if len(value) > MAX_LENGTH[name]:
-            errors[name] = "too_long"
+            errors.setdefault(key, "too_long")
         elif _has_control_characters(value, multiline=name == "message"):
-            errors[name] = "invalid_characters"
+            errors.setdefault(key, "invalid_characters")
         elif name != "message" and has_hidden_characters(value, allow_joiners=name in ("first_name", "last_name")):
-            errors[name] = "invalid_characters"  # invisible characters in a name or address only spoof what staff read
+            errors.setdefault(key, "invalid_characters")  # invisible characters in a name or address only spoof what staff read
     _check_names(values, errors)
     if values["member_id"] and "member_id" not in errors and not MEMBER_ID.fullmatch(values["member_id"].replace(" ", "")):
         errors["member_id"] = "member_id_invalid"
@@ -94,7 +106,9 @@ def validate(raw: dict[str, str], today: date) -> Validation:
     normalised["member_id"] = values["member_id"].replace(" ", "").upper()
     normalised["phone"] = _phone_digits(values["phone"]) if values["phone"] else ""
     normalised["email"] = values["email"].strip()
-    born = parse_birth_date(values["date_of_birth"])
+    born = birth_date(values)
+    for part in DATE_PARTS:
+        del normalised[part]
     normalised["date_of_birth"] = born.isoformat() if born else ""
     return Validation(values, {}, Inquiry(**normalised))
 
@@ -127,26 +141,27 @@ def _check_names(values: dict[str, str], errors: dict[str, str]) -> None:
             errors[name] = "name_invalid"
 
 
-def parse_birth_date(text: str) -> date | None:
-    """US members write 03/27/1980 (or 3/27/1980); browsers and staff write 1980-03-27."""
-    us = re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", text)
-    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+def birth_date(values: dict[str, str]) -> date | None:
+    """The date the three fields give, or None if they are empty or not a real date."""
     try:
-        if us:
-            return date(int(us.group(3)), int(us.group(1)), int(us.group(2)))
-        if iso:
-            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-    except ValueError:
+        return date(int(values["dob_year"]), int(values["dob_month"]), int(values["dob_day"]))
+    except (ValueError, KeyError):
         return None
-    return None
 
 
 def _check_birth_date(values: dict[str, str], errors: dict[str, str], today: date) -> None:
-    text = values["date_of_birth"]
-    if not text or "date_of_birth" in errors:
-        return
-    born = parse_birth_date(text)
-    if born is None:
+    """GOV.UK's date input rules: say which part is missing or wrong, never guess a day or month order."""
+    parts = {part: values[part] for part in DATE_PARTS}
+    if "date_of_birth" in errors or not any(parts.values()):
+        return  # optional: all three empty is fine
+    missing = [part.removeprefix("dob_") for part, value in parts.items() if not value]
+    if missing:
+        errors["date_of_birth"] = "date_missing_" + "_".join(missing)
+    elif not all(value.isascii() and value.isdigit() for value in parts.values()):
+        errors["date_of_birth"] = "date_not_numbers"
+    elif len(parts["dob_year"]) != 4:
+        errors["date_of_birth"] = "date_year_four_digits"
+    elif (born := birth_date(values)) is None:
         errors["date_of_birth"] = "date_invalid"
     elif born > today:
         errors["date_of_birth"] = "date_in_future"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from babel.dates import get_date_format
 from itsdangerous import BadSignature
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -14,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from sitegen.config import SiteConfig
 from sitegen.render import Templates
 
-from .fields import CONTACT_METHODS, FIELD_NAMES, PREFERRED_LANGUAGES, TOPICS, validate
+from .fields import CONTACT_METHODS, DATE_ERROR_PARTS, DATE_PARTS, FIELD_NAMES, PREFERRED_LANGUAGES, TOPICS, validate
 from .guards import Rejection, RateLimiter, check_origin, client_address, parse_urlencoded, read_capped_body, require_form_content_type
 from .references import normalise_reference
 from .settings import Settings
@@ -28,6 +29,21 @@ HONEYPOT = "website"
 TOKEN = "token"
 POSTED_FIELDS = frozenset({*FIELD_NAMES, HONEYPOT, TOKEN})
 NO_STORE = {"cache-control": "no-store, private"}
+# The error summary lists problems in form order; the three date boxes share one error.
+ERROR_ORDER = tuple(dict.fromkeys("date_of_birth" if name in DATE_PARTS else name for name in FIELD_NAMES))
+
+
+def date_part_order(lang: str) -> tuple[str, ...]:
+    """The date boxes in the order the language writes dates (CLDR): month/day/year in US English, day/month/year in Spanish."""
+    pattern = str(get_date_format("short", locale=lang).pattern)
+    positions = {"dob_day": pattern.find("d"), "dob_month": pattern.find("M"), "dob_year": pattern.find("y")}
+    return tuple(sorted(positions, key=lambda part: positions[part]))
+
+
+def date_example(lang: str) -> str:
+    """27 March 1980 in the order of the boxes, e.g. "3 27 1980" or "27 3 1980"."""
+    example = {"dob_day": "27", "dob_month": "3", "dob_year": "1980"}
+    return " ".join(example[part] for part in date_part_order(lang))
 
 
 @dataclass
@@ -67,7 +83,8 @@ class InquiryForm:
         return self.render(
             lang, "inquiry_form.html", status=status, values=values, errors=errors, token=token, notice=notice,
             topics=TOPICS, contact_methods=CONTACT_METHODS, preferred_languages=PREFERRED_LANGUAGES,
-            field_order=FIELD_NAMES, honeypot=HONEYPOT, max_message=2000,
+            field_order=ERROR_ORDER, honeypot=HONEYPOT, max_message=2000,
+            date_order=date_part_order(lang), date_example=date_example(lang), date_error_parts=DATE_ERROR_PARTS,
         )
 
     def rejection_page(self, lang: str, rejection: Rejection) -> HTMLResponse:
@@ -126,4 +143,7 @@ class InquiryForm:
             return self.rejection_page(lang, Rejection(404, "no_confirmation"))
         if normalise_reference(reference) != reference:
             return self.rejection_page(lang, Rejection(404, "no_confirmation"))
-        return self.render(lang, "inquiry_sent.html", reference=reference, title=None)
+        # The language switcher leads to this same confirmation in the other language, not to an empty form.
+        here = request.query_params.get("r", "")
+        alternates = {other: f"{path}sent/?r={here}" for other, path in self.config.forms["inquiry"].paths.items()}
+        return self.render(lang, "inquiry_sent.html", reference=reference, title=None, alternates=alternates)

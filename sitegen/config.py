@@ -63,6 +63,7 @@ class Style:
 
     patterns: dict[str, str]
     time_zones: dict[str, str]
+    day_alone: dict[str, str] = field(default_factory=dict)  # day code -> how a period of that one day reads ("los sábados")
 
 
 @dataclass(frozen=True)
@@ -363,7 +364,11 @@ class _Validator:
             value = self.require(table, ("style", lang, key), str, "see the [style.en] table for the expected patterns")
             patterns[key] = value or ""
         zones = table.get("time_zones") or {}
-        return Style(patterns, {str(k): str(v) for k, v in zones.items()})
+        day_alone = table.get("day_alone") or {}
+        for day in day_alone:
+            if day not in DAY_CODES:
+                self.error(("style", lang, "day_alone"), f"unknown day {day!r} in [style.{lang}.day_alone]", f"use one of: {', '.join(DAY_CODES)}")
+        return Style(patterns, {str(k): str(v) for k, v in zones.items()}, {str(k): str(v) for k, v in day_alone.items() if k in DAY_CODES})
 
     def _contact(self, name: str, table: dict[str, Any], languages: list[str], zone: str, keys: tuple[str, ...] = ()) -> ContactLine:
         keys = keys or ("contacts", name)

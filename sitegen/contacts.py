@@ -19,7 +19,7 @@ from babel.dates import format_time, get_day_names, get_timezone, get_timezone_n
 from babel.lists import format_list
 from markupsafe import Markup
 
-from .config import ContactLine, Hours, SiteConfig, Style
+from .config import DAY_CODES, ContactLine, Hours, SiteConfig, Style
 
 T = TypeVar("T")
 
@@ -106,9 +106,10 @@ class ContactFormatter:
         text = format_time(value, babel_pattern, locale=self.lang)
         marker = format_time(value, "a", locale=self.lang)
         house_marker = self.style.patterns["am" if value.hour < 12 else "pm"]
-        # Babel separates the marker with a narrow no-break space; house style uses a plain one.
         digits = text.replace(marker, "").strip().replace("\u202f", " ").strip()
-        return f"{digits} {house_marker}"
+        # "8 p.m." is read as one unit: a no-break space keeps it on one line (the house style's
+        # marker may hold its own, as in "p.\u00a0m.").
+        return f"{digits}\u00a0{house_marker}"
 
     def days(self, hours: Hours) -> str:
         names = get_day_names("wide", locale=self.lang)
@@ -116,6 +117,8 @@ class ContactFormatter:
             return self.style.patterns["every_day"]
         if hours.is_range:
             return self.pattern("day_range", first=names[hours.days[0]], last=names[hours.days[-1]])
+        if len(hours.days) == 1 and DAY_CODES[hours.days[0]] in self.style.day_alone:  # "los sábados"
+            return self.style.day_alone[DAY_CODES[hours.days[0]]]
         return format_list([names[d] for d in hours.days], locale=self.lang)
 
     def zone(self, zone: str) -> str:

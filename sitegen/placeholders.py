@@ -2,7 +2,7 @@
 
 Syntax (documented for editors in docs/EDITING.md):
     {{phone:LINE}}   {{tty:LINE}}   {{hours:LINE}}   {{hours:LINE|time-first}}
-    {{contact:LINE}} {{email:LINE}}  {{address:LINE}}   {{form:FORM}}
+    {{contact:LINE}} {{call:LINE}} {{email:LINE}}  {{address:LINE}}   {{form:FORM}}
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .errors import ContentError, SourceError
 
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
 FORM = re.compile(r"\s*([a-z]+)\s*(?::\s*([a-z0-9-]+)\s*)?(?:\|\s*([a-z-]+)\s*)?$")
-KINDS = ("phone", "tty", "hours", "contact", "email", "address", "form")
+KINDS = ("phone", "tty", "hours", "contact", "call", "email", "address", "form")
 
 LITERAL_PHONE = re.compile(r"(?<![\w/-])(?:1[-. ])?\(?[2-9]\d{2}\)?[-. ][2-9]\d{2}[-. ]\d{4}(?![\w-])|(?<![\w/.-])[2-9]11(?![\w/-])")
 # Cheap tests that rule most pages out before the exact patterns run.
@@ -89,13 +89,16 @@ def _render_placeholder(inner: str, page: Page, config: SiteConfig, formatter: C
         "tty": lambda: formatter.tty(line),
         "hours": lambda: escape(formatter.hours(line, _order(option, "days_first", page))),
         "contact": lambda: formatter.contact(line, _order(option, "time_first", page)),
+        # The line's name as a tap-to-call link ("Call Member Services"); its accessible name adds the number.
+        "call": lambda: Markup('<a href="{}" class="tel" aria-label="{}: {}">{}</a>').format(
+            Phone(line.phone).href, line.labels[page.lang], Phone(line.phone).display, line.labels[page.lang]),
         "email": lambda: Markup('<a href="mailto:{0}">{0}</a>').format(line.email),
         "address": lambda: escape(", ".join(line.address)),
     }
     if kind in ("email", "address") and not getattr(line, kind):
         example = 'email = "name@example.org"' if kind == "email" else 'address = ["P.O. Box 1947", "Dayton, OH 45401"]'
         raise ContentError(page.path, 0, f"contact line {name!r} has no {kind}", f"add {example} to [contacts.{name}] in {config.path}")
-    if option and kind in ("phone", "tty", "email", "address"):
+    if option and kind in ("phone", "tty", "call", "email", "address"):
         raise ContentError(page.path, 0, f"{kind} placeholders take no option (got |{option})", f"write {{{{{kind}:{name}}}}}")
     return renderers[kind]()
 
@@ -112,7 +115,8 @@ def _form_link(name: str, page: Page, config: SiteConfig) -> Markup:
     form = config.forms.get(name)
     if form is None:
         raise ContentError(page.path, 0, f"unknown form {name!r}", f"use one of: {', '.join(config.forms) or '(none)'}, or add [forms.{name}] to {config.path}")
-    return Markup('<a href="{}">{}</a>').format(form.paths[page.lang], form.shown_as[page.lang])
+    shown = escape(form.shown_as[page.lang]).replace("/", Markup("/<wbr>"))  # "CareSource.com/<wbr>MemberInquiry" breaks only there
+    return Markup('<a href="{}" class="address">{}</a>').format(form.paths[page.lang], shown)
 
 
 def find_literals(page: Page, config: SiteConfig) -> list[SourceError]:

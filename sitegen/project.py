@@ -72,7 +72,7 @@ def site_digest(project: Project, config: SiteConfig, lang: str, static_urls: di
         digest_files(project.locales_dir / lang),
         repr(sorted(static_urls.items())),
         repr((config.plan_name, config.base_url, config.languages, sorted((n, f.paths, f.shown_as) for n, f in config.forms.items()))),
-        repr(sorted(config.styles[lang].patterns.items())), repr(sorted(config.styles[lang].time_zones.items())),
+        repr(config.styles[lang]),
         repr((config.notices, config.taglines)),  # every footer names top languages; the taglines page shows them all
     ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()

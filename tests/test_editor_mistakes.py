@@ -106,7 +106,7 @@ CASES: list[tuple[Callable[[Path], None], str, str]] = [
     (bad_front_matter, f"{EN}:2: front matter is not valid TOML", "double quotes"),
     (unclosed_front_matter, f"{EN}:1: front matter is never closed", "add a '+++' line"),
     (missing_title, f"{ES}:1: front matter needs a non-empty 'title'", 'add title = "…"'),
-    (unknown_placeholder_kind, f"{EN}:29: unknown placeholder kind 'fax'", "use one of: phone, tty, hours, contact, email, address, form"),
+    (unknown_placeholder_kind, f"{EN}:29: unknown placeholder kind 'fax'", "use one of: phone, tty, hours, contact, call, email, address, form"),
     (unknown_contact_line, f"{ES}:18: unknown contact line 'um-equipo'", "use one of: civil-rights, hhs-ocr, language-help, member-services, um-team"),
     (unpaired_page, f"{EN}:4: no Spanish page has key 'utilization-management'", "add content/es/<slug>.md"),
     (duplicate_slug, f"{EN}:5: slug 'utilization-management' is already used by content/en/copy.md", "different slug"),

@@ -276,7 +276,7 @@ def test_changing_one_markets_line_rerenders_only_that_markets_pages(tmp_path: P
     result = run_build(project, project / "site")
     assert result.code == 0, result.stderr
     assert "rendered 1," in result.stdout  # the one wi-marketplace page that shows its UM team's hours
-    assert "8 a.m. to 3 p.m. Central Time" in (project / "site/wi/plans/marketplace/en/utilization-management/index.html").read_text()
+    assert "8 a.m. to 3 p.m. Central Time" in visible_text((project / "site/wi/plans/marketplace/en/utilization-management/index.html").read_text())
     assert "nothing changed" in run_build(project, project / "site").stdout
 
 

@@ -50,17 +50,33 @@ ACTIVE_JS = """() => {
 }"""
 
 
+AUTOFOCUSED_JS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const ring = getComputedStyle(el);
+  const next = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea')].find(
+    other => el.compareDocumentPosition(other) & Node.DOCUMENT_POSITION_FOLLOWING);
+  return {html: el.outerHTML.slice(0, 120), ring: ring.outlineStyle !== 'none' || ring.boxShadow !== 'none', next: next ? next.outerHTML.slice(0, 120) : null};
+}"""
+
+
 def keyboard_problems(page: Page) -> list[str]:
-    """First Tab reaches the skip link, which moves focus to main; every control is reachable in order, with a visible ring."""
+    """First Tab reaches the skip link, which moves focus to main; every control is reachable in order, with a visible ring.
+    A page that opens with focus on its error summary (a form sent back) starts from there instead."""
     problems = []
     expected = page.evaluate(FOCUSABLE_JS)
+    autofocused = page.evaluate(AUTOFOCUSED_JS)
+    if autofocused:
+        if not autofocused["ring"]:
+            problems.append(f"no visible focus indicator on {autofocused['html']!r}")
+        expected = expected[expected.index(autofocused["next"]):] if autofocused["next"] in expected else expected
     reached: list[str] = []
     for _ in range(3 * len(expected) + 5):  # date inputs take several Tabs, one per segment
         page.keyboard.press("Tab")
         active = page.evaluate(ACTIVE_JS)
         if active is None or (reached and active["html"] == reached[0]):
             break
-        if not reached and "skip-link" not in str(active["cls"]):
+        if not reached and not autofocused and "skip-link" not in str(active["cls"]):
             return [f"first Tab reached {active['html']!r}, not the skip link"]
         if not active["ring"]:
             problems.append(f"no visible focus indicator on {active['html']!r}")

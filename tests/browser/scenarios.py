@@ -67,7 +67,7 @@ def staff_sign_in(page: Page, base_url: str) -> None:
 
 
 def fill_good_form(page: Page) -> None:
-    for name in ("first_name", "last_name", "member_id", "date_of_birth", "phone", "email", "message"):
+    for name in ("first_name", "last_name", "member_id", "dob_day", "dob_month", "dob_year", "phone", "email", "message"):
         page.fill(f"#{name}", GOOD[name])
     page.check(f"#contact_method-{GOOD['contact_method']}")
     page.check(f"#preferred_language-{GOOD['preferred_language']}")
