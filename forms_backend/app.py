@@ -27,6 +27,7 @@ from .private_files import readable_by_others
 from .settings import Settings, SettingsError, load_settings
 from .signing import KeyedSigner
 from .site_files import SiteFiles
+from .staff.presenting import Clock
 from .staff.sessions import StaffSessions
 from .staff.views import StaffSite
 from .storage import open_database
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         sessions=StaffSessions(database, settings.secret_keys, settings.staff_idle_minutes),
         login_limiter=RateLimiter(settings.login_rate_limit_count, settings.login_rate_limit_seconds), languages=config.languages,
         markets={name: market.labels.get("en", name) for name, market in config.markets.items()},
+        clock=Clock(config.time_zone, {name: market.time_zone for name, market in config.market_configs.items()}),
     )
 
     async def healthz(request: Request) -> Response:

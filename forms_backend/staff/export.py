@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from ..hidden_characters import spell_out
 from ..submissions import StoredInquiry
+from .presenting import STATUS_WORDS
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A spreadsheet that splits a cell on ";" (Spanish-locale Excel), "," or tab starts new cells there.
@@ -31,7 +32,7 @@ def to_csv(items: Iterable[StoredInquiry]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)  # every cell quoted: no field splits on import
     writer.writerow(COLUMNS)
     for item in items:
-        row = [item.reference, item.created_at, item.status, item.assigned_to or "", item.lang, item.market, item.topic, item.contact_method, item.preferred_language]
+        row = [item.reference, item.created_at, STATUS_WORDS.get(item.status, item.status), item.assigned_to or "", item.lang, item.market, item.topic, item.contact_method, item.preferred_language]
         row += [item.fields.get(name, "") for name in SEALED_COLUMNS]
         writer.writerow([neutralise(str(cell)) for cell in row])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")

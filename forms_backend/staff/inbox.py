@@ -6,12 +6,15 @@ candidates are decrypted here and matched in memory.
 
 from __future__ import annotations
 
+import base64
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..crypto import FieldCipher
+from ..crypto import DecryptionFailed, FieldCipher
+from ..references import normalise_reference
 from ..fields import TOPICS
 from ..storage.database import Database, Tx
 from ..submissions import SELECT, StoredInquiry, open_row
@@ -123,18 +126,43 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
-async def search(database: Database, cipher: FieldCipher, filters: Filters, text: str) -> tuple[list[StoredInquiry], bool]:
-    """Submissions in the filtered set whose decrypted fields contain `text`; True if candidates were capped."""
+SEARCH_SEAL = "staff-search"
+PHONE_TYPED = re.compile(r"\+?[\d\s().-]{7,}")
+
+
+def seal_search(cipher: FieldCipher, text: str) -> str:
+    """The searched words, sealed into a URL-safe token (the search link's only trace of them)."""
+    return base64.urlsafe_b64encode(cipher.seal({"q": text}, bound_to=SEARCH_SEAL)).decode().rstrip("=")
+
+
+def open_search(cipher: FieldCipher, token: str) -> str | None:
+    try:
+        return cipher.open(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), bound_to=SEARCH_SEAL).get("q", "")
+    except (ValueError, DecryptionFailed):
+        return None
+
+
+def matcher(text: str) -> Callable[[StoredInquiry], bool]:
+    """What a caller says, matched the way they say it: a reference read aloud ("7km4 9qpx 2dht"),
+    a phone number typed any way ("+1 (513) 555-0142"), or words, ignoring case and accents."""
+    reference = normalise_reference(text)
+    if reference:
+        return lambda item: item.reference == reference
+    if PHONE_TYPED.fullmatch(text.strip()):
+        digits = re.sub(r"\D", "", text)
+        digits = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+        return lambda item: digits in item.fields.get("phone", "")
     needle = _fold(text.strip())
+    return lambda item: bool(needle) and needle in _fold(" ".join([item.reference, *item.fields.values()]))
+
+
+async def search(database: Database, cipher: FieldCipher, filters: Filters, text: str) -> tuple[list[StoredInquiry], bool]:
+    """Submissions in the filtered set that match `text`; True if candidates were capped."""
+    matches = matcher(text)
     where, params = filters.where()
     rows = await database.read(lambda tx: tx.fetchall(f"{SELECT}{where} ORDER BY created_at DESC, id DESC LIMIT ?", (*params, SEARCH_CANDIDATES + 1)))
     capped = len(rows) > SEARCH_CANDIDATES
-    found = []
-    for row in rows[:SEARCH_CANDIDATES]:
-        item = open_row(cipher, row)
-        haystack = _fold(" ".join([item.reference, *item.fields.values()]))
-        if needle and needle in haystack:
-            found.append(item)
+    found = [item for item in (open_row(cipher, row) for row in rows[:SEARCH_CANDIDATES]) if matches(item)]
     return found, capped
 
 

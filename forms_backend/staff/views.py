@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -25,7 +25,8 @@ from . import audit
 from .accounts import active_users, authenticate
 from .export import to_csv
 from ..hidden_characters import reveal
-from .inbox import NEXT_STATUSES, STATUSES, Filters, export_rows, inbox_page, page_number, search
+from .inbox import NEXT_STATUSES, STATUSES, Filters, export_rows, inbox_page, open_search, page_number, seal_search, search
+from .presenting import STATUS_WORDS, Clock, birth_date_words, history_lines, phone_words
 from .sessions import COOKIE, Session, StaffSessions
 
 PRIVATE = {"cache-control": "no-store, private"}
@@ -43,11 +44,16 @@ class StaffSite:
     login_limiter: RateLimiter
     languages: tuple[str, ...]
     markets: dict[str, str] = field(default_factory=dict)  # market name -> what staff call it; empty for a single plan
+    clock: Clock = field(default_factory=lambda: Clock("America/New_York", {}))  # the plan's time zone(s)
 
     def __post_init__(self) -> None:
         self.login_tokens = KeyedSigner(self.settings.secret_keys, salt="memberpages.staff-login.v1")
         for environment in self.templates.environments.values():
-            environment.filters["reveal"] = reveal  # member text on staff pages: isolated, hidden characters shown
+            environment.filters.update(
+                reveal=reveal,  # member text on staff pages: isolated, hidden characters shown
+                local_time=self.clock.local, phone_words=phone_words, birth_date_words=birth_date_words,
+            )
+            environment.globals["status_words"] = STATUS_WORDS
 
     def routes(self) -> list[Route]:
         return [
@@ -147,9 +153,21 @@ class StaffSite:
             return session
         filters = Filters.from_query(dict(request.query_params), self.languages, tuple(self.markets))
         inbox = await inbox_page(self.database, self.cipher, filters)
-        return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=None, searched="")
+        sealed = request.query_params.get("search", "")
+        if not sealed:
+            return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=None, searched="", search_link="")
+        text = open_search(self.cipher, sealed)
+        if text is None:
+            filters = replace(filters, problems=(*filters.problems, "this search link no longer works; search again"))
+            return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=None, searched="", search_link="")
+        results, capped = await search(self.database, self.cipher, filters, text)
+        await audit.append(self.database, session.user.username, "search", detail=f"{len(results)} results")  # never the searched text
+        return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=results, capped=capped,
+                         searched=text, search_link=sealed)
 
     async def search(self, request: Request) -> Response:
+        """The search box posts here; the answer is a link that can be bookmarked and reloaded, and that
+        carries the searched words sealed, so they never reach a URL, a log or the browser history as text."""
         session = await self.session_or_login(request)
         if not isinstance(session, Session):
             return session
@@ -158,10 +176,9 @@ class StaffSite:
         except Rejection as rejection:
             return self.rejected(rejection, session)
         filters = Filters.from_query(fields, self.languages, tuple(self.markets))
-        inbox = await inbox_page(self.database, self.cipher, filters)
-        results, capped = await search(self.database, self.cipher, filters, fields.get("q", "")[:200])
-        await audit.append(self.database, session.user.username, "search", detail=f"{len(results)} results")  # never the searched text
-        return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=results, capped=capped, searched=fields.get("q", ""))
+        query = filters.query_string(page=1)
+        sealed = seal_search(self.cipher, fields.get("q", "")[:200])
+        return RedirectResponse(f"/staff/?{query}{'&' if query else ''}search={sealed}", status_code=303, headers=PRIVATE)
 
     async def export(self, request: Request) -> Response:
         session = await self.session_or_login(request, admin=True)
@@ -194,7 +211,8 @@ class StaffSite:
         await audit.append(self.database, session.user.username, "view", reference)
         notes = await self.notes(reference)
         users = await active_users(self.database)
-        history, _ = await audit.entries(self.database, 1, per_page=20, reference=reference)
+        entries, _ = await audit.entries(self.database, 1, per_page=500, reference=reference)
+        history = history_lines(entries, self.clock, item.market)[:30]
         return self.page("inquiry.html", session=session, item=item, notes=notes, users=users, next_statuses=NEXT_STATUSES[item.status], history=history)
 
     async def notes(self, reference: str) -> list[dict[str, str]]:
