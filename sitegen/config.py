@@ -138,7 +138,7 @@ def load_config(path: Path, display_path: str | None = None) -> SiteConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(shown, TomlLines.line_of_decode_error(exc), f"not valid TOML: {TomlLines.plain_problem(exc)}",
+        raise ConfigError(shown, TomlLines.line_of_decode_error(exc), f"not valid TOML: {TomlLines.in_editor_words(exc)}",
                           "check quotes, brackets and '=' on that line") from None
     return _Validator(shown, data, TomlLines(text), path.parent).config()
 
@@ -419,7 +419,7 @@ class _Validator:
             return None
         opens, closes = _parse_time(value.get("open")), _parse_time(value.get("close"))
         if opens is None or closes is None:
-            self.error(keys, f"cannot read open/close times in {value!r}", 'use 24-hour "HH:MM", e.g. open = "08:00", close = "17:30"')
+            self.error(keys, f"cannot read the opening times in {TomlLines.as_written(value)}", 'use 24-hour "HH:MM", e.g. open = "08:00", close = "17:30"')
             return None
         if closes != time(0) and closes <= opens:
             self.error(keys, f"closing time {value.get('close')} is not after opening time {value.get('open')}", "check the times; use 24-hour clock")

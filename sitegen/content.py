@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ContentError, SourceError
+from .toml_lines import TomlLines
 
 FENCE = "+++"
 REQUIRED = ("title", "description", "key", "slug")
@@ -87,10 +88,8 @@ def parse_page(raw: bytes, shown: str, lang: str) -> Page:
     try:
         meta = tomllib.loads(front)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"at line (\d+)", str(exc))
-        line = 1 + (int(match.group(1)) if match else 1)
-        problem = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ContentError(shown, line, f"front matter is not valid TOML: {problem}",
+        line = 1 + (TomlLines.line_of_decode_error(exc) or 1)
+        raise ContentError(shown, line, f"front matter cannot be read: {TomlLines.in_editor_words(exc)}",
                            'write each field as name = "value", with the value in double quotes') from None
     meta_lines = {}
     for number, line in enumerate(lines[1:end], start=2):

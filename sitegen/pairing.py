@@ -18,8 +18,12 @@ class PagePair:
     pages: dict[str, Page]
 
 
-def pair_pages(pages: list[Page], languages: tuple[str, ...], reserved: dict[str, set[str]]) -> tuple[list[PagePair], list[SourceError]]:
-    """Group pages by key; report unpaired pages, duplicate keys and slugs that collide."""
+def pair_pages(pages: list[Page], languages: tuple[str, ...], reserved: dict[str, set[str]],
+               unreadable: frozenset[str] = frozenset()) -> tuple[list[PagePair], list[SourceError]]:
+    """Group pages by key; report unpaired pages, duplicate keys and slugs that collide.
+
+    `unreadable`: languages with a page whose front matter could not be read. That page may well be
+    the missing partner, and its own error already says what to fix, so no "no page has key" for them."""
     errors: list[SourceError] = []
     by_key: dict[str, dict[str, Page]] = {}
     slugs: dict[tuple[str, str], Page] = {}
@@ -42,6 +46,8 @@ def pair_pages(pages: list[Page], languages: tuple[str, ...], reserved: dict[str
     for key, group in sorted(by_key.items()):
         missing = [lang for lang in languages if lang not in group]
         for lang in missing:
+            if lang in unreadable:
+                continue
             for page in group.values():
                 name = Locale.parse(lang).get_display_name("en")
                 errors.append(ContentError(page.path, page.line_of("key"), f"no {name} page has key {key!r}",

@@ -133,7 +133,8 @@ class Builder:
         else:
             errors += market_problems(pages, config)
             pages = [page for page in pages if published_in(page, config.market.name if config.market else None)]
-            pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config))
+            unreadable = frozenset(path.split("/")[1] for path in self.unparsed)
+            pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config), unreadable)
             errors += pair_errors
         self.pairs = pairs
         errors += self.catalog_problems(config)

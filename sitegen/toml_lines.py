@@ -43,6 +43,35 @@ class TomlLines:
         """The parser's message without its own '(at line …, column …)'."""
         return re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
 
+    @staticmethod
+    def in_editor_words(exc: tomllib.TOMLDecodeError) -> str:
+        """What the parser means, said the way an editor would fix it ("Illegal character '\\n'" is a quote left open)."""
+        problem = TomlLines.plain_problem(exc)
+        for pattern, words in EDITOR_WORDS:
+            if re.search(pattern, problem):
+                return words
+        return problem
+
+    @staticmethod
+    def as_written(value: object) -> str:
+        """A value as it is written in the file, e.g. { days = "mon-fri", open = "8:00" }, not as Python shows it."""
+        if isinstance(value, dict):
+            return "{ " + ", ".join(f"{key} = {TomlLines.as_written(item)}" for key, item in value.items()) + " }"
+        if isinstance(value, list):
+            return "[" + ", ".join(TomlLines.as_written(item) for item in value) + "]"
+        if isinstance(value, str):
+            return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+EDITOR_WORDS = (
+    (r"Illegal character '\\n'|Unterminated string", "a quoted value is not closed; end it with a double quote (\") on the same line"),
+    (r"Invalid value", "a value is not in double quotes; write it as name = \"value\""),
+    (r"Expected '=' after a key", "each line must be name = value; check for a missing '=' or a space in the name"),
+    (r"Cannot (?:overwrite|declare)", "a field or table is written twice; keep one of them"),
+    (r"Invalid initial character for a key part|Invalid statement", "this line is not name = value; check its first characters"),
+)
+
 
 def _key_re(key: str) -> str:
     return "(?:" + re.escape(key) + '|"' + re.escape(key) + '")'

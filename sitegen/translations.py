@@ -8,6 +8,7 @@ the source text it was made from (under translations/), so the status can show w
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,26 +62,57 @@ def stale_warnings(pairs: list[PagePair], source_lang: str) -> list[SourceError]
             if lang != source_lang and page.translated_from != source.version:
                 warnings.append(ContentError(page.path, page.line_of("translated_from") if page.translated_from else 1,
                                              f"translation is stale: {source.path} changed since it was translated",
-                                             f"update the text, then run `python build.py translations --mark {page.path}`"))
+                                             f"update the text, then run `python3 build.py translations --mark {page.path}`"))
     return warnings
 
 
+LIST_ITEM = re.compile(r"(?:[-*+]|\d+[.)])\s")
+SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
+
+
 def changed_paragraphs(source: Page, snapshot: Path) -> list[tuple[int, str]]:
-    current = _paragraphs(source.body, source.body_line)
+    """The units (paragraphs, list items, table rows, headings) of the source that are new or changed
+    since the translation was made, each with its line and the sentence in it that changed."""
+    current = _units(source.body, source.body_line)
     if not snapshot.is_file():
         return current  # no record of what was translated: every paragraph may have changed
-    before = {text for _, text in _paragraphs(snapshot.read_text(encoding="utf-8"), 1)}
-    return [(line, text) for line, text in current if text not in before]
+    before = [text for _, text in _units(snapshot.read_text(encoding="utf-8"), 1)]
+    known = set(before)
+    return [(line, _changed_sentence(text, before)) for line, text in current if text not in known]
 
 
-def _paragraphs(body: str, first_line: int) -> list[tuple[int, str]]:
-    found, line = [], first_line
-    for block in re.split(r"\n\s*\n", body):
-        text = " ".join(block.split())
-        if text:
-            found.append((line + (len(block) - len(block.lstrip("\n"))), text))
-        line += block.count("\n") + 2
+def _units(body: str, first_line: int) -> list[tuple[int, str]]:
+    """Split a Markdown body into what a translator translates one at a time, with each one's first line."""
+    found: list[tuple[int, str]] = []
+    lines: list[str] = []
+    start = first_line
+
+    def flush() -> None:
+        if lines:
+            found.append((start, " ".join(lines)))
+            lines.clear()
+
+    for number, raw in enumerate(body.split("\n"), first_line):
+        text = " ".join(raw.split())
+        if not text:
+            flush()
+            continue
+        starts_unit = bool(LIST_ITEM.match(text)) or text.startswith(("|", "#"))
+        if starts_unit or not lines:
+            flush()
+            start = number
+        lines.append(text)
+        if text.startswith("#"):
+            flush()  # a heading is one line
+    flush()
     return found
+
+
+def _changed_sentence(text: str, before: list[str]) -> str:
+    """The first sentence of `text` that the closest unit of the old version did not have."""
+    closest = difflib.get_close_matches(text, before, n=1, cutoff=0.5)
+    old = set(SENTENCE_END.split(closest[0])) if closest else set()
+    return next((sentence for sentence in SENTENCE_END.split(text) if sentence not in old), text)
 
 
 def mark_translated(translation: Path, source: Page, root: Path, lang: str) -> None:
@@ -110,7 +142,7 @@ def format_table(found: list[Status]) -> str:
     for status in found:
         if status.state == "stale" and status.page:
             source = sources.get(status.key)
-            out.append(f"\n{status.page.path} is stale; paragraphs of {source.path if source else 'its source'} added or changed since it was translated:")
+            out.append(f"\n{status.page.path} is stale; what changed in {source.path if source else 'its source'} since it was translated:")
             for line, text in status.changed:
-                out.append(f"  line {line}: {text[:100]}{'…' if len(text) > 100 else ''}")
+                out.append(f"  line {line}: {text[:160]}{'…' if len(text) > 160 else ''}")
     return "\n".join(out)

@@ -59,6 +59,13 @@ def test_each_check_reports_its_mistake(project: Path, change: object, message: 
     assert "check failed: 1 problem to fix in 1 file" in result.stderr
 
 
+def test_a_changed_list_item_is_named_by_its_own_line_and_words(project: Path) -> None:
+    edit(project / EN, "- Appropriateness of health care services", "- Appropriateness of the health care services")
+    table = subprocess.run([sys.executable, str(ROOT / "build.py"), "translations", "--source", str(project)], capture_output=True, text=True)
+    changed = [line for line in table.stdout.splitlines() if line.startswith("  line ")]
+    assert changed == ["  line 12: - Appropriateness of the health care services"]
+
+
 def test_hard_to_read_page_is_a_warning_that_strict_makes_fatal(project: Path) -> None:
     long_words = " ".join(["Notwithstanding comprehensive administrative considerations, organizational documentation requirements necessitate extraordinary interdepartmental communication"] * 6)
     edit(project / EN, "You can call us about:", long_words + ".\n\nYou can call us about:")
@@ -72,7 +79,7 @@ def test_changing_the_source_page_marks_its_translation_stale_until_re_marked(pr
     edit(project / EN, "We will review the request for:", "We will review each request for:")
     table = subprocess.run([sys.executable, str(ROOT / "build.py"), "translations", "--source", str(project)], capture_output=True, text=True)
     assert re.search(r"utilization-management +es +stale", table.stdout)
-    assert "line 8: Utilization Management (UM) means CareSource reviews a request" in table.stdout
+    assert "line 8: We will review each request for:" in table.stdout  # the sentence that changed, not the paragraph's start
     assert "line 15:" not in table.stdout  # unchanged paragraphs are not listed
     build = run_build(project, tmp_path / "site")
     assert build.code == 0 and f"{ES}:6: translation is stale: {EN} changed since it was translated" in build.stderr

@@ -103,7 +103,7 @@ def nondiscrimination_page_missing(p: Path) -> None:
 
 
 CASES: list[tuple[Callable[[Path], None], str, str]] = [
-    (bad_front_matter, f"{EN}:2: front matter is not valid TOML", "double quotes"),
+    (bad_front_matter, f"{EN}:2: front matter cannot be read: a value is not in double quotes", "double quotes"),
     (unclosed_front_matter, f"{EN}:1: front matter is never closed", "add a '+++' line"),
     (missing_title, f"{ES}:1: front matter needs a non-empty 'title'", 'add title = "…"'),
     (unknown_placeholder_kind, f"{EN}:29: unknown placeholder kind 'fax'", "use one of: phone, tty, hours, contact, call, email, address, form"),
