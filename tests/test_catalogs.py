@@ -32,3 +32,23 @@ def test_spanish_catalog_translates_every_string_without_fuzzy_entries() -> None
     assert {str(m.id) for m in entries} == ids(ROOT / "locales/messages.pot")
     assert [m.id for m in entries if not m.string] == []
     assert [m.id for m in entries if m.fuzzy] == []
+
+
+def spanish(message_id: str) -> str:
+    with (ROOT / "locales/es/LC_MESSAGES/messages.po").open("rb") as handle:
+        return str(read_po(handle)[message_id].string)
+
+
+def test_spanish_wording_members_asked_for() -> None:
+    assert spanish("If you need help sooner, call us.") == "Si necesita ayuda antes de recibir nuestra respuesta, llámenos."
+    assert "cuando nos llame para hablar de su mensaje" in spanish("Please write it down. Give this number when you call us about your message.")
+    assert spanish("What is your question about?") == "¿De qué se trata su pregunta?"
+    assert spanish("You asked us to call you. Enter your phone number.").startswith("Eligió «Por teléfono».")  # no gender assumed
+    assert "demasiado largo" in spanish("Your message was too large for us to read. Please make it shorter and send it again.")
+    assert "fecha válida" in spanish("Date of birth must be a real date. Check the day and the month.")
+
+
+def test_the_deliberate_read_this_site_in_spanish_line_says_why_for_translators() -> None:
+    with (ROOT / "locales/es/LC_MESSAGES/messages.po").open("rb") as handle:
+        message = read_po(handle)["Read this site in English"]
+    assert message.string == "Lea este sitio en español" and any("Deliberate" in comment for comment in message.user_comments)
