@@ -4,6 +4,7 @@
     users add NAME [--role R]    create a staff user (password from a prompt, stdin, or generated)
     users disable NAME | enable NAME | list
     retention [--days N]         remove submissions older than N days (default RETENTION_DAYS)
+    reindex                      rebuild the search index under the first of SEARCH_KEYS (after a rotation)
 
 Local defaults: 127.0.0.1:8000, SQLite under data/, generated secrets kept in data/.
 """
@@ -22,7 +23,15 @@ from sitegen.cli import main as build_main
 from .retention import purge
 from .settings import Settings, SettingsError, load_settings
 from .staff.accounts import ROLES, AccountError, add_user, list_users, set_disabled
+from .crypto import FieldCipher
+from .search_index import SearchIndex
+from .staff.audit import record
 from .storage import Database, open_database
+from .submissions import reindex
+
+
+def audit_sync(database: Database, actor: str, action: str, detail: str) -> None:
+    database.run_sync_write(lambda tx: record(tx, actor, action, detail=detail))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "users":
             return users(database, args)
+        if args.command == "reindex":
+            index = SearchIndex.from_spec(settings.search_keys)
+            indexed = reindex(database, FieldCipher.from_spec(settings.encryption_keys), index)
+            audit_sync(database, "cli", "search.reindex", detail=f"{indexed} submissions indexed under key {index.current.key_id}")
+            print(f"indexed {indexed} submission(s) under search key {index.current.key_id}; digests under other keys removed")
+            return 0
         removed = purge(database, args.days or settings.retention_days)
         print(f"removed {removed} submission(s) older than {args.days or settings.retention_days} days")
         return 0
@@ -65,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     for name in ("disable", "enable"):
         actions.add_parser(name, help=f"{name} a user (disabling ends their sessions)").add_argument("username")
     actions.add_parser("list", help="list users")
+    commands.add_parser("reindex", help="rebuild the search index under the first of SEARCH_KEYS (after rotating them)")
     retention = commands.add_parser("retention", help="remove submissions past the retention period")
     retention.add_argument("--days", type=int, default=0, help="default: RETENTION_DAYS (730)")
     return parser

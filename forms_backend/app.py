@@ -31,7 +31,8 @@ from .staff.presenting import Clock
 from .staff.sessions import StaffSessions
 from .staff.views import StaffSite
 from .storage import open_database
-from .submissions import Submissions
+from .search_index import SearchIndex
+from .submissions import Submissions, reindex
 from .tokens import FormTokens
 
 CONFIRMATION_SALT = "memberpages.confirmation.v1"
@@ -50,7 +51,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                         for c in config.builds()}
     database = open_database(settings.database_url)
     cipher = FieldCipher.from_spec(settings.encryption_keys)
-    submissions = Submissions(database, cipher, notify=settings.notifications_enabled)
+    index = SearchIndex.from_spec(settings.search_keys) if settings.search_keys else None
+    submissions = Submissions(database, cipher, notify=settings.notifications_enabled, index=index)
     notifier = Notifier(database, settings, lambda reference: staff_email(templates, settings, config, reference)) if settings.notifications_enabled else None
     shared = dict(
         settings=settings, tokens=FormTokens(settings.secret_keys, settings.min_fill_seconds, settings.token_max_age), submissions=submissions,
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         login_limiter=RateLimiter(settings.login_rate_limit_count, settings.login_rate_limit_seconds), languages=config.languages,
         markets={name: market.labels.get("en", name) for name, market in config.markets.items()},
         clock=Clock(config.time_zone, {name: market.time_zone for name, market in config.market_configs.items()}),
+        index=index,
     )
 
     async def healthz(request: Request) -> Response:
@@ -85,9 +88,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sender = asyncio.create_task(notifier.run()) if notifier else None
+        # Rows stored before the index existed, or under a key since rotated out, get their terms in the background.
+        indexer = asyncio.create_task(asyncio.to_thread(reindex, database, cipher, index)) if index else None
         yield
         if sender:
             sender.cancel()
+        if indexer:
+            await asyncio.wait([indexer], timeout=30)
         await database.close()
 
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies)], lifespan=lifespan)

@@ -14,6 +14,7 @@ from starlette.datastructures import CommaSeparatedStrings, Secret
 
 from .crypto import new_key_spec
 from .private_files import private_folder
+from .search_index import new_search_key_spec
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,7 @@ class Settings:
     database_url: str
     secret_keys: tuple[str, ...]  # oldest first; the last one signs
     encryption_keys: str
+    search_keys: str = ""  # the blind index's secrets (SEARCH_KEYS); see search_index.py
     production: bool = False
     trusted_proxies: frozenset[str] = frozenset()
     allowed_origins: frozenset[str] = frozenset()
@@ -65,12 +67,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     data_dir = Path(config("DATA_DIR", default=str(project_dir / "data")))
     secret_keys = list(config("SECRET_KEYS", cast=CommaSeparatedStrings, default=""))
     encryption = str(config("ENCRYPTION_KEYS", cast=Secret, default=""))
-    if production and (not secret_keys or not encryption):
-        raise SettingsError("FORMS_ENV=production needs SECRET_KEYS and ENCRYPTION_KEYS in the environment")
-    if not secret_keys or not encryption:
+    search = str(config("SEARCH_KEYS", cast=Secret, default=""))
+    if production and (not secret_keys or not encryption or not search):
+        raise SettingsError("FORMS_ENV=production needs SECRET_KEYS, ENCRYPTION_KEYS and SEARCH_KEYS in the environment")
+    if not secret_keys or not encryption or not search:
         local = local_secrets(data_dir)
         secret_keys = secret_keys or [local["secret_key"]]
         encryption = encryption or local["encryption_keys"]
+        search = search or local["search_keys"]
     count, seconds = _rate(config("RATE_LIMIT", default="10/60"))
     login_count, login_seconds = _rate(config("LOGIN_RATE_LIMIT", default="20/300"))
     return Settings(
@@ -80,6 +84,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_url=config("DATABASE_URL", default=f"sqlite:///{data_dir / 'inquiries.db'}"),
         secret_keys=tuple(secret_keys),
         encryption_keys=encryption,
+        search_keys=search,
         production=production,
         trusted_proxies=frozenset(config("TRUSTED_PROXIES", cast=CommaSeparatedStrings, default="")),
         allowed_origins=frozenset(o.rstrip("/") for o in config("ALLOWED_ORIGINS", cast=CommaSeparatedStrings, default="")),
@@ -114,13 +119,20 @@ def _rate(text: str) -> tuple[int, float]:
 def local_secrets(data_dir: Path) -> dict[str, str]:
     """Read, or create once, the generated secrets for a local run."""
     path = data_dir / "local-secrets.toml"
+    generators = {"secret_key": lambda: secrets.token_urlsafe(32), "encryption_keys": lambda: new_key_spec("local1"),
+                  "search_keys": lambda: new_search_key_spec("local1")}
     if path.exists():
-        return {k: str(v) for k, v in tomllib.loads(path.read_text()).items()}
+        values = {k: str(v) for k, v in tomllib.loads(path.read_text()).items()}
+        missing = {name: make() for name, make in generators.items() if name not in values}
+        if missing:  # a file from an older version: add the secrets it lacks, keep the rest
+            with path.open("a") as handle:
+                handle.writelines(f'{key} = "{value}"\n' for key, value in missing.items())
+        return {**values, **missing}
     private_folder(data_dir)
-    values = {"secret_key": secrets.token_urlsafe(32), "encryption_keys": new_key_spec("local1")}
+    values = {name: make() for name, make in generators.items()}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write("# Generated for local runs only. Production takes SECRET_KEYS and ENCRYPTION_KEYS from the environment.\n")
+        handle.write("# Generated for local runs only. Production takes SECRET_KEYS, ENCRYPTION_KEYS and SEARCH_KEYS from the environment.\n")
         for key, value in values.items():
             handle.write(f'{key} = "{value}"\n')
     return values

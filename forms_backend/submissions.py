@@ -9,6 +9,7 @@ from typing import Any
 from .crypto import FieldCipher
 from .fields import Inquiry
 from .references import new_reference
+from .search_index import SearchIndex
 from .storage.database import Database, IntegrityViolation, Tx
 from .tokens import TokenReplayed
 
@@ -32,16 +33,18 @@ def utc_now() -> str:
 
 
 class Submissions:
-    def __init__(self, database: Database, cipher: FieldCipher, notify: bool = False) -> None:
+    def __init__(self, database: Database, cipher: FieldCipher, notify: bool = False, index: SearchIndex | None = None) -> None:
         self.database = database
         self.cipher = cipher
         self.notify = notify  # queue a staff notification in the same transaction
+        self.index = index  # the blind index the submission's search terms go into, in the same transaction
 
     async def store(self, inquiry: Inquiry, lang: str, token_nonce: str, market: str = "") -> str:
         """Store durably and return the new reference; raise TokenReplayed if the token was used."""
         reference = new_reference()
         sealed = self.cipher.seal(inquiry.identifying(), bound_to=reference)
         now = utc_now()
+        index = self.index
 
         def insert(tx: Tx) -> str:
             try:
@@ -53,6 +56,9 @@ class Submissions:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (reference, now, lang, market, inquiry.topic, inquiry.contact_method, inquiry.preferred_language, sealed),
             )
+            if index is not None:
+                row = tx.fetchone("SELECT id FROM submissions WHERE reference = ?", (reference,))
+                insert_terms(tx, index.rows_for(int(row[0]), reference, inquiry.identifying()))  # type: ignore[index]
             if self.notify:
                 tx.execute("INSERT INTO outbox (reference, next_attempt_at) VALUES (?, ?)", (reference, now))
             return reference
@@ -67,6 +73,30 @@ class Submissions:
         row = await self.database.read(lambda tx: tx.fetchone("SELECT COUNT(*) FROM submissions"))
         return int(row[0]) if row else 0
 
+
+
+def insert_terms(tx: Tx, rows: list[tuple[int, str, bytes]]) -> None:
+    for row in rows:
+        tx.execute("INSERT INTO search_terms (submission_id, key_id, digest) VALUES (?, ?, ?)", row)
+
+
+def reindex(database: Database, cipher: FieldCipher, index: SearchIndex, batch: int = 2000) -> int:
+    """Give every submission its search terms under the current index key, and drop digests made
+    under any other key (after a rotation). Resumable: each batch commits on its own. Returns how
+    many submissions were indexed."""
+    key_id = index.current.key_id
+    database.run_sync_write(lambda tx: tx.execute("DELETE FROM search_terms WHERE key_id <> ?", (key_id,)))
+    done = 0
+    while True:
+        rows = database.run_sync_read(lambda tx: tx.fetchall(
+            "SELECT id, reference, sealed FROM submissions s WHERE NOT EXISTS"
+            " (SELECT 1 FROM search_terms t WHERE t.submission_id = s.id AND t.key_id = ?) ORDER BY id LIMIT ?", (key_id, batch)))
+        if not rows:
+            return done
+        terms = [term for submission_id, reference, sealed in rows
+                 for term in index.rows_for(int(submission_id), str(reference), cipher.open(bytes(sealed), bound_to=str(reference)))]
+        database.run_sync_write(lambda tx, terms=terms: insert_terms(tx, terms))
+        done += len(rows)
 
 
 SELECT = "SELECT reference, created_at, lang, topic, contact_method, preferred_language, status, assigned_to, sealed, market FROM submissions"

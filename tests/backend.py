@@ -10,6 +10,7 @@ from typing import Any
 import httpx2 as httpx
 
 from forms_backend.crypto import new_key_spec
+from forms_backend.search_index import new_search_key_spec
 from forms_backend.settings import Settings
 
 from .conftest import ROOT
@@ -42,6 +43,7 @@ def make_settings(tmp_path: Path, site_dir: Path | None = None, **overrides: Any
         database_url=f"sqlite:///{tmp_path / 'data' / 'inquiries.db'}",
         secret_keys=("test-secret-key-one",),
         encryption_keys=new_key_spec("test1"),
+        search_keys=new_search_key_spec("test1"),
         min_fill_seconds=0,
         rate_limit_count=1000,
     )

@@ -6,6 +6,7 @@ candidates are decrypted here and matched in memory.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 import unicodedata
@@ -15,6 +16,7 @@ from datetime import date
 
 from ..crypto import DecryptionFailed, FieldCipher
 from ..references import normalise_reference
+from ..search_index import SearchIndex, query_terms, submission_terms
 from ..fields import TOPICS
 from ..storage.database import Database, Tx
 from ..submissions import SELECT, StoredInquiry, open_row
@@ -127,6 +129,9 @@ def _fold(text: str) -> str:
 
 
 SEARCH_SEAL = "staff-search"
+INDEXED_RESULTS = 500  # rows one indexed search may return (a shared phone number, a common name)
+DECRYPT_ON_LOOP = 20  # up to this many rows are decrypted in place; more go to a worker thread
+NAME_FIELDS = {"first_name", "last_name", "full_name"}
 PHONE_TYPED = re.compile(r"\+?[\d\s().-]{7,}")
 
 
@@ -156,14 +161,34 @@ def matcher(text: str) -> Callable[[StoredInquiry], bool]:
     return lambda item: bool(needle) and needle in _fold(" ".join([item.reference, *item.fields.values()]))
 
 
-async def search(database: Database, cipher: FieldCipher, filters: Filters, text: str) -> tuple[list[StoredInquiry], bool]:
-    """Submissions in the filtered set that match `text`; True if candidates were capped."""
+async def search(database: Database, cipher: FieldCipher, index: SearchIndex | None, filters: Filters, text: str) -> tuple[list[StoredInquiry], bool]:
+    """Submissions in the filtered set that match `text`; True if only the newest were searched.
+
+    A phone, member ID, email, reference or name is looked up in the blind index across all time, and
+    only the rows it names are decrypted. Other words (in messages) fall back to decrypting the newest
+    SEARCH_CANDIDATES submissions of the filter, off the event loop."""
     matches = matcher(text)
+    readings = query_terms(text)
     where, params = filters.where()
+    if index is not None and readings:
+        digests = index.lookups(text)
+        looked_up = f"id IN (SELECT submission_id FROM search_terms WHERE digest IN ({', '.join('?' * len(digests))}))"
+        sql = f"{SELECT}{where}{' AND ' if where else ' WHERE '}{looked_up} ORDER BY created_at DESC, id DESC LIMIT ?"
+        rows = await database.read(lambda tx: tx.fetchall(sql, (*params, *digests, INDEXED_RESULTS)))
+        wanted = set(readings)  # the same terms, compared in the clear once decrypted
+        found = await opened_matches(cipher, rows, lambda item: not wanted.isdisjoint(submission_terms(item.reference, item.fields)))
+        if found or any(field not in NAME_FIELDS for field, _ in readings):
+            return found, False  # a number, an address or a reference: the index is the whole answer
     rows = await database.read(lambda tx: tx.fetchall(f"{SELECT}{where} ORDER BY created_at DESC, id DESC LIMIT ?", (*params, SEARCH_CANDIDATES + 1)))
-    capped = len(rows) > SEARCH_CANDIDATES
-    found = [item for item in (open_row(cipher, row) for row in rows[:SEARCH_CANDIDATES]) if matches(item)]
-    return found, capped
+    return await opened_matches(cipher, rows[:SEARCH_CANDIDATES], matches), len(rows) > SEARCH_CANDIDATES
+
+
+async def opened_matches(cipher: FieldCipher, rows: list[tuple[object, ...]], matches: Callable[[StoredInquiry], bool]) -> list[StoredInquiry]:
+    """Decrypt and keep the matching rows; more than a handful are decrypted in a worker thread."""
+    def work() -> list[StoredInquiry]:
+        return [item for item in (open_row(cipher, row) for row in rows) if matches(item)]
+
+    return work() if len(rows) <= DECRYPT_ON_LOOP else await asyncio.to_thread(work)
 
 
 async def export_rows(database: Database, cipher: FieldCipher, filters: Filters) -> list[StoredInquiry]:

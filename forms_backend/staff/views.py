@@ -25,6 +25,7 @@ from . import audit
 from .accounts import active_users, authenticate
 from .export import to_csv
 from ..hidden_characters import reveal
+from ..search_index import SearchIndex
 from .inbox import NEXT_STATUSES, STATUSES, Filters, export_rows, inbox_page, open_search, page_number, seal_search, search
 from .presenting import STATUS_WORDS, Clock, birth_date_words, history_lines, phone_words
 from .sessions import COOKIE, Session, StaffSessions
@@ -45,6 +46,7 @@ class StaffSite:
     languages: tuple[str, ...]
     markets: dict[str, str] = field(default_factory=dict)  # market name -> what staff call it; empty for a single plan
     clock: Clock = field(default_factory=lambda: Clock("America/New_York", {}))  # the plan's time zone(s)
+    index: SearchIndex | None = None  # the blind index search looks terms up in
 
     def __post_init__(self) -> None:
         self.login_tokens = KeyedSigner(self.settings.secret_keys, salt="memberpages.staff-login.v1")
@@ -152,15 +154,15 @@ class StaffSite:
         if not isinstance(session, Session):
             return session
         filters = Filters.from_query(dict(request.query_params), self.languages, tuple(self.markets))
-        inbox = await inbox_page(self.database, self.cipher, filters)
         sealed = request.query_params.get("search", "")
-        if not sealed:
-            return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=None, searched="", search_link="")
-        text = open_search(self.cipher, sealed)
+        text = open_search(self.cipher, sealed) if sealed else None
         if text is None:
-            filters = replace(filters, problems=(*filters.problems, "this search link no longer works; search again"))
+            if sealed:
+                filters = replace(filters, problems=(*filters.problems, "this search link no longer works; search again"))
+            inbox = await inbox_page(self.database, self.cipher, filters)
             return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=None, searched="", search_link="")
-        results, capped = await search(self.database, self.cipher, filters, text)
+        inbox = None  # a search shows its results only: no listing, no counts to compute
+        results, capped = await search(self.database, self.cipher, self.index, filters, text)
         await audit.append(self.database, session.user.username, "search", detail=f"{len(results)} results")  # never the searched text
         return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=results, capped=capped,
                          searched=text, search_link=sealed)

@@ -96,6 +96,16 @@ STEPS: list[list[Statement]] = [
         "ALTER TABLE submissions ADD COLUMN market TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX submissions_market_created ON submissions (market, created_at)",
     ],
+    [
+        # The blind index (search_index.py): keyed digests of each submission's search terms, never the terms.
+        """CREATE TABLE search_terms (
+            submission_id BIGINT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+            key_id TEXT NOT NULL,
+            digest {blob} NOT NULL
+        )""",
+        "CREATE INDEX search_terms_digest ON search_terms (digest)",
+        "CREATE INDEX search_terms_submission ON search_terms (submission_id, key_id)",
+    ],
 ]
 
 
