@@ -72,6 +72,22 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture
+def signed_in_admin(tmp_path: Path, built_site: Path):  # type: ignore[no-untyped-def]
+    """The app on SQLite with one admin, "ana", signed in."""
+    from starlette.testclient import TestClient
+
+    from forms_backend.app import create_app
+    from forms_backend.staff.accounts import add_user
+
+    from .backend import STAFF_PASSWORD, make_settings, staff_login
+
+    with TestClient(create_app(make_settings(tmp_path, built_site))) as client:
+        add_user(client.app.state.database, "ana", STAFF_PASSWORD, "admin")
+        assert staff_login(client, "ana").status_code == 303
+        yield client
+
+
 @pytest.fixture(scope="session")
 def postgres_cluster():  # type: ignore[no-untyped-def]
     """One throw-away PostgreSQL server for the session; tests reset it with `postgres_url`."""

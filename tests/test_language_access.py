@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from forms_backend.app import create_app
 
 from .backend import GOOD, make_settings, token_from
-from .conftest import ROOT, copy_project, run_build
+from .conftest import ROOT, run_build
 from .test_markets import TREES, html_files, markets_project
 
 HELP = {"en": "/en/language-assistance/", "es": "/es/asistencia-con-idiomas/"}

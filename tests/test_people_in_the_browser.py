@@ -4,8 +4,6 @@ the inbox at a desk's width."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Browser, Page
 

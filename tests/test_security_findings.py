@@ -9,7 +9,6 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,16 +23,13 @@ from forms_backend.staff import accounts
 from forms_backend.staff.accounts import add_user
 from forms_backend.staff.export import neutralise
 
-from .backend import GOOD, STAFF_PASSWORD, make_settings, staff_login, submit
+from .backend import GOOD, STAFF_PASSWORD, make_settings, submit
 from .test_staff_inbox import store
 
 
 @pytest.fixture
-def admin(tmp_path: Path, built_site: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(tmp_path, built_site))) as client:
-        add_user(client.app.state.database, "root", STAFF_PASSWORD, "admin")  # type: ignore[attr-defined]
-        assert staff_login(client, "root").status_code == 303
-        yield client
+def admin(signed_in_admin: TestClient) -> TestClient:
+    return signed_in_admin
 
 
 # -- 1. sign-in does not stall the server -------------------------------------------------------------

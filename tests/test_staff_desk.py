@@ -6,25 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from forms_backend.app import create_app
-from forms_backend.staff.accounts import add_user
-
-from .backend import STAFF_PASSWORD, make_settings, staff_login, staff_post
+from .backend import staff_post
 from .test_staff_inbox import audit_actions, store
 
 
 @pytest.fixture
-def desk(tmp_path: Path, built_site: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(tmp_path, built_site))) as client:
-        add_user(client.app.state.database, "ana", STAFF_PASSWORD, "admin")  # type: ignore[attr-defined]
-        assert staff_login(client, "ana").status_code == 303
-        yield client
+def desk(signed_in_admin: TestClient) -> TestClient:
+    return signed_in_admin
 
 
 def search_for(client: TestClient, text: str) -> tuple[str, str]:
