@@ -129,7 +129,7 @@ def _fold(text: str) -> str:
 
 
 SEARCH_SEAL = "staff-search"
-INDEXED_RESULTS = 500  # rows one indexed search may return (a shared phone number, a common name)
+INDEXED_RESULTS = 100  # the newest matches one indexed search shows (a common name): staff narrow with a filter
 DECRYPT_ON_LOOP = 20  # up to this many rows are decrypted in place; more go to a worker thread
 NAME_FIELDS = {"first_name", "last_name", "full_name"}
 PHONE_TYPED = re.compile(r"\+?[\d\s().-]{7,}")
@@ -174,11 +174,11 @@ async def search(database: Database, cipher: FieldCipher, index: SearchIndex | N
         digests = index.lookups(text)
         looked_up = f"id IN (SELECT submission_id FROM search_terms WHERE digest IN ({', '.join('?' * len(digests))}))"
         sql = f"{SELECT}{where}{' AND ' if where else ' WHERE '}{looked_up} ORDER BY created_at DESC, id DESC LIMIT ?"
-        rows = await database.read(lambda tx: tx.fetchall(sql, (*params, *digests, INDEXED_RESULTS)))
+        rows = await database.read(lambda tx: tx.fetchall(sql, (*params, *digests, INDEXED_RESULTS + 1)))
         wanted = set(readings)  # the same terms, compared in the clear once decrypted
-        found = await opened_matches(cipher, rows, lambda item: not wanted.isdisjoint(submission_terms(item.reference, item.fields)))
+        found = await opened_matches(cipher, rows[:INDEXED_RESULTS], lambda item: not wanted.isdisjoint(submission_terms(item.reference, item.fields)))
         if found or any(field not in NAME_FIELDS for field, _ in readings):
-            return found, False  # a number, an address or a reference: the index is the whole answer
+            return found, len(rows) > INDEXED_RESULTS  # a number, an address or a reference: the index is the whole answer
     rows = await database.read(lambda tx: tx.fetchall(f"{SELECT}{where} ORDER BY created_at DESC, id DESC LIMIT ?", (*params, SEARCH_CANDIDATES + 1)))
     return await opened_matches(cipher, rows[:SEARCH_CANDIDATES], matches), len(rows) > SEARCH_CANDIDATES
 
