@@ -27,7 +27,8 @@ fi
 extras=""
 if $want_test_tools; then extras="[test]"; fi
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)$extras"
-if [[ ! -e $stamp ]]; then
+# An environment set up for the tests has the app's packages too.
+if [[ ! -e $stamp && ! -e "$stamp[test]" ]]; then
   .venv/bin/pip install --quiet --disable-pip-version-check -e ".$extras"
   touch "$stamp"
 fi
