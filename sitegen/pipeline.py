@@ -420,7 +420,8 @@ class Builder:
 
     def write_site_files(self, staging: Path, config: SiteConfig, templates: Templates, pairs: list[PagePair], static_files: dict[str, bytes]) -> int:
         """The pages that list or point to every page: home pages, 404s, root, taglines, sitemap, robots, CSS."""
-        homes = {lang: f"/{lang}/" for lang in config.languages}
+        # The language chooser at "/" is the x-default of the home pages' cluster, and names them back.
+        homes = {**{lang: f"/{lang}/" for lang in config.languages}, "x-default": "/"}
         help_pages = dict(config.notices.language_help) if config.notices else {}
         files: dict[str, bytes] = dict(static_files)
         problems: list[SourceError] = []

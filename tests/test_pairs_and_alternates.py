@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import run_build
+
 BASE = "https://www.caresource.com"
 PAIRS = [("en/utilization-management/index.html", "/es/gestion-de-uso/"), ("es/gestion-de-uso/index.html", "/en/utilization-management/")]
 
@@ -41,7 +43,7 @@ def test_sitemap_alternates_point_to_pages_that_exist(built_site: Path) -> None:
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
     root = ET.parse(built_site / "sitemap.xml").getroot()
     urls = root.findall("s:url", ns)
-    assert len(urls) == 8  # two home pages, two taglines pages and two pairs of content pages
+    assert len(urls) == 9  # the language chooser, two home pages, two taglines pages and two pairs of content pages
     for url in urls:
         links = {link.get("hreflang"): link.get("href") for link in url.findall("x:link", ns)}
         assert set(links) == {"en", "es", "x-default"}
@@ -78,3 +80,59 @@ def test_root_page_offers_each_language_in_that_language(built_site: Path) -> No
     root = (built_site / "index.html").read_text()
     assert '<li lang="es"><a href="/es/" hreflang="es">Lea este sitio en español</a></li>' in root
     assert '<li lang="en"><a href="/en/" hreflang="en">Read this site in English</a></li>' in root
+
+
+# -- hreflang clusters are reciprocal, and the sitemap says the same ----------------------------------
+
+ALTERNATE = re.compile(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">')
+
+
+def page_at(site: Path, address: str) -> Path:
+    path = address.removeprefix(BASE).lstrip("/")
+    return site / (path + "index.html" if path.endswith("/") or not path else path)
+
+
+def clusters(site: Path) -> dict[str, frozenset[tuple[str, str]]]:
+    """Each page's address → the hreflang alternates it names (pages naming none are left out)."""
+    found = {}
+    for file in sorted(site.rglob("*.html")):
+        links = frozenset(ALTERNATE.findall(file.read_text()))
+        if links:
+            relative = file.relative_to(site).as_posix()
+            found[BASE + "/" + relative.removesuffix("index.html")] = links
+    return found
+
+
+def sitemap_clusters(site: Path) -> dict[str, frozenset[tuple[str, str]]]:
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    found = {}
+    for sitemap in site.rglob("sitemap.xml"):
+        for url in ET.parse(sitemap).getroot().findall("s:url", ns):
+            found[url.find("s:loc", ns).text] = frozenset((link.get("hreflang"), link.get("href")) for link in url.findall("x:link", ns))  # type: ignore[union-attr]
+    return found
+
+
+def assert_reciprocal_and_in_the_sitemap(site: Path) -> None:
+    pages = clusters(site)
+    assert pages
+    for address, links in pages.items():
+        assert address in {href for _, href in links}, f"{address} is not in the cluster it names"
+        for lang, href in links:
+            assert page_at(site, href).is_file(), f"{address} names {href} ({lang}), which does not exist"
+            assert pages.get(href) == links, f"{href} does not name {address}'s cluster back"
+    assert sitemap_clusters(site) == pages  # every page with alternates is in the sitemap, with the same ones
+
+
+def test_every_hreflang_cluster_is_reciprocal_and_matches_the_sitemap(built_site: Path) -> None:
+    assert_reciprocal_and_in_the_sitemap(built_site)
+    root = dict(ALTERNATE.findall((built_site / "index.html").read_text()))
+    assert root == {"en": f"{BASE}/en/", "es": f"{BASE}/es/", "x-default": f"{BASE}/"}  # the chooser is the homes' x-default
+
+
+def test_hreflang_clusters_are_reciprocal_in_every_market_tree(tmp_path: Path) -> None:
+    from .test_markets import markets_project
+
+    project = markets_project(tmp_path / "project")
+    assert run_build(project, project / "site").code == 0
+    assert_reciprocal_and_in_the_sitemap(project / "site")
+    assert ALTERNATE.findall((project / "site/index.html").read_text()) == []  # the market index names none
