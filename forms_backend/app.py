@@ -19,11 +19,12 @@ from sitegen.project import Project
 from sitegen.render import Templates
 
 from .crypto import FieldCipher
-from .guards import RateLimiter, SecurityHeaders
+from .guards import SecurityHeaders
 from .inquiry import InquiryForm
 from .logs import configure_logging
 from .notify import Notifier
 from .private_files import readable_by_others
+from .rate_limits import rate_limiter
 from .settings import Settings, SettingsError, load_settings
 from .signing import KeyedSigner
 from .site_files import SiteFiles
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     notifier = Notifier(database, settings, lambda reference: staff_email(templates, settings, config, reference)) if settings.notifications_enabled else None
     shared = dict(
         settings=settings, tokens=FormTokens(settings.secret_keys, settings.min_fill_seconds, settings.token_max_age), submissions=submissions,
-        limiter=RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds),
+        limiter=rate_limiter(database, "form", settings.rate_limit_count, settings.rate_limit_seconds),
         confirmations=KeyedSigner(settings.secret_keys, salt=CONFIRMATION_SALT),
         on_stored=notifier.wake.set if notifier else None,
     )
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     staff = StaffSite(
         settings=settings, templates=templates, database=database, cipher=cipher, submissions=submissions,
         sessions=StaffSessions(database, settings.secret_keys, settings.staff_idle_minutes),
-        login_limiter=RateLimiter(settings.login_rate_limit_count, settings.login_rate_limit_seconds), languages=config.languages,
+        login_limiter=rate_limiter(database, "staff-login", settings.login_rate_limit_count, settings.login_rate_limit_seconds), languages=config.languages,
         markets={name: market.labels.get("en", name) for name, market in config.markets.items()},
         clock=Clock(config.time_zone, {name: market.time_zone for name, market in config.market_configs.items()}),
         index=index,

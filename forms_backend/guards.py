@@ -7,8 +7,6 @@ the member's language (never a 500).
 from __future__ import annotations
 
 import ipaddress
-import time
-from collections import OrderedDict
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from starlette.requests import Request
@@ -100,26 +98,6 @@ def client_address(request: Request, trusted_proxies: frozenset[str]) -> str:
         if hop not in trusted_proxies:
             return hop
     return peer
-
-
-class RateLimiter:
-    """A token bucket per client: `count` requests per `seconds`, refilled smoothly. Bounded memory."""
-
-    def __init__(self, count: int, seconds: float, max_clients: int = 100_000) -> None:
-        self.capacity = float(count)
-        self.rate = count / seconds
-        self.max_clients = max_clients
-        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-
-    def allow(self, client: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        tokens, stamp = self.buckets.pop(client, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - stamp) * self.rate)
-        allowed = tokens >= 1
-        self.buckets[client] = (tokens - 1 if allowed else tokens, now)
-        while len(self.buckets) > self.max_clients:
-            self.buckets.popitem(last=False)
-        return allowed
 
 
 SECURITY_HEADERS = [

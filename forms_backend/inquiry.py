@@ -16,7 +16,8 @@ from sitegen.config import SiteConfig
 from sitegen.render import Templates
 
 from .fields import CONTACT_METHODS, DATE_ERROR_PARTS, DATE_PARTS, FIELD_NAMES, PREFERRED_LANGUAGES, TOPICS, validate
-from .guards import Rejection, RateLimiter, check_origin, client_address, parse_urlencoded, read_capped_body, require_form_content_type
+from .guards import Rejection, check_origin, client_address, parse_urlencoded, read_capped_body, require_form_content_type
+from .rate_limits import RateLimiter
 from .references import normalise_reference
 from .settings import Settings
 from .signing import KeyedSigner
@@ -105,7 +106,7 @@ class InquiryForm:
             return self.rejection_page(lang, rejection)
 
     async def _accept(self, request: Request, lang: str) -> Response:
-        if not self.limiter.allow(client_address(request, self.settings.trusted_proxies)):
+        if not await self.limiter.allow(client_address(request, self.settings.trusted_proxies)):
             raise Rejection(429, "rate_limited")
         require_form_content_type(request)
         check_origin(request, self.settings.allowed_origins)

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from sitegen.render import Templates
 
 from ..crypto import FieldCipher
-from ..guards import RateLimiter, Rejection, check_origin, client_address, parse_urlencoded, read_capped_body, require_form_content_type
+from ..guards import Rejection, check_origin, client_address, parse_urlencoded, read_capped_body, require_form_content_type
 from ..references import normalise_reference
 from ..settings import Settings
 from ..signing import KeyedSigner
@@ -25,6 +25,7 @@ from . import audit
 from .accounts import active_users, authenticate
 from .export import to_csv
 from ..hidden_characters import reveal
+from ..rate_limits import RateLimiter
 from ..search_index import SearchIndex
 from .inbox import NEXT_STATUSES, STATUSES, Filters, export_rows, inbox_page, open_search, page_number, seal_search, search
 from .presenting import STATUS_WORDS, Clock, birth_date_words, history_lines, phone_words
@@ -114,7 +115,7 @@ class StaffSite:
 
     async def login(self, request: Request) -> Response:
         try:
-            if not self.login_limiter.allow(client_address(request, self.settings.trusted_proxies)):
+            if not await self.login_limiter.allow(client_address(request, self.settings.trusted_proxies)):
                 raise Rejection(429, "rate_limited")
             require_form_content_type(request)
             check_origin(request, self.settings.allowed_origins)

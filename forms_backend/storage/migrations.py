@@ -106,6 +106,18 @@ STEPS: list[list[Statement]] = [
         "CREATE INDEX search_terms_digest ON search_terms (digest)",
         "CREATE INDEX search_terms_submission ON search_terms (submission_id, key_id)",
     ],
+    [
+        # Per-client rate limits shared by every worker (rate_limits.py; used on PostgreSQL).
+        """CREATE TABLE rate_limits (
+            bucket TEXT NOT NULL,
+            client TEXT NOT NULL,
+            tokens DOUBLE PRECISION NOT NULL,
+            stamp DOUBLE PRECISION NOT NULL,
+            allowed BOOLEAN NOT NULL,
+            PRIMARY KEY (bucket, client)
+        )""",
+        "CREATE INDEX rate_limits_stamp ON rate_limits (bucket, stamp)",
+    ],
 ]
 
 
