@@ -5,6 +5,7 @@
     users disable NAME | enable NAME | list
     retention [--days N]         remove submissions older than N days (default RETENTION_DAYS)
     reindex                      rebuild the search index under the first of SEARCH_KEYS (after a rotation)
+    rekey [--batch N] [--check]  re-seal stored data under the first of ENCRYPTION_KEYS, so old keys can go
 
 Local defaults: 127.0.0.1:8000, SQLite under data/, generated secrets kept in data/.
 """
@@ -24,6 +25,7 @@ from .retention import purge
 from .settings import Settings, SettingsError, load_settings
 from .staff.accounts import ROLES, AccountError, add_user, list_users, set_disabled
 from .crypto import FieldCipher
+from .rekey import rekey, unlisted
 from .search_index import SearchIndex
 from .staff.audit import record
 from .storage import Database, open_database
@@ -32,6 +34,28 @@ from .submissions import reindex
 
 def audit_sync(database: Database, actor: str, action: str, detail: str) -> None:
     database.run_sync_write(lambda tx: record(tx, actor, action, detail=detail))
+
+
+def rekey_command(database: Database, cipher: FieldCipher, batch: int, check_only: bool) -> int:
+    """Re-seal under the newest key (with a progress line on a terminal), or only check; audited."""
+    if not check_only:
+        def progress(done: int, total: int) -> None:
+            if sys.stderr.isatty():
+                print(f"\rre-sealing: {done:,} of {total:,} rows", end="", file=sys.stderr, flush=True)
+
+        changed = rekey(database, cipher, batch, progress)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        counts = ", ".join(f"{count} {table}" for table, count in changed.items())
+        audit_sync(database, getpass.getuser(), "encryption.rekey", f"re-sealed {counts} under key {cipher.current}; keys listed: {', '.join(cipher.keys)}")
+        print(f"re-sealed {counts} under key {cipher.current}")
+    left = unlisted(database, cipher)
+    if any(left.values()):
+        print("sealed under a key ENCRYPTION_KEYS no longer lists (add it back, then rekey): "
+              + ", ".join(f"{count} {table}" for table, count in left.items() if count), file=sys.stderr)
+        return 1
+    print(f"every stored row opens with the listed keys ({', '.join(cipher.keys)})")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "users":
             return users(database, args)
+        if args.command == "rekey":
+            return rekey_command(database, FieldCipher.from_spec(settings.encryption_keys), args.batch, args.check)
         if args.command == "reindex":
             index = SearchIndex.from_spec(settings.search_keys)
             indexed = reindex(database, FieldCipher.from_spec(settings.encryption_keys), index)
@@ -81,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
         actions.add_parser(name, help=f"{name} a user (disabling ends their sessions)").add_argument("username")
     actions.add_parser("list", help="list users")
     commands.add_parser("reindex", help="rebuild the search index under the first of SEARCH_KEYS (after rotating them)")
+    rekey_parser = commands.add_parser("rekey", help="re-seal stored submissions and notes under the first of ENCRYPTION_KEYS")
+    rekey_parser.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
+    rekey_parser.add_argument("--check", action="store_true", help="only report rows sealed under a key no longer listed")
     retention = commands.add_parser("retention", help="remove submissions past the retention period")
     retention.add_argument("--days", type=int, default=0, help="default: RETENTION_DAYS (730)")
     return parser
