@@ -29,6 +29,8 @@ class TomlLines:
         if rest:
             key = re.compile(r"^\s*" + _key_re(rest[0]) + r"\s*[=.]")
             for number in range(section_line, len(self.lines)):
+                if section_line and TABLE_HEADER.match(self.lines[number]):
+                    break  # the key is not in its table: point at the table, not at another table's key
                 if key.match(self.lines[number]):
                     return number + 1
         return section_line or 1
@@ -71,6 +73,9 @@ EDITOR_WORDS = (
     (r"Cannot (?:overwrite|declare)", "a field or table is written twice; keep one of them"),
     (r"Invalid initial character for a key part|Invalid statement", "this line is not name = value; check its first characters"),
 )
+
+
+TABLE_HEADER = re.compile(r"^\s*\[")
 
 
 def _key_re(key: str) -> str:

@@ -193,13 +193,8 @@ def test_changing_the_single_plans_help_line_changes_the_taglines_on_an_incremen
         assert len(taglines) == 15 and all('href="tel:+18446070000"' in text for _, _, text in taglines)
 
 
-def replace_in(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, (old, path)
-    path.write_text(text.replace(old, new, 1))
+# Editor mistakes in taglines and notices are in test_editor_mistakes.py and test_markets.py with the others.
 
-
-# Editor mistakes in taglines and notices are in test_editor_mistakes.py with every other mistake.
 
 def test_an_unreviewed_tagline_is_a_warning_and_an_error_under_strict(project: Path) -> None:
     plain = run_build(project, project / "site")
@@ -227,14 +222,3 @@ def test_the_shipped_lists_name_at_least_fifteen_languages_each_with_a_tagline()
     lists = [config_of(ROOT)["notices"]["taglines"]] + [m["taglines"] for m in fixture["markets"].values()]
     for codes in lists:
         assert len(codes) >= 15 and set(codes) <= set(taglines)
-
-
-def test_a_market_without_a_tagline_list_is_an_error(tmp_path: Path) -> None:
-    project = markets_project(tmp_path / "project")
-    replace_in(project / "site.toml", 'taglines = ["es", "vi", "ko",', '# taglines = ["es", "vi", "ko",')
-    result = run_build(project, project / "site")
-    assert result.code == 1
-    assert "missing the list of tagline languages (markets.ga-medicaid.taglines)" in result.stderr
-    assert not (project / "site").exists()
-
-

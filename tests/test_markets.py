@@ -249,6 +249,8 @@ def test_links_written_as_tree_paths_land_in_each_markets_tree(tmp_path: Path) -
      "site.toml:85: missing 'markets.wi-marketplace.contacts.language-help.hours'"),
     (lambda p: edit(p / "site.toml", 'languages = ["en"]', 'languages = ["en", "fr"]'),
      "site.toml:70: market 'wi-marketplace' languages ['en', 'fr'] are not among the site's ['en', 'es']"),
+    (lambda p: edit(p / "site.toml", 'taglines = ["es", "vi", "ko",', '# taglines = ["es", "vi", "ko",'),
+     "site.toml:40: missing the list of tagline languages (markets.ga-medicaid.taglines)"),
 ])
 def test_market_mistakes_stop_the_build_with_path_line(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
     project = markets_project(tmp_path / "project")

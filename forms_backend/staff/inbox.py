@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from ..crypto import DecryptionFailed, FieldCipher
 from ..references import normalise_reference
-from ..search_index import SearchIndex, query_terms, submission_terms
+from ..search_index import PHONE, SearchIndex, fold_name, phone_term, query_terms, submission_terms
 from ..fields import TOPICS
 from ..storage.database import Database, Tx
 from ..submissions import SELECT, StoredInquiry, open_row
@@ -122,17 +121,10 @@ async def inbox_page(database: Database, cipher: FieldCipher, filters: Filters) 
     return await database.read(read)
 
 
-def _fold(text: str) -> str:
-    """Case- and accent-insensitive form: 'Núñez' matches 'nunez'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return re.sub(r"\s+", " ", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
-
-
 SEARCH_SEAL = "staff-search"
 INDEXED_RESULTS = 100  # the newest matches one indexed search shows (a common name): staff narrow with a filter
 DECRYPT_ON_LOOP = 20  # up to this many rows are decrypted in place; more go to a worker thread
 NAME_FIELDS = {"first_name", "last_name", "full_name"}
-PHONE_TYPED = re.compile(r"\+?[\d\s().-]{7,}")
 
 
 def seal_search(cipher: FieldCipher, text: str) -> str:
@@ -153,12 +145,11 @@ def matcher(text: str) -> Callable[[StoredInquiry], bool]:
     reference = normalise_reference(text)
     if reference:
         return lambda item: item.reference == reference
-    if PHONE_TYPED.fullmatch(text.strip()):
-        digits = re.sub(r"\D", "", text)
-        digits = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+    if PHONE.fullmatch(text.strip()):
+        digits = (phone_term(text) or re.sub(r"\D", "", text)).removeprefix("+1")  # part of a number matches too
         return lambda item: digits in item.fields.get("phone", "")
-    needle = _fold(text.strip())
-    return lambda item: bool(needle) and needle in _fold(" ".join([item.reference, *item.fields.values()]))
+    needle = fold_name(text)
+    return lambda item: bool(needle) and needle in fold_name(" ".join([item.reference, *item.fields.values()]))
 
 
 async def search(database: Database, cipher: FieldCipher, index: SearchIndex | None, filters: Filters, text: str) -> tuple[list[StoredInquiry], bool]:
