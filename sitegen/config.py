@@ -93,6 +93,7 @@ class SiteConfig:
     markets: dict[str, "Market"] = field(default_factory=dict)  # every market of the site (empty: one plan, no markets)
     market_configs: dict[str, "SiteConfig"] = field(default_factory=dict, repr=False, compare=False, hash=False)
     notices: Notices | None = None
+    stale_translations: str = "notice"  # "notice": a stale translation says so on the page; "block": it stops the build
     taglines: tuple[Tagline, ...] = ()  # the taglines this site (or market) shows, in the plan's ranking
 
     def footer_taglines(self, lang: str) -> tuple[Tagline, ...]:
@@ -185,11 +186,13 @@ class _Validator:
         }
         readability = self._readability(languages)
         notices = self._notices(languages)
+        stale_policy = self._stale_policy()
         self.known_taglines, tagline_errors = load_taglines(self.root, notices.help_line) if notices else ({}, [])
         self.errors += tagline_errors
         site = SiteConfig(
             path=self.path, plan_name=plan, base_url=base_url.rstrip("/"), languages=tuple(languages),
             time_zone=zone, contacts=contacts, forms=forms, styles=styles, raw=self.data, readability=readability, notices=notices,
+            stale_translations=stale_policy,
         )
         if market_tables:
             site = self._with_markets(site, market_tables, shared_contacts)
@@ -272,6 +275,15 @@ class _Validator:
                 table = f"[{'.'.join((*where, 'contacts'))}.{form.contact}]" if config.market else f"[contacts.{form.contact}]"
                 self.error(("forms", form.name, "contact"), f"form '{form.name}' names contact line {form.contact!r}, which is not defined{market}",
                            f"use one of: {', '.join(config.contacts) or '(none defined)'}, or add {table}")
+
+    def _stale_policy(self) -> str:
+        table = self.data.get("translations") or {}
+        policy = table.get("stale", "notice") if isinstance(table, dict) else "notice"
+        if policy not in ("notice", "block"):
+            self.error(("translations", "stale"), f"translations.stale is {policy!r}",
+                       'use "notice" (a stale translation tells its readers) or "block" (it stops the build)')
+            return "notice"
+        return str(policy)
 
     # -- notices --------------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from .publish import publish_in_place, publish_swap
 from .render import Templates
 from .sitemap import robots_txt, sitemap_xml
 from .taglines import unreviewed_warnings
-from .translations import stale_warnings
+from .translations import stale_notices, stale_warnings
 from .workers import KeyMaker, PageJob, PageResult, RenderContext, render_pages, set_context, write_atomically
 
 MARKER = ".build-id"
@@ -139,8 +139,13 @@ class Builder:
         self.pairs = pairs
         errors += self.catalog_problems(config)
         errors += missing_notice_pages(pairs, config, self.project.config_path)
-        warnings = stale_warnings(pairs, config.default_language) + unreviewed_warnings(config.taglines)
-        jobs, records = self.plan_reparsed(previous, keys) if body_only else self.plan(pairs, previous, keys)
+        stale = stale_warnings(pairs, config.default_language)
+        if config.stale_translations == "block":  # a plan that must never publish an out-of-date translation
+            errors += stale
+            stale = []
+        warnings = stale + unreviewed_warnings(config.taglines)
+        notices = stale_notices(pairs, config.default_language, self.project.root) if config.stale_translations == "notice" else {}
+        jobs, records = self.plan_reparsed(previous, keys, notices) if body_only else self.plan(pairs, previous, keys, notices)
         if not jobs and not sources_changed and not errors and previous and len(records) == len(previous):
             self.build_id = (self.out_dir / MARKER).read_text().strip()  # the site on disk is the one we built
             self.remember_sources()
@@ -274,7 +279,8 @@ class Builder:
 
     # -- plan and render -------------------------------------------------------------------------
 
-    def plan(self, pairs: list[PagePair], previous: dict[str, OutputRecord], keys: KeyMaker) -> tuple[list[PageJob], dict[str, OutputRecord]]:
+    def plan(self, pairs: list[PagePair], previous: dict[str, OutputRecord], keys: KeyMaker,
+             notices: dict[str, str]) -> tuple[list[PageJob], dict[str, OutputRecord]]:
         """Which pages must render: those whose input key differs from the one their output was made from."""
         jobs, clean = [], {}
         same_shared_inputs = self.last_key_inputs == (keys.site_digests, keys.contact_digests)
@@ -282,12 +288,13 @@ class Builder:
             alternates = {lang: page.url for lang, page in pair.pages.items()}
             for page in pair.pages.values():
                 before = previous.get(page.path)
-                seen = (page.digest, alternates)
+                notice = notices.get(page.path, "")
+                seen = (page.digest, alternates, notice)
                 if before and ((same_shared_inputs and self.seen.get(page.path) == seen)
-                               or before.input_key == keys.key(page.digest, page.lang, alternates, before.deps)):
+                               or before.input_key == keys.key(page.digest, page.lang, alternates, before.deps, notice)):
                     clean[page.path] = before
                 else:
-                    jobs.append(PageJob(page, alternates))  # a worker reads the body if the cache had none
+                    jobs.append(PageJob(page, alternates, notice))  # a worker reads the body if the cache had none
                 self.seen[page.path] = seen
         self.last_key_inputs = (keys.site_digests, keys.contact_digests)
         return jobs, clean
@@ -319,20 +326,23 @@ class Builder:
             pairs[i] = PagePair(pairs[i].key, {**pairs[i].pages, page.lang: page})
         return pairs
 
-    def plan_reparsed(self, previous: dict[str, OutputRecord], keys: KeyMaker) -> tuple[list[PageJob], dict[str, OutputRecord]]:
-        """Only the re-read pages can need rendering; every other output stands as it is."""
+    def plan_reparsed(self, previous: dict[str, OutputRecord], keys: KeyMaker,
+                      notices: dict[str, str]) -> tuple[list[PageJob], dict[str, OutputRecord]]:
+        """Only the re-read pages, and their translations (whose stale notice may come or go), can need
+        rendering; every other output stands as it is."""
         jobs, records = [], dict(previous)
-        for path in sorted(self.reparsed):
+        pairs, index = self.pairs or [], self.pair_index or {}
+        affected = sorted({other.path for path in self.reparsed if path in index for other in pairs[index[path]].pages.values()})
+        for path in affected:  # pages outside this market's pairs are not published in it
             page = self.pending_sources[path].page
-            if self.pair_index is None or path not in self.pair_index:
-                continue  # not published in this market
-            alternates = {lang: p.url for lang, p in (self.pairs or [])[self.pair_index[path]].pages.items()}
+            alternates = {lang: p.url for lang, p in pairs[index[path]].pages.items()}
+            notice = notices.get(path, "")
             before = previous.get(path)
-            if before and before.input_key == keys.key(page.digest, page.lang, alternates, before.deps):
+            if before and before.input_key == keys.key(page.digest, page.lang, alternates, before.deps, notice):
                 continue
             del records[path]
-            jobs.append(PageJob(page, alternates))
-            self.seen[path] = (page.digest, alternates)
+            jobs.append(PageJob(page, alternates, notice))
+            self.seen[path] = (page.digest, alternates, notice)
         return jobs, records
 
     def page_at(self, path: str) -> Page | None:

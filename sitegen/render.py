@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import cmarkgfm
 import jinja2
 from cmarkgfm.cmark import Options
+from babel import Locale
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from markupsafe import Markup
 
@@ -103,6 +106,8 @@ class Templates:
             url=lambda path: prefix + path,
             absolute=lambda path: self.config.base_url + prefix + path,
             format_number=lambda number: format_decimal(number, locale=lang),
+            language_called=lambda code: Locale.parse(code).get_display_name(lang),  # "inglés" on a Spanish page
+            long_date=lambda iso: format_date(date.fromisoformat(iso), "long", locale=lang),
             notice_path=lambda kind, in_lang=lang: prefix + getattr(self.config.notices, kind)[in_lang],
             footer_taglines=self.config.footer_taglines(lang),
             tagline=tagline,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,63 @@ def statuses(pairs: list[PagePair], unpaired: list[Page], languages: tuple[str, 
             else:
                 found.append(Status(key, lang, "stale", page, changed_paragraphs(source, snapshot_path(root, lang, key))))
     return found
+
+
+@dataclass(frozen=True)
+class StaleNotice:
+    """What a stale translation's reader is told: where the current source page is, and since when."""
+
+    source_url: str
+    source_lang: str
+    changed_on: str  # YYYY-MM-DD the source was last committed, or "" if git cannot say (uncommitted, no repository)
+
+    def key(self) -> str:
+        return f"{self.source_lang}|{self.source_url}|{self.changed_on}"
+
+    @classmethod
+    def parse(cls, key: str) -> "StaleNotice | None":
+        if not key:
+            return None
+        lang, url, changed_on = key.split("|", 2)
+        return cls(url, lang, changed_on)
+
+
+def stale_notices(pairs: list[PagePair], source_lang: str, root: Path) -> dict[str, str]:
+    """Each stale translation's notice (as the key its output is built from), by path."""
+    stale = [(page, pair.pages[source_lang]) for pair in pairs for lang, page in pair.pages.items()
+             if lang != source_lang and page.translated_from != pair.pages[source_lang].version]
+    dates = last_commit_dates(root, {source.path for _, source in stale}) if stale else {}
+    return {page.path: StaleNotice(source.url, source_lang, dates.get(source.path, "")).key() for page, source in stale}
+
+
+def last_commit_dates(root: Path, paths: set[str]) -> dict[str, str]:
+    """The date each file was last committed, if it has no uncommitted change (one `git log` for all).
+    Deterministic: the same repository state gives the same dates; outside git, no dates."""
+    try:
+        changed = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", *sorted(paths)],
+                                 capture_output=True, text=True, timeout=30, check=True).stdout
+        log = subprocess.run(["git", "-C", str(root), "log", "--format=%x00%cs", "--name-only", "--", *sorted(paths)],
+                             capture_output=True, text=True, timeout=60, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    dirty = {line[3:].strip() for line in changed.splitlines()}
+    prefix = _repository_prefix(root)
+    dates: dict[str, str] = {}
+    for entry in log.split("\0")[1:]:
+        day, _, names = entry.partition("\n")
+        for name in names.split():
+            shown = name.removeprefix(prefix)
+            if shown in paths and shown not in dates:
+                dates[shown] = day.strip()
+    return {path: day for path, day in dates.items() if path not in dirty and prefix + path not in dirty}
+
+
+def _repository_prefix(root: Path) -> str:
+    """The project's folder inside its repository, e.g. "" or "site-project/"."""
+    try:
+        return subprocess.run(["git", "-C", str(root), "rev-parse", "--show-prefix"], capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
 
 
 def stale_warnings(pairs: list[PagePair], source_lang: str) -> list[SourceError]:

@@ -25,6 +25,7 @@ from .errors import SourceError
 from .passages import body_for_market, find_passages
 from .placeholders import placeholders_used, resolve
 from .render import Templates, in_tree, markdown_to_html
+from .translations import StaleNotice
 
 
 @dataclass
@@ -41,6 +42,7 @@ class RenderContext:
 class PageJob:
     page: Page
     alternates: dict[str, str]
+    notice: str = ""  # for a stale translation: what its reader is told (see translations.stale_notices)
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,10 @@ class KeyMaker:
         self.site_digests = site_digests
         self.contact_digests = contact_digests
 
-    def key(self, page_digest: str, lang: str, alternates: dict[str, str], deps: tuple[str, ...]) -> str:
+    def key(self, page_digest: str, lang: str, alternates: dict[str, str], deps: tuple[str, ...], notice: str = "") -> str:
         parts = [page_digest, self.site_digests[lang], repr(sorted(alternates.items()))]
         parts += [f"{dep}={self.contact_digests.get(dep.partition(':')[2] or dep, 'missing')}" for dep in deps]
+        parts += [f"stale={notice}"] if notice else []  # marking the translation done removes the notice
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -100,7 +103,8 @@ def render_page(job: PageJob) -> PageResult:
     hrefs, ids = links_and_ids(body_html)  # as written: links are checked within the page's own tree
     try:
         html = templates.render(page.lang, "page.html", page=page, title=page.title, description=page.description,
-                                content=Markup(in_tree(body_html, config.prefix)), alternates=job.alternates, canonical=page.url)
+                                content=Markup(in_tree(body_html, config.prefix)), alternates=job.alternates, canonical=page.url,
+                                stale=StaleNotice.parse(job.notice))
     except SourceError as exc:
         return PageResult(page.path, None, [exc])
     missing = missing_notice_links("templates/page.html", html, notice_hrefs(config, page.lang))
@@ -111,7 +115,7 @@ def render_page(job: PageJob) -> PageResult:
     target = _context.staging / output
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(html.encode())  # staging is private until publish moves it into place
-    key = _context.keys.key(page.digest, page.lang, job.alternates, deps)
+    key = _context.keys.key(page.digest, page.lang, job.alternates, deps, job.notice)
     return PageResult(page.path, OutputRecord(key, output, deps, tuple(hrefs), tuple(sorted(ids | links_and_ids(html)[1]))), [], warnings)
 
 

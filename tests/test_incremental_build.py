@@ -135,9 +135,9 @@ def test_serve_style_edits_match_a_clean_build(corpus: Path, tmp_path: Path) -> 
     builder.build()
     page = project / "content/en/page-00005.md"
     page.write_text(page.read_text().replace("+++\n\n", "+++\n\nA new first sentence.\n\n", 1))
-    assert builder.build({page}).rendered == 1
+    assert builder.build({page}).rendered == 2  # the page, and its translation, which now says it is out of date
     page.write_text(page.read_text().replace('title = "', 'title = "Renamed ', 1))  # the home page lists titles
-    assert builder.build({page}).rendered == 1
+    assert builder.build({page}).rendered == 1  # the translation already says so
     assert "Renamed " in (tmp_path / "site/en/index.html").read_text()
     other = project / "content/es/pagina-00006.md"
     other.write_text(other.read_text().replace("## ", "## Nuevo ", 1))

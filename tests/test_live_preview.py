@@ -73,7 +73,7 @@ def test_saving_a_page_rebuilds_it_and_reloads_the_browser(browser: Browser, pre
     edit(project / "content/en/utilization-management.md", "We will review the request for:", "We will carefully review the request for:")
     page.wait_for_function("() => document.body.innerText.includes('We will carefully review the request for:')", timeout=15000)
     assert page.evaluate("() => window.beforeReload") is None  # the page really reloaded
-    assert "rebuilt: rendered 1 page(s)" in server.output()  # just that page; its Spanish partner is unchanged
+    assert "rebuilt: rendered 2 page(s)" in server.output()  # that page, and its Spanish partner, which now says it is out of date
 
     edit(project / "content/en/utilization-management.md", "{{tty:language-help}}", "{{fax:language-help}}")
     page.wait_for_function("() => document.body.innerText.includes(\"unknown placeholder kind 'fax'\")", timeout=15000)
