@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
+T = TypeVar("T")
 SOURCE_PARTS = ("site.toml", "content", "templates", "locales", "static", "translations")
 pytest_plugins = ["tests.browser.fixtures"]
 
@@ -50,6 +55,13 @@ def config_file(folder: Path, text: str) -> Path:
     shutil.copy2(ROOT / "content" / "taglines.toml", folder / "content" / "taglines.toml")
     (folder / "site.toml").write_text(text)
     return folder / "site.toml"
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to the end on an event loop of its own, in its own thread: the browser tests'
+    Playwright keeps an event loop running in the main thread, where asyncio.run() is refused."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def mark_taglines_reviewed(project: Path) -> None:

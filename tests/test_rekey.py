@@ -21,15 +21,13 @@ from forms_backend.storage import open_database
 from forms_backend.submissions import Submissions
 
 from .backend import GOOD
-from .conftest import ROOT
+from .conftest import ROOT, run_async
 
 KEY_A, KEY_B = new_key_spec("a"), new_key_spec("b")
 
 
 def fill(url: str, count: int, notes: int = 0) -> None:
     """`count` submissions (and `notes` notes) sealed under key A, through the app's own storage."""
-    import asyncio
-
     database = open_database(url)
     submissions = Submissions(database, FieldCipher.from_spec(KEY_A))
     inquiry = validate(GOOD, date.today()).inquiry
@@ -38,7 +36,7 @@ def fill(url: str, count: int, notes: int = 0) -> None:
     async def store_all() -> list[str]:
         return [await submissions.store(inquiry, "en", secrets.token_hex(8)) for _ in range(count)]
 
-    references = asyncio.run(store_all())
+    references = run_async(store_all)
     cipher = FieldCipher.from_spec(KEY_A)
     for reference in references[:notes]:
         database.run_sync_write(lambda tx, r=reference: tx.execute(

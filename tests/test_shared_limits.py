@@ -16,6 +16,7 @@ from forms_backend.staff.accounts import add_user
 from forms_backend.storage import open_database
 
 from .backend import GOOD, STAFF_PASSWORD, submit
+from .conftest import run_async
 from .servers import UvicornServer
 
 pytestmark = pytest.mark.postgres
@@ -64,7 +65,7 @@ def test_postgres_shares_buckets_and_sqlite_keeps_them_in_memory(tmp_path: Path,
             results = await asyncio.gather(*(limiter.allow("203.0.113.7") for limiter in (one, other) * 4))
             return list(results) + [await one.allow("198.51.100.1")]  # another client has its own bucket
 
-        results = asyncio.run(burst())
+        results = run_async(burst)
         assert results[:8].count(True) == 3 and results[8] is True
     finally:
         shared_db.close_sync()
@@ -84,7 +85,7 @@ def test_rows_of_clients_whose_bucket_refilled_are_cleaned_up(postgres_url: str,
                 await limiter.allow(f"192.0.2.{i}")
                 await asyncio.sleep(0.002)
 
-        asyncio.run(many_clients())
+        run_async(many_clients)
         rows = database.run_sync_read(lambda tx: tx.fetchone("SELECT COUNT(*) FROM rate_limits"))[0]  # type: ignore[index]
     finally:
         database.close_sync()
