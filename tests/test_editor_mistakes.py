@@ -111,7 +111,7 @@ CASES: list[tuple[Callable[[Path], None], str, str]] = [
     (unpaired_page, f"{EN}:4: no Spanish page has key 'utilization-management'", "add content/es/<slug>.md"),
     (duplicate_slug, f"{EN}:5: slug 'utilization-management' is already used by content/en/copy.md", "different slug"),
     (missing_template, "templates/page.html: template is missing", "create it"),
-    (template_syntax_error, "templates/page.html:5: template syntax error", "check the {% %} and {{ }} tags"),
+    (template_syntax_error, "templates/page.html:13: template syntax error", "check the {% %} and {{ }} tags"),
     (broken_link, f"{EN}:18: link '/en/utilisation/' leads to no page", "check the slug"),
     (broken_anchor, f"{EN}:18: link '/en/utilization-management/#new-approvals' names a heading that does not exist", "#new-care-approvals"),
     (bad_config, "site.toml:", "cannot read days 'monday-fri'"),
