@@ -161,12 +161,12 @@ class StaffSite:
             if sealed:
                 filters = replace(filters, problems=(*filters.problems, "this search link no longer works; search again"))
             inbox = await inbox_page(self.database, self.cipher, filters)
-            return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=None, searched="", search_link="")
+            return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=None, searched="")
         inbox = None  # a search shows its results only: no listing, no counts to compute
         results, capped = await search(self.database, self.cipher, self.index, filters, text)
         await audit.append(self.database, session.user.username, "search", detail=f"{len(results)} results")  # never the searched text
         return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=results, capped=capped,
-                         searched=text, search_link=sealed)
+                         searched=text)
 
     async def search(self, request: Request) -> Response:
         """The search box posts here; the answer is a link that can be bookmarked and reloaded, and that
