@@ -94,7 +94,9 @@ def tagline_with_a_typed_number(p: Path) -> None:
 
 
 def footer_without_the_notices(p: Path) -> None:
-    edit(p / "templates/base.html", '{% include "_notices.html" %}\n', "")
+    text = (p / "templates/base.html").read_text()
+    start, end = text.index('<p class="notices">'), text.index("</p>", text.index('<p class="notices">')) + len("</p>\n")
+    (p / "templates/base.html").write_text(text[:start] + text[end:])
 
 
 def nondiscrimination_page_missing(p: Path) -> None:
@@ -121,7 +123,7 @@ CASES: list[tuple[Callable[[Path], None], str, str]] = [
     (short_list, "site.toml:63: notices.taglines lists 12 languages; at least 15 are needed", "the state's top 15 languages"),
     (tagline_with_another_lines_phone, "content/taglines.toml:43: tagline 'vi' uses {{phone:member-services}}, not the language-help line", "write {{phone:language-help}}"),
     (tagline_with_a_typed_number, "content/taglines.toml:33: tagline 'so' has a phone number typed into it", "use {{phone:language-help}}"),
-    (footer_without_the_notices, "templates/page.html: a page made from it has no link to the notice at /en/language-assistance/", "_notices.html"),
+    (footer_without_the_notices, "templates/page.html: a page made from it has no link to the notice at /en/language-assistance/", '<p class="notices">'),
     (nondiscrimination_page_missing, "site.toml:56: the nondiscrimination notice /en/nondiscrimination-notice/ is not a page", "write content/en/nondiscrimination-notice.md"),
 ]
 

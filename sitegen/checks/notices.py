@@ -31,7 +31,7 @@ def market_notice_hrefs(config: SiteConfig) -> list[str]:
 def missing_notice_links(template: str, html: str, hrefs: Iterable[str]) -> list[SourceError]:
     """A page rendered from `template` that lacks a link to one of `hrefs`."""
     return [TemplateProblem(template, 0, f"a page made from it has no link to the notice at {href}",
-                            'every member page links both notices: keep {% include "_notices.html" %} in its footer')
+                            'every member page links both notices: keep the <p class="notices"> links in its footer (templates/base.html)')
             for href in hrefs if f'href="{href}"' not in html]
 
 
