@@ -3,7 +3,8 @@
     build          build the site into --out (default: SOURCE/site)
     serve          build, serve on loopback, rebuild and reload the browser on every save
     check          run every check without publishing; exit 1 if anything is fatal
-    translations   show each page's translation status; --mark FILE records a finished translation
+    translations   show each page's translation status; --mark FILE records a finished translation;
+                   --export DIR writes XLIFF files for a translation vendor, --import FILE… takes them back
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import SiteError, SiteErrors, SourceError
 from .markets import build
 from .project import Project
+
+if TYPE_CHECKING:
+    from .translation_files import Content as TranslatableContent
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="treat warnings (stale translations, readability) as errors, e.g. in CI")
     parser.add_argument("--port", type=int, default=8001, help="serve: port on 127.0.0.1 (default 8001)")
     parser.add_argument("--mark", type=Path, action="append", default=[], help="translations: mark FILE as translated from its source's current version")
+    parser.add_argument("--export", type=Path, metavar="DIR", help="translations: write an XLIFF 1.2 file per stale or missing translation into DIR/<lang>/")
+    parser.add_argument("--lang", action="append", default=[], help="translations --export: only this language (repeatable; default: every translation language)")
+    parser.add_argument("--all", action="store_true", help="translations --export: every translated page, not only stale and missing ones")
+    parser.add_argument("--import", dest="import_files", type=Path, nargs="+", default=[], metavar="FILE",
+                        help="translations: put the translated texts of these XLIFF files into content/ and mark them (nothing is written if any file is wrong)")
     args = parser.parse_args(argv)
     project = Project(args.source.resolve())
     out = (args.out or project.root / "site").resolve()
@@ -39,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve(project, out, args.port)
     if args.command == "translations":
+        if args.export or args.import_files:
+            return translation_files(project, args.export, tuple(args.lang), args.all, args.import_files)
         return translations(project, args.mark)
     if args.command == "check":
         with tempfile.TemporaryDirectory() as scratch:
@@ -61,7 +73,7 @@ def run_build(project: Project, out: Path, jobs: int | None, use_cache: bool, st
     return 0
 
 
-def print_problems(errors: Sequence[SourceError], warnings: Sequence[SourceError], verdict: str) -> int:
+def print_problems(errors: Sequence[SourceError], warnings: Sequence[SourceError], verdict: str, untouched: str = "site/ was left as it was") -> int:
     """Problems grouped by file, each as `path:line: problem — fix`, then a count."""
     tagged = sorted([(e, "error") for e in errors] + [(w, "warning") for w in warnings], key=lambda t: (t[0].path, t[0].line, t[0].problem))
     current = None
@@ -74,25 +86,58 @@ def print_problems(errors: Sequence[SourceError], warnings: Sequence[SourceError
     if errors:
         files = len({e.path for e in errors})
         print(f"{verdict}: {len(errors)} problem{'s' if len(errors) != 1 else ''} to fix in {files} file{'s' if files != 1 else ''}"
-              f"{f', {len(warnings)} warning(s)' if warnings else ''}; site/ was left as it was", file=sys.stderr)
+              f"{f', {len(warnings)} warning(s)' if warnings else ''}; {untouched}", file=sys.stderr)
         return 1
     return 0
 
 
-def translations(project: Project, marks: list[Path]) -> int:
+def translation_files(project: Project, export_dir: Path | None, langs: tuple[str, ...], everything: bool, imports: list[Path]) -> int:
+    from .translation_files import export, import_files
+
+    try:
+        content = read_content(project)
+        if imports:
+            for line in import_files(content, imports, Path.cwd()):
+                print(line)
+            content = read_content(project)
+        if export_dir:
+            unknown = [lang for lang in langs if lang not in content.languages[1:]]
+            if unknown:
+                print(f"--lang {unknown[0]}: not a translation language of this site (it has {', '.join(content.languages[1:])})", file=sys.stderr)
+                return 2
+            written = export(content, export_dir, langs or content.languages[1:], everything)
+            for path in written:
+                print(f"wrote {path}")
+            print(f"{len(written)} file(s) to translate in {export_dir}" if written else "nothing to translate: every translation is up to date (use --all to export them anyway)")
+    except SiteError as exc:
+        return print_problems(exc.errors if isinstance(exc, SiteErrors) else [exc], [], "translations", "nothing was written")
+    return 0
+
+
+def read_content(project: Project) -> TranslatableContent:
+    """The pages and pairs the translation commands work on; SiteErrors if a page cannot be read."""
     from .config import load_config
     from .content import read_pages
     from .pairing import pair_pages
     from .pipeline import reserved_slugs
-    from .translations import format_table, mark_translated, statuses
+    from .translation_files import Content
+
+    config = load_config(project.config_path, "site.toml")
+    pages, errors = read_pages(project.content_dir, config.languages, project.root)
+    if errors:
+        raise SiteErrors(errors)
+    pairs, _ = pair_pages(pages, config.languages, reserved_slugs(config))
+    return Content(project.root, config.languages, pages, pairs, config.served_pages)
+
+
+def translations(project: Project, marks: list[Path]) -> int:
+    from .translations import format_table, mark_translated
 
     try:
-        config = load_config(project.config_path, "site.toml")
-        pages, errors = read_pages(project.content_dir, config.languages, project.root)
+        content = read_content(project)
     except SiteError as exc:
         return print_problems(exc.errors if isinstance(exc, SiteErrors) else [exc], [], "translations")
-    pairs, _ = pair_pages(pages, config.languages, reserved_slugs(config))
-    source_lang = config.default_language
+    pages, source_lang = content.pages, content.source_lang
     for mark in marks:
         target = mark.resolve()
         page = next((p for p in pages if (project.root / p.path).resolve() == target), None)
@@ -103,8 +148,6 @@ def translations(project: Project, marks: list[Path]) -> int:
         mark_translated(target, source, project.root, page.lang)
         print(f"marked {page.path} as translating {source.path} (version {source.version})")
     if marks:
-        pages, errors = read_pages(project.content_dir, config.languages, project.root)
-        pairs, _ = pair_pages(pages, config.languages, reserved_slugs(config))
-    paired = {p.path for pair in pairs for p in pair.pages.values()}
-    print(format_table(statuses(pairs, [p for p in pages if p.path not in paired], config.languages, project.root)))
+        content = read_content(project)
+    print(format_table(content.statuses()))
     return 0

@@ -102,6 +102,11 @@ class SiteConfig:
         return tuple(t for t in self.taglines if t.lang.split("-")[0] != lang)[:count]
 
     @property
+    def served_pages(self) -> list[dict[str, str]]:
+        """Pages the site serves itself rather than from content/ (forms, language help): each one's path per language."""
+        return [form.paths for form in self.forms.values()] + ([self.notices.language_help] if self.notices else [])
+
+    @property
     def default_language(self) -> str:
         return self.languages[0]
 

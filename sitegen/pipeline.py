@@ -552,8 +552,7 @@ def _page_hash(source: str, input_key: str) -> int:
 def reserved_slugs(config: SiteConfig) -> dict[str, set[str]]:
     """Slugs the site serves itself (form pages, the taglines page) cannot also be content pages."""
     reserved: dict[str, set[str]] = {lang: {"static"} for lang in config.languages}
-    served = [form.paths for form in config.forms.values()] + ([config.notices.language_help] if config.notices else [])
-    for paths in served:
+    for paths in config.served_pages:
         for lang, path in paths.items():
             reserved.setdefault(lang, set()).add(path.strip("/").split("/")[-1])
     return reserved

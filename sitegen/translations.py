@@ -9,14 +9,17 @@ the source text it was made from (under translations/), so the status can show w
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import subprocess
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .content import FENCE, Page
 from .errors import ContentError, SourceError
 from .pairing import PagePair
+from .segments import blocks
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def statuses(pairs: list[PagePair], unpaired: list[Page], languages: tuple[str, 
             elif source is None or page.translated_from == source.version:
                 found.append(Status(key, lang, "up to date", page, []))
             else:
-                found.append(Status(key, lang, "stale", page, changed_paragraphs(source, snapshot_path(root, lang, key))))
+                found.append(Status(key, lang, "stale", page, changed_paragraphs(source, read_snapshot(root, lang, key))))
     return found
 
 
@@ -124,46 +127,48 @@ def stale_warnings(pairs: list[PagePair], source_lang: str) -> list[SourceError]
     return warnings
 
 
-LIST_ITEM = re.compile(r"(?:[-*+]|\d+[.)])\s")
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
 
 
-def changed_paragraphs(source: Page, snapshot: Path) -> list[tuple[int, str]]:
+@dataclass(frozen=True)
+class Snapshot:
+    """The source text a translation was made from, as `--mark` recorded it."""
+
+    title: str | None  # None in records written before titles were kept
+    description: str | None
+    body: str
+
+
+def read_snapshot(root: Path, lang: str, key: str) -> Snapshot | None:
+    path = snapshot_path(root, lang, key)
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    if lines[0].strip() != FENCE:
+        return Snapshot(None, None, text)
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == FENCE), 0)
+    try:
+        meta = tomllib.loads("\n".join(lines[1:end]))
+    except tomllib.TOMLDecodeError:
+        meta = {}
+    return Snapshot(meta.get("title"), meta.get("description"), "\n".join(lines[end + 1:]))
+
+
+def changed_paragraphs(source: Page, snapshot: Snapshot | None) -> list[tuple[int, str]]:
     """The units (paragraphs, list items, table rows, headings) of the source that are new or changed
     since the translation was made, each with its line and the sentence in it that changed."""
     current = _units(source.body, source.body_line)
-    if not snapshot.is_file():
+    if snapshot is None:
         return current  # no record of what was translated: every paragraph may have changed
-    before = [text for _, text in _units(snapshot.read_text(encoding="utf-8"), 1)]
+    before = [text for _, text in _units(snapshot.body, 1)]
     known = set(before)
     return [(line, _changed_sentence(text, before)) for line, text in current if text not in known]
 
 
 def _units(body: str, first_line: int) -> list[tuple[int, str]]:
-    """Split a Markdown body into what a translator translates one at a time, with each one's first line."""
-    found: list[tuple[int, str]] = []
-    lines: list[str] = []
-    start = first_line
-
-    def flush() -> None:
-        if lines:
-            found.append((start, " ".join(lines)))
-            lines.clear()
-
-    for number, raw in enumerate(body.split("\n"), first_line):
-        text = " ".join(raw.split())
-        if not text:
-            flush()
-            continue
-        starts_unit = bool(LIST_ITEM.match(text)) or text.startswith(("|", "#"))
-        if starts_unit or not lines:
-            flush()
-            start = number
-        lines.append(text)
-        if text.startswith("#"):
-            flush()  # a heading is one line
-    flush()
-    return found
+    """What a translator translates one at a time, with each one's first line."""
+    return [(block.line, block.unit_text) for block in blocks(body, first_line) if block.texts]
 
 
 def _changed_sentence(text: str, before: list[str]) -> str:
@@ -188,7 +193,9 @@ def mark_translated(translation: Path, source: Page, root: Path, lang: str) -> N
     translation.write_text("\n".join(lines), encoding="utf-8")
     snapshot = snapshot_path(root, lang, source.key)
     snapshot.parent.mkdir(parents=True, exist_ok=True)
-    snapshot.write_text(source.body, encoding="utf-8")
+    record = f"{FENCE}\ntitle = {json.dumps(source.title, ensure_ascii=False)}\n" \
+             f"description = {json.dumps(source.description, ensure_ascii=False)}\n{FENCE}\n{source.body}"
+    snapshot.write_text(record, encoding="utf-8")
 
 
 def format_table(found: list[Status]) -> str:
