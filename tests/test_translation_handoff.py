@@ -106,6 +106,15 @@ def test_import_updates_only_that_paragraph_and_marks_the_translation(project: P
     assert "utilization-management    es        up to date" in translations(project).stdout
 
 
+def test_a_file_segmented_by_a_cat_tool_imports_the_same(project: Path) -> None:
+    change_one_english_item(project)
+    xliff = export(project) / "es/utilization-management.xlf"
+    fill(xliff, CHANGED, f'<mrk mtype="seg" mid="1">{TRANSLATED}</mrk>')  # as Trados and memoQ save their segments
+    done = translations(project, "--import", str(xliff))
+    assert done.returncode == 0, done.stderr
+    assert f"- {TRANSLATED}\n" in (project / ES).read_text()
+
+
 def test_after_import_the_next_incremental_build_drops_the_notice_and_renders_only_the_pair(project: Path) -> None:
     change_one_english_item(project)
     assert run_build(project, project / "site").code == 0
