@@ -105,7 +105,8 @@ def import_files(content: Content, files: list[Path], shown_root: Path) -> list[
         try:
             planned.append(_planned_page(content, read(file), shown))
         except UnreadableFile as exc:
-            problems.append(ContentError(shown, exc.line, exc.problem, "import the file as the vendor's tool saved it, or " + RESEND))
+            hint = "check the file's name and folder" if exc.line == 0 else "import the file as the vendor's tool saved it, or " + RESEND
+            problems.append(ContentError(shown, exc.line, exc.problem, hint))
         except SiteErrors as exc:
             problems += exc.errors
     targets = Counter(path for path, *_ in planned)

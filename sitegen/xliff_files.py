@@ -99,7 +99,11 @@ def _rich(parts: Inline) -> StringElem:
 def read(path: Path) -> Document:
     """Parse a file; raise UnreadableFile with a line when it is not one page's XLIFF."""
     try:
-        store = xliff.xlifffile.parsestring(path.read_bytes())
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(0, f"the file cannot be read ({exc.strerror or exc})") from None
+    try:
+        store = xliff.xlifffile.parsestring(raw)
     except etree.XMLSyntaxError as exc:
         raise UnreadableFile(exc.lineno or 1, f"the file is not well-formed XML ({exc.msg})") from None
     except Exception as exc:  # translate-toolkit raises bare ValueErrors and friends for non-XLIFF XML
