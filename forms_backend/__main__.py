@@ -1,8 +1,10 @@
 """`python -m forms_backend COMMAND`:
 
     run                          build the site, then serve it and the form at one URL (default)
-    users add NAME [--role R]    create a staff user (password from a prompt, stdin, or generated)
+    users add NAME [--role R] [--email E]  create a staff user (password from a prompt, stdin, or generated)
+    users email NAME ADDRESS     where NAME's daily digest goes ("" for none)
     users disable NAME | enable NAME | list
+    digest                       queue and send today's digest to each staff member (run daily, e.g. 7:00)
     retention [--days N]         remove submissions older than N days (default RETENTION_DAYS)
     reindex                      rebuild the search index under the first of SEARCH_KEYS (after a rotation)
     rekey [--batch N] [--check]  re-seal stored data under the first of ENCRYPTION_KEYS, so old keys can go
@@ -13,9 +15,11 @@ Local defaults: 127.0.0.1:8000, SQLite under data/, generated secrets kept in da
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import secrets
 import sys
+from datetime import datetime, timezone
 
 import uvicorn
 
@@ -23,11 +27,12 @@ from sitegen.cli import main as build_main
 
 from .retention import purge
 from .settings import Settings, SettingsError, load_settings
-from .staff.accounts import ROLES, AccountError, add_user, list_users, set_disabled
+from .staff.accounts import ROLES, AccountError, add_user, list_users, set_disabled, set_email
 from .crypto import FieldCipher
 from .rekey import rekey, unlisted
 from .search_index import SearchIndex
 from .staff.audit import record
+from .staff.digest import queue_digests
 from .storage import Database, open_database
 from .submissions import reindex
 
@@ -58,6 +63,26 @@ def rekey_command(database: Database, cipher: FieldCipher, batch: int, check_onl
     return 0
 
 
+def digest_command(settings: Settings, database: Database) -> int:
+    """Queue today's digests, then send what the outbox holds (what fails stays queued for the server to retry)."""
+    from .app import create_app, staff_digest
+    from .notify import Notifier
+
+    app = create_app(settings)
+    casework, templates, config = app.state.casework, app.state.templates, app.state.config
+    now = datetime.now(timezone.utc)
+    today = now.astimezone(casework.clock.zone()).date()
+    added = queue_digests(database, lambda digest: staff_digest(templates, settings, config, digest, casework.rules.due_soon_days),
+                          now, casework.rules.due_soon_days, today)
+    audit_sync(database, "cli", "digest", f"{added} digest(s) queued for {today}")
+    if not settings.smtp_host:
+        print(f"queued {added} digest(s); SMTP_HOST is not set, so nothing was sent", file=sys.stderr)
+        return 1
+    sent = asyncio.run(Notifier(database, settings, lambda reference: ("", "")).send_due())
+    print(f"queued {added} digest(s) for {today}; sent {sent} message(s)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
@@ -71,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "users":
             return users(database, args)
+        if args.command == "digest":
+            return digest_command(settings, database)
         if args.command == "rekey":
             return rekey_command(database, FieldCipher.from_spec(settings.encryption_keys), args.batch, args.check)
         if args.command == "reindex":
@@ -103,9 +130,14 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", choices=ROLES, default="staff")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.add_argument("--generate-password", action="store_true", help="make a strong password and print it once")
+    add.add_argument("--email", default="", help="where the user's daily digest goes")
+    email = actions.add_parser("email", help="set where a user's daily digest goes")
+    email.add_argument("username")
+    email.add_argument("address", help='an email address, or "" for none')
     for name in ("disable", "enable"):
         actions.add_parser(name, help=f"{name} a user (disabling ends their sessions)").add_argument("username")
     actions.add_parser("list", help="list users")
+    commands.add_parser("digest", help="queue and send today's digest email to each staff member with an address (run once a day)")
     commands.add_parser("reindex", help="rebuild the search index under the first of SEARCH_KEYS (after rotating them)")
     rekey_parser = commands.add_parser("rekey", help="re-seal stored submissions and notes under the first of ENCRYPTION_KEYS")
     rekey_parser.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
@@ -132,7 +164,12 @@ def users(database: Database, args: argparse.Namespace) -> int:
         else:
             password = getpass.getpass("Password (12+ characters): ")
         user = add_user(database, args.username, password, args.role)
+        if args.email:
+            set_email(database, user.username, args.email)
         print(f"added {user.username} ({user.role})" + (f"; password: {password}" if args.generate_password else ""))
+    elif args.action == "email":
+        set_email(database, args.username, args.address)
+        print(f"digest for {args.username}: {args.address or 'none'}")
     elif args.action in ("disable", "enable"):
         set_disabled(database, args.username, args.action == "disable")
         print(f"{args.action}d {args.username}")

@@ -28,6 +28,9 @@ from .rate_limits import rate_limiter
 from .settings import Settings, SettingsError, load_settings
 from .signing import KeyedSigner
 from .site_files import SiteFiles
+from .staff.case_rules import load_case_rules
+from .staff.cases import Casework
+from .staff.digest import Digest
 from .staff.presenting import Clock
 from .staff.sessions import StaffSessions
 from .staff.views import StaffSite
@@ -53,7 +56,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     database = open_database(settings.database_url)
     cipher = FieldCipher.from_spec(settings.encryption_keys)
     index = SearchIndex.from_spec(settings.search_keys) if settings.search_keys else None
-    submissions = Submissions(database, cipher, notify=settings.notifications_enabled, index=index)
+    clock = Clock(config.time_zone, {name: market.time_zone for name, market in config.market_configs.items()})
+    casework = Casework(load_case_rules(project.root / "casework.toml", tuple(config.markets)), clock)
+    submissions = Submissions(database, cipher, notify=settings.notifications_enabled, index=index, casework=casework)
     notifier = Notifier(database, settings, lambda reference: staff_email(templates, settings, config, reference)) if settings.notifications_enabled else None
     shared = dict(
         settings=settings, tokens=FormTokens(settings.secret_keys, settings.min_fill_seconds, settings.token_max_age), submissions=submissions,
@@ -67,8 +72,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         sessions=StaffSessions(database, settings.secret_keys, settings.staff_idle_minutes),
         login_limiter=rate_limiter(database, "staff-login", settings.login_rate_limit_count, settings.login_rate_limit_seconds), languages=config.languages,
         markets={name: market.labels.get("en", name) for name, market in config.markets.items()},
-        clock=Clock(config.time_zone, {name: market.time_zone for name, market in config.market_configs.items()}),
-        index=index,
+        clock=clock, index=index, casework=casework,
     )
 
     async def healthz(request: Request) -> Response:
@@ -91,7 +95,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         sender = asyncio.create_task(notifier.run()) if notifier else None
         # Rows stored before the index existed, or under a key since rotated out, get their terms in the background.
         indexer = asyncio.create_task(asyncio.to_thread(reindex, database, cipher, index)) if index else None
+        # Submissions stored before casework.toml existed get their case type and deadlines.
+        classifier = asyncio.create_task(asyncio.to_thread(casework.classify_unclassified, database))
         yield
+        await asyncio.wait([classifier], timeout=30)
         if sender:
             sender.cancel()
         if indexer:
@@ -103,6 +110,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.database = database
     app.state.settings = settings
     app.state.notifier = notifier
+    app.state.casework = casework
+    app.state.templates = templates
+    app.state.config = config
     return app
 
 
@@ -121,6 +131,13 @@ def staff_email(templates: Templates, settings: Settings, config: SiteConfig, re
     """Subject and body of the team's notification: the reference and a link, nothing about the member."""
     link = f"{(settings.public_base_url or config.base_url).rstrip('/')}/staff/inquiries/{reference}"
     return f"New Tell Us inquiry {reference}", templates.render("en", "staff/notification.txt", reference=reference, link=link)
+
+
+def staff_digest(templates: Templates, settings: Settings, config: SiteConfig, digest: Digest, due_soon_days: int) -> tuple[str, str]:
+    """Subject and body of one staff member's daily digest: counts and links, nothing about any member."""
+    base_url = (settings.public_base_url or config.base_url).rstrip("/")
+    context = {"digest": digest, "base_url": base_url, "due_soon_days": due_soon_days}
+    return templates.render("en", "staff/digest_subject.txt", **context).strip(), templates.render("en", "staff/digest.txt", **context)
 
 
 def __getattr__(name: str) -> Starlette:

@@ -52,21 +52,31 @@ def require_form_content_type(request: Request) -> str:
 
 def parse_urlencoded(body: bytes, allowed: frozenset[str]) -> dict[str, str]:
     """Strictly decode a urlencoded body: valid UTF-8, no NULs, known fields once each."""
+    fields, _ = parse_urlencoded_lists(body, allowed, frozenset())
+    return fields
+
+
+def parse_urlencoded_lists(body: bytes, allowed: frozenset[str], repeated: frozenset[str], most: int = 200) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """As parse_urlencoded, but the `repeated` fields (a list of checkboxes) may come up to `most` times each."""
     fields: dict[str, str] = {}
+    lists: dict[str, list[str]] = {name: [] for name in repeated}
     if not body:
-        return fields
+        return fields, lists
     try:
         for pair in body.decode("ascii").split("&"):
             name, sep, value = pair.partition("=")
-            if not sep or name not in allowed or name in fields:
+            if not sep or name not in allowed | repeated or name in fields or len(lists.get(name, ())) >= most:
                 raise Rejection(400, "unreadable")
             decoded = unquote_to_bytes(value.replace("+", " ")).decode("utf-8")
             if "\x00" in decoded:
                 raise Rejection(400, "unreadable")
-            fields[name] = decoded
+            if name in repeated:
+                lists[name].append(decoded)
+            else:
+                fields[name] = decoded
     except UnicodeDecodeError:
         raise Rejection(400, "unreadable") from None
-    return fields
+    return fields, lists
 
 
 def check_origin(request: Request, allowed: frozenset[str]) -> None:

@@ -16,14 +16,11 @@ from email.message import EmailMessage
 
 from .settings import Settings
 from .storage.database import Database, Tx
+from .submissions import stamp
 
 log = logging.getLogger("forms_backend.notify")
 BATCH = 20
 LEASE = timedelta(minutes=2)  # another worker will not pick up a row this one is sending
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def backoff(attempts: int, base_seconds: float) -> timedelta:
@@ -52,36 +49,39 @@ class Notifier:
 
     async def send_due(self) -> int:
         sent = 0
-        for reference, attempts in await self.database.write(self._claim):
+        for reference, attempts, mail in await self.database.write(self._claim):
             try:
-                await asyncio.to_thread(self._send, reference)
+                await asyncio.to_thread(self._send, reference, mail)
             except (OSError, smtplib.SMTPException) as exc:
-                retry = _stamp(datetime.now(timezone.utc) + backoff(attempts + 1, self.settings.notify_retry_seconds))
+                retry = stamp(datetime.now(timezone.utc) + backoff(attempts + 1, self.settings.notify_retry_seconds))
                 error = type(exc).__name__
                 await self.database.write(lambda tx, r=reference, t=retry, e=error: tx.execute(
                     "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE reference = ?", (t, e, r)))
                 log.warning("notification for %s not sent (%s); will retry", reference, error)
                 continue
-            await self.database.write(lambda tx, r=reference: tx.execute("UPDATE outbox SET sent_at = ?, last_error = NULL WHERE reference = ?", (_stamp(datetime.now(timezone.utc)), r)))
+            await self.database.write(lambda tx, r=reference: tx.execute("UPDATE outbox SET sent_at = ?, last_error = NULL WHERE reference = ?", (stamp(datetime.now(timezone.utc)), r)))
             sent += 1
         return sent
 
     @staticmethod
-    def _claim(tx: Tx) -> list[tuple[str, int]]:
+    def _claim(tx: Tx) -> list[tuple[str, int, tuple[str, str, str] | None]]:
         now = datetime.now(timezone.utc)
-        rows = tx.fetchall("SELECT reference, attempts FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?", (_stamp(now), BATCH))
+        rows = tx.fetchall("SELECT reference, attempts, recipient, subject, body FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ?"
+                           " ORDER BY next_attempt_at LIMIT ?", (stamp(now), BATCH))
         claimed = []
-        for reference, attempts in rows:
+        for reference, attempts, recipient, subject, body in rows:
             if tx.execute("UPDATE outbox SET next_attempt_at = ? WHERE reference = ? AND sent_at IS NULL AND next_attempt_at <= ?",
-                          (_stamp(now + LEASE), reference, _stamp(now))):
-                claimed.append((str(reference), int(attempts)))
+                          (stamp(now + LEASE), reference, stamp(now))):
+                mail = (str(recipient), str(subject), str(body)) if recipient else None
+                claimed.append((str(reference), int(attempts), mail))
         return claimed
 
-    def _send(self, reference: str) -> None:
-        subject, body = self.render(reference)
+    def _send(self, reference: str, mail: tuple[str, str, str] | None = None) -> None:
+        """Send the new-inquiry notice for `reference` to the team, or a row's own mail (a digest) to its recipient."""
+        recipient, subject, body = mail if mail else (self.settings.notify_to, *self.render(reference))
         message = EmailMessage()
         message["From"] = self.settings.notify_from
-        message["To"] = self.settings.notify_to
+        message["To"] = recipient
         message["Subject"] = subject
         message.set_content(body)
         with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10) as smtp:

@@ -25,6 +25,7 @@ class SealedColumn:
 SEALED = (
     SealedColumn("submissions", lambda reference: reference),
     SealedColumn("notes", lambda reference: f"{reference}:note"),
+    SealedColumn("contact_attempts", lambda reference: f"{reference}:call"),
 )
 
 

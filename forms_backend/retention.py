@@ -1,4 +1,4 @@
-"""Remove submissions older than the retention period, with their notes and queued notifications.
+"""Remove submissions older than the retention period, with their notes, calls and queued notifications.
 
 Safe to run again and again: it removes only what is past the cutoff and records each run
 in the audit log.
@@ -10,15 +10,17 @@ from datetime import datetime, timedelta, timezone
 
 from .staff import audit
 from .storage.database import Database, Tx
+from .submissions import stamp
 
 
 def purge(database: Database, older_than_days: int, actor: str = "retention") -> int:
     """Delete what was received before now minus `older_than_days`; return how many submissions."""
-    cutoff = (datetime.now(timezone.utc) - timedelta(days=older_than_days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    cutoff = stamp(datetime.now(timezone.utc) - timedelta(days=older_than_days))
 
     def remove(tx: Tx) -> int:
         expired = "SELECT reference FROM submissions WHERE created_at < ?"
         tx.execute(f"DELETE FROM notes WHERE reference IN ({expired})", (cutoff,))
+        tx.execute(f"DELETE FROM contact_attempts WHERE reference IN ({expired})", (cutoff,))
         tx.execute(f"DELETE FROM outbox WHERE reference IN ({expired})", (cutoff,))
         removed = tx.execute("DELETE FROM submissions WHERE created_at < ?", (cutoff,))
         audit.record(tx, actor, "retention.purge", detail=f"removed {removed} submissions received before {cutoff[:10]} ({older_than_days} days)")

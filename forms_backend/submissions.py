@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .crypto import FieldCipher
 from .fields import Inquiry
@@ -12,6 +12,9 @@ from .references import new_reference
 from .search_index import SearchIndex
 from .storage.database import Database, IntegrityViolation, Tx
 from .tokens import TokenReplayed
+
+if TYPE_CHECKING:
+    from .staff.cases import Casework
 
 
 @dataclass(frozen=True)
@@ -26,18 +29,44 @@ class StoredInquiry:
     assigned_to: str | None
     fields: dict[str, str]
     market: str = ""  # the market whose form page it came from ('' for a single-plan site)
+    case: "CaseState | None" = None  # its type and deadlines (None before casework.toml was applied to it)
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """A submission as a case (staff/cases.py keeps these columns)."""
+
+    case_type: str
+    expedited: bool
+    acknowledge_due_at: str | None
+    resolve_due_at: str | None
+    acknowledged_at: str | None
+    resolved_at: str | None
+    next_due_at: str | None
+
+
+def stamp(moment: datetime) -> str:
+    """The one way times are stored: UTC text that sorts as time does."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def stored_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp(datetime.now(timezone.utc))
 
 
 class Submissions:
-    def __init__(self, database: Database, cipher: FieldCipher, notify: bool = False, index: SearchIndex | None = None) -> None:
+    def __init__(self, database: Database, cipher: FieldCipher, notify: bool = False, index: SearchIndex | None = None,
+                 casework: "Casework | None" = None) -> None:
         self.database = database
         self.cipher = cipher
         self.notify = notify  # queue a staff notification in the same transaction
         self.index = index  # the blind index the submission's search terms go into, in the same transaction
+        self.casework = casework  # opens the case (type, deadlines) in the same transaction
 
     async def store(self, inquiry: Inquiry, lang: str, token_nonce: str, market: str = "") -> str:
         """Store durably and return the new reference; raise TokenReplayed if the token was used."""
@@ -56,6 +85,8 @@ class Submissions:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (reference, now, lang, market, inquiry.topic, inquiry.contact_method, inquiry.preferred_language, sealed),
             )
+            if self.casework is not None:
+                self.casework.open_case(tx, reference, now, inquiry.topic, market)
             if index is not None:
                 row = tx.fetchone("SELECT id FROM submissions WHERE reference = ?", (reference,))
                 insert_terms(tx, index.rows_for(int(row[0]), reference, inquiry.identifying()))  # type: ignore[index]
@@ -99,11 +130,13 @@ def reindex(database: Database, cipher: FieldCipher, index: SearchIndex, batch: 
         done += len(rows)
 
 
-SELECT = "SELECT reference, created_at, lang, topic, contact_method, preferred_language, status, assigned_to, sealed, market FROM submissions"
+SELECT = ("SELECT reference, created_at, lang, topic, contact_method, preferred_language, status, assigned_to, sealed, market,"
+          " case_type, expedited, acknowledge_due_at, resolve_due_at, acknowledged_at, resolved_at, next_due_at FROM submissions")
 
 
 def open_row(cipher: FieldCipher, row: tuple[Any, ...]) -> StoredInquiry:
     """A submissions row (columns as in SELECT), its sealed fields decrypted."""
-    reference, created, lang, topic, method, preferred, status, assigned, sealed, market = row
+    reference, created, lang, topic, method, preferred, status, assigned, sealed, market, case_type, expedited, *due = row
     fields = cipher.open(bytes(sealed), bound_to=reference)
-    return StoredInquiry(reference, created, lang, topic, method, preferred, status, assigned, fields, market)
+    case = CaseState(case_type, bool(expedited), *due) if case_type else None
+    return StoredInquiry(reference, created, lang, topic, method, preferred, status, assigned, fields, market, case)

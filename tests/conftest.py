@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 T = TypeVar("T")
-SOURCE_PARTS = ("site.toml", "content", "templates", "locales", "static", "translations")
+SOURCE_PARTS = ("site.toml", "casework.toml", "content", "templates", "locales", "static", "translations")
 pytest_plugins = ["tests.browser.fixtures"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from ..storage.database import Database, IntegrityViolation, Tx
 from ..submissions import utc_now
 from . import audit
 
-ROLES = ("staff", "admin")
+ROLES = ("staff", "supervisor", "admin")  # supervisors see reports; only admins export, read the audit log and manage users
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -46,6 +47,10 @@ class StaffUser:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def sees_reports(self) -> bool:
+        return self.role in ("admin", "supervisor")
 
 
 def _user(row: tuple[object, ...]) -> StaffUser:
@@ -80,6 +85,22 @@ def set_disabled(database: Database, username: str, disabled: bool, actor: str =
         tx.execute("UPDATE staff_users SET disabled = ? WHERE id = ?", (1 if disabled else 0, row[0]))
         tx.execute("UPDATE staff_sessions SET revoked = 1 WHERE user_id = ?", (row[0],))
         audit.record(tx, actor, "user.disable" if disabled else "user.enable", detail=username)
+
+    database.run_sync_write(update)
+
+
+EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,}")
+
+
+def set_email(database: Database, username: str, email: str, actor: str = "cli") -> None:
+    """Where the user's daily digest goes ('' for none)."""
+    if email and not EMAIL.fullmatch(email):
+        raise AccountError(f"{email!r} is not an email address")
+
+    def update(tx: Tx) -> None:
+        if not tx.execute("UPDATE staff_users SET email = ? WHERE username = ?", (email or None, username)):
+            raise AccountError(f"no user {username!r}")
+        audit.record(tx, actor, "user.email", detail=f"{username}: {'set' if email else 'removed'}")
 
     database.run_sync_write(update)
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ..hidden_characters import spell_out
 from ..submissions import StoredInquiry
+from .attempts import ContactAttempt
 from .presenting import STATUS_WORDS
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A spreadsheet that splits a cell on ";" (Spanish-locale Excel), "," or tab starts new cells there.
 FORMULA_AFTER_SPLIT = re.compile(r"([;,\t\r\n]\s*)([=+\-@])")
 CLEAR_COLUMNS = ("reference", "received", "status", "assigned_to", "language", "market", "topic", "contact_method", "preferred_language")
+CASE_COLUMNS = ("case_type", "expedited", "acknowledge_by", "resolve_by", "acknowledged_at", "resolved_at")
 SEALED_COLUMNS = ("first_name", "last_name", "member_id", "date_of_birth", "phone", "email", "message")
-COLUMNS = CLEAR_COLUMNS + SEALED_COLUMNS
+COLUMNS = CLEAR_COLUMNS + CASE_COLUMNS + SEALED_COLUMNS + ("contact_attempts",)
 
 
 def neutralise(value: str) -> str:
@@ -27,12 +29,21 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
-def to_csv(items: Iterable[StoredInquiry]) -> bytes:
+def to_csv(items: Iterable[StoredInquiry], attempts: Mapping[str, list[ContactAttempt]] | None = None) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)  # every cell quoted: no field splits on import
     writer.writerow(COLUMNS)
     for item in items:
         row = [item.reference, item.created_at, STATUS_WORDS.get(item.status, item.status), item.assigned_to or "", item.lang, item.market, item.topic, item.contact_method, item.preferred_language]
+        case = item.case
+        row += [case.case_type, "yes" if case.expedited else "no", case.acknowledge_due_at or "", case.resolve_due_at or "",
+                case.acknowledged_at or "", case.resolved_at or ""] if case else [""] * len(CASE_COLUMNS)
         row += [item.fields.get(name, "") for name in SEALED_COLUMNS]
+        row.append("\n".join(attempt_line(a) for a in (attempts or {}).get(item.reference, [])))
         writer.writerow([neutralise(str(cell)) for cell in row])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+def attempt_line(attempt: ContactAttempt) -> str:
+    """One call in one cell line: "2026-11-30T15:04:00.000000Z reached es interpreter jdoe: note"."""
+    return f"{attempt.at} {attempt.outcome} {attempt.language}{' interpreter' if attempt.interpreter else ''} {attempt.staff}: {attempt.note}"

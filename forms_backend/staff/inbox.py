@@ -10,7 +10,7 @@ import asyncio
 import base64
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from ..crypto import DecryptionFailed, FieldCipher
@@ -21,6 +21,7 @@ from ..storage.database import Database, Tx
 from ..submissions import SELECT, StoredInquiry, open_row
 
 STATUSES = ("new", "in_progress", "answered", "closed")
+QUEUES = ("mine", "unassigned", "due_soon", "overdue")
 NEXT_STATUSES = {"new": ("in_progress", "closed"), "in_progress": ("answered", "closed"), "answered": ("closed", "in_progress"), "closed": ("in_progress",)}
 PER_PAGE = 50
 SEARCH_CANDIDATES = 5000
@@ -37,7 +38,25 @@ def page_number(text: str | None) -> int:
 
 
 @dataclass(frozen=True)
+class Viewer:
+    """Who is looking, and when: what "my queue", "due soon" and "overdue" mean for this request."""
+
+    username: str
+    now: str  # stored-time text, so it compares with next_due_at in SQL
+    soon: str  # now plus casework.toml's due_soon_days
+
+
+QUEUE_CLAUSES: dict[str, tuple[str, Callable[[Viewer], list[object]]]] = {
+    "mine": ("assigned_to = ? AND next_due_at IS NOT NULL", lambda v: [v.username]),
+    "unassigned": ("assigned_to IS NULL AND next_due_at IS NOT NULL", lambda v: []),
+    "due_soon": ("next_due_at >= ? AND next_due_at < ?", lambda v: [v.now, v.soon]),
+    "overdue": ("next_due_at < ?", lambda v: [v.now]),
+}
+
+
+@dataclass(frozen=True)
 class Filters:
+    queue: str = ""
     status: str = ""
     topic: str = ""
     lang: str = ""
@@ -69,11 +88,16 @@ class Filters:
                 problems.append(f"{name} must be a date like 2026-11-24")
                 return ""
 
-        return cls(pick("status", STATUSES), pick("topic", TOPICS), pick("lang", languages), pick("market", markets), day("from"), day("to"),
+        return cls(pick("queue", QUEUES), pick("status", STATUSES), pick("topic", TOPICS), pick("lang", languages), pick("market", markets), day("from"), day("to"),
                    page_number(query.get("page")), tuple(problems))
 
-    def where(self, include_status: bool = True) -> tuple[str, list[object]]:
-        clauses, params = [], []
+    def where(self, include_status: bool = True, viewer: Viewer | None = None, include_queue: bool = True) -> tuple[str, list[object]]:
+        clauses: list[str] = []
+        params: list[object] = []
+        if self.queue and viewer and include_queue:
+            clause, values = QUEUE_CLAUSES[self.queue]
+            clauses.append(clause)
+            params += values(viewer)
         for column, value in (("status", self.status if include_status else ""), ("topic", self.topic), ("lang", self.lang), ("market", self.market)):
             if value:
                 clauses.append(f"{column} = ?")
@@ -86,8 +110,13 @@ class Filters:
             params.append(self.date_to + "T99")  # every time on that day sorts before this
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
+    @property
+    def order(self) -> str:
+        """A queue shows the most urgent first; the inbox the newest."""
+        return " ORDER BY next_due_at, id" if self.queue else " ORDER BY created_at DESC, id DESC"
+
     def query_string(self, **changes: object) -> str:
-        values = {"status": self.status, "topic": self.topic, "lang": self.lang, "market": self.market, "from": self.date_from, "to": self.date_to, "page": self.page}
+        values = {"queue": self.queue, "status": self.status, "topic": self.topic, "lang": self.lang, "market": self.market, "from": self.date_from, "to": self.date_to, "page": self.page}
         values.update({k: v for k, v in changes.items()})
         from urllib.parse import urlencode
 
@@ -100,23 +129,30 @@ class InboxPage:
     total: int
     counts: dict[str, int]
     filters: Filters
+    queue_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // PER_PAGE))
 
 
-async def inbox_page(database: Database, cipher: FieldCipher, filters: Filters) -> InboxPage:
-    where, params = filters.where()
-    status_where, status_params = filters.where(include_status=False)
+async def inbox_page(database: Database, cipher: FieldCipher, filters: Filters, viewer: Viewer | None = None) -> InboxPage:
+    where, params = filters.where(viewer=viewer)
+    status_where, status_params = filters.where(include_status=False, viewer=viewer)
+    plain = replace(filters, queue="", status="")
 
     def read(tx: Tx) -> InboxPage:
-        rows = tx.fetchall(f"{SELECT}{where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?", (*params, PER_PAGE, (filters.page - 1) * PER_PAGE))
+        rows = tx.fetchall(f"{SELECT}{where}{filters.order} LIMIT ? OFFSET ?", (*params, PER_PAGE, (filters.page - 1) * PER_PAGE))
         total = tx.fetchone(f"SELECT COUNT(*) FROM submissions{where}", params)
         counts = dict.fromkeys(STATUSES, 0)
         for status, count in tx.fetchall(f"SELECT status, COUNT(*) FROM submissions{status_where} GROUP BY status", status_params):
             counts[str(status)] = int(count)
-        return InboxPage([open_row(cipher, row) for row in rows], int(total[0]) if total else 0, counts, filters)
+        queue_counts = {}
+        if viewer is not None:
+            for queue in QUEUES:
+                queue_where, queue_params = replace(plain, queue=queue).where(viewer=viewer)
+                queue_counts[queue] = int(tx.fetchone(f"SELECT COUNT(*) FROM submissions{queue_where}", queue_params)[0])  # type: ignore[index]
+        return InboxPage([open_row(cipher, row) for row in rows], int(total[0]) if total else 0, counts, filters, queue_counts)
 
     return await database.read(read)
 
@@ -182,7 +218,7 @@ async def opened_matches(cipher: FieldCipher, rows: list[tuple[object, ...]], ma
     return work() if len(rows) <= DECRYPT_ON_LOOP else await asyncio.to_thread(work)
 
 
-async def export_rows(database: Database, cipher: FieldCipher, filters: Filters) -> list[StoredInquiry]:
-    where, params = filters.where()
-    rows = await database.read(lambda tx: tx.fetchall(f"{SELECT}{where} ORDER BY created_at DESC, id DESC", params))
+async def export_rows(database: Database, cipher: FieldCipher, filters: Filters, viewer: Viewer | None = None) -> list[StoredInquiry]:
+    where, params = filters.where(viewer=viewer)
+    rows = await database.read(lambda tx: tx.fetchall(f"{SELECT}{where}{filters.order}", params))
     return [open_row(cipher, row) for row in rows]

@@ -10,13 +10,15 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_timezone_name
 
+from ..submissions import stored_time
 from .audit import AuditEntry
 
 STATUS_WORDS = {"new": "New", "in_progress": "In progress", "answered": "Answered", "closed": "Closed"}
 ACTION_WORDS = {"view": "viewed it", "status": "changed the status", "assign": "assigned it", "note": "added a note", "search": "searched",
                 "export": "exported", "login": "signed in", "logout": "signed out", "login.failed": "failed to sign in",
                 "login.refused": "was refused sign-in", "user.add": "added a user", "user.disable": "disabled a user",
-                "user.enable": "enabled a user", "retention.purge": "removed old submissions"}
+                "user.enable": "enabled a user", "retention.purge": "removed old submissions",
+                "reclassify": "changed the case type", "acknowledge": "acknowledged it", "call": "logged a call", "bulk": "changed it with others"}
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,7 @@ class Clock:
 
     def local(self, stored: str, market: str = "", long: bool = False) -> str:
         """'2026-11-29T23:51:02.1Z' → '2026-11-29 18:51 ET' (or '… Eastern Time' with long=True)."""
-        moment = datetime.fromisoformat(stored.replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+        moment = stored_time(stored)
         zone = self.zone(market)
         here = moment.astimezone(zone)
         name = get_timezone_name(zone, "long" if long else "short", zone_variant="generic", locale="en_US")
@@ -85,3 +85,22 @@ def history_lines(entries: Iterable[AuditEntry], clock: Clock, market: str = "")
         if count > 1:
             lines[index] = replace(lines[index], what=f"viewed it {count} times on {day}")
     return lines
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of time as staff read it: the largest whole unit, and whether it is past."""
+
+    amount: int
+    unit: str  # "day", "hour" or "minute"
+    past: bool
+
+
+def span(start: datetime, end: datetime) -> Span:
+    seconds = (end - start).total_seconds()
+    minutes = int(abs(seconds) // 60)
+    for unit, size in (("day", 1440), ("hour", 60)):
+        if minutes >= size:
+            return Span(minutes // size, unit, seconds < 0)
+    return Span(minutes, "minute", seconds < 0)
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
@@ -15,20 +16,24 @@ from starlette.routing import Route
 from sitegen.render import Templates
 
 from ..crypto import FieldCipher
-from ..guards import Rejection, check_origin, client_address, parse_urlencoded, read_capped_body, require_form_content_type
+from ..guards import Rejection, check_origin, client_address, parse_urlencoded, parse_urlencoded_lists, read_capped_body, require_form_content_type
 from ..references import normalise_reference
 from ..settings import Settings
 from ..signing import KeyedSigner
 from ..storage.database import Database, Tx
-from ..submissions import Submissions, utc_now
+from ..submissions import Submissions, stamp, stored_time, utc_now
 from . import audit
 from .accounts import active_users, authenticate
 from .export import to_csv
 from ..hidden_characters import reveal
 from ..rate_limits import RateLimiter
 from ..search_index import SearchIndex
-from .inbox import NEXT_STATUSES, STATUSES, Filters, export_rows, inbox_page, open_search, page_number, seal_search, search
-from .presenting import STATUS_WORDS, Clock, birth_date_words, history_lines, phone_words
+from .attempts import attempts_for, attempts_in
+from .case_views import CasePages
+from .cases import Casework
+from .inbox import NEXT_STATUSES, QUEUES, STATUSES, Filters, Viewer, export_rows, inbox_page, open_search, page_number, seal_search, search
+from .charts import bar_chart
+from .presenting import STATUS_WORDS, Clock, birth_date_words, history_lines, phone_words, span
 from .sessions import COOKIE, Session, StaffSessions
 
 PRIVATE = {"cache-control": "no-store, private"}
@@ -48,6 +53,7 @@ class StaffSite:
     markets: dict[str, str] = field(default_factory=dict)  # market name -> what staff call it; empty for a single plan
     clock: Clock = field(default_factory=lambda: Clock("America/New_York", {}))  # the plan's time zone(s)
     index: SearchIndex | None = None  # the blind index search looks terms up in
+    casework: Casework | None = None  # case types and deadlines (casework.toml); None: an inbox without clocks
 
     def __post_init__(self) -> None:
         self.login_tokens = KeyedSigner(self.settings.secret_keys, salt="memberpages.staff-login.v1")
@@ -55,8 +61,12 @@ class StaffSite:
             environment.filters.update(
                 reveal=reveal,  # member text on staff pages: isolated, hidden characters shown
                 local_time=self.clock.local, phone_words=phone_words, birth_date_words=birth_date_words,
+                from_now=lambda stored: span(datetime.now(timezone.utc), stored_time(stored)),
             )
+            environment.globals["bar_chart"] = bar_chart
             environment.globals["status_words"] = STATUS_WORDS
+            environment.globals["case_types"] = self.casework.rules.types if self.casework else {}
+        self.cases = CasePages(self)
 
     def routes(self) -> list[Route]:
         return [
@@ -71,6 +81,7 @@ class StaffSite:
             Route("/staff/inquiries/{reference}/notes", self.add_note, methods=["POST"]),
             Route("/staff/export.csv", self.export, methods=["GET"]),
             Route("/staff/audit", self.audit_log, methods=["GET"]),
+            *self.cases.routes(),
         ]
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -84,25 +95,35 @@ class StaffSite:
         forwarded = request.client is not None and request.client.host in self.settings.trusted_proxies and request.headers.get("x-forwarded-proto") == "https"
         return self.settings.production or request.url.scheme == "https" or forwarded
 
-    async def session_or_login(self, request: Request, admin: bool = False) -> Session | Response:
+    async def session_or_login(self, request: Request, admin: bool = False, reports: bool = False) -> Session | Response:
         session = await self.sessions.current(request.cookies.get(COOKIE))
         if session is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             response: Response = RedirectResponse(f"/staff/login?next={quote(target, safe='')}", status_code=303, headers=PRIVATE)
             response.delete_cookie(COOKIE, path="/staff/")
             return response
-        if admin and not session.user.is_admin:
+        if (admin and not session.user.is_admin) or (reports and not session.user.sees_reports):
             return self.page("denied.html", status=403, session=session)
         return session
 
     async def posted(self, request: Request, session: Session, allowed: set[str]) -> dict[str, str]:
         """A staff form post: same origin, urlencoded, capped, and carrying this session's CSRF token."""
+        fields, _ = await self.posted_lists(request, session, allowed, frozenset())
+        return fields
+
+    async def posted_lists(self, request: Request, session: Session, allowed: set[str], repeated: frozenset[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """As `posted`, with fields that may repeat (checkboxes) as lists."""
         require_form_content_type(request)
         check_origin(request, self.settings.allowed_origins)
-        fields = parse_urlencoded(await read_capped_body(request, self.settings.max_body_bytes), frozenset(allowed | {"csrf"}))
+        fields, lists = parse_urlencoded_lists(await read_capped_body(request, self.settings.max_body_bytes), frozenset(allowed | {"csrf"}), repeated)
         if not self.sessions.csrf_ok(session, fields.get("csrf", "")):
             raise Rejection(403, "csrf")
-        return fields
+        return fields, lists
+
+    def viewer(self, session: Session) -> Viewer:
+        now = datetime.now(timezone.utc)
+        soon = now + timedelta(days=self.casework.rules.due_soon_days if self.casework else 2)
+        return Viewer(session.user.username, stamp(now), stamp(soon))
 
     def rejected(self, rejection: Rejection, session: Session | None = None) -> HTMLResponse:
         return self.page("rejected.html", status=rejection.status, session=session, reason=rejection.reason)
@@ -160,13 +181,16 @@ class StaffSite:
         if text is None:
             if sealed:
                 filters = replace(filters, problems=(*filters.problems, "this search link no longer works; search again"))
-            inbox = await inbox_page(self.database, self.cipher, filters)
-            return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=None, searched="")
+            viewer = self.viewer(session)
+            inbox = await inbox_page(self.database, self.cipher, filters, viewer)
+            users = await active_users(self.database)
+            return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=None, searched="",
+                             queues=QUEUES, now=stored_time(viewer.now), users=users, next_statuses=NEXT_STATUSES)
         inbox = None  # a search shows its results only: no listing, no counts to compute
         results, capped = await search(self.database, self.cipher, self.index, filters, text)
         await audit.append(self.database, session.user.username, "search", detail=f"{len(results)} results")  # never the searched text
         return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=results, capped=capped,
-                         searched=text)
+                         searched=text, queues=QUEUES, now=datetime.now(timezone.utc), users=[], next_statuses=NEXT_STATUSES)
 
     async def search(self, request: Request) -> Response:
         """The search box posts here; the answer is a link that can be bookmarked and reloaded, and that
@@ -188,10 +212,11 @@ class StaffSite:
         if not isinstance(session, Session):
             return session
         filters = Filters.from_query(dict(request.query_params), self.languages, tuple(self.markets))
-        items = await export_rows(self.database, self.cipher, filters)
+        items = await export_rows(self.database, self.cipher, filters, self.viewer(session))
+        attempts = await self.database.read(lambda tx: attempts_in(tx, self.cipher, [item.reference for item in items]))
         await audit.append(self.database, session.user.username, "export", detail=f"{len(items)} submissions; filters: {filters.query_string(page=1) or 'none'}")
         headers = {**PRIVATE, "content-disposition": 'attachment; filename="tell-us-inquiries.csv"'}
-        return Response(await asyncio.to_thread(to_csv, items), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(await asyncio.to_thread(to_csv, items, attempts), media_type="text/csv; charset=utf-8", headers=headers)
 
     async def audit_log(self, request: Request) -> Response:
         session = await self.session_or_login(request, admin=True)
@@ -203,7 +228,7 @@ class StaffSite:
 
     # -- one submission ------------------------------------------------------------------------
 
-    async def view(self, request: Request) -> Response:
+    async def view(self, request: Request, status: int = 200, **extra: Any) -> Response:
         session = await self.session_or_login(request)
         if not isinstance(session, Session):
             return session
@@ -216,7 +241,9 @@ class StaffSite:
         users = await active_users(self.database)
         entries, _ = await audit.entries(self.database, 1, per_page=500, reference=reference)
         history = history_lines(entries, self.clock, item.market)[:30]
-        return self.page("inquiry.html", session=session, item=item, notes=notes, users=users, next_statuses=NEXT_STATUSES[item.status], history=history)
+        attempts = await attempts_for(self.database, self.cipher, reference)
+        return self.page("inquiry.html", status=status, session=session, item=item, notes=notes, users=users, next_statuses=NEXT_STATUSES[item.status],
+                         history=history, attempts=attempts, now=datetime.now(timezone.utc), **self.cases.case_page_context(item, extra))
 
     async def notes(self, reference: str) -> list[dict[str, str]]:
         rows = await self.database.read(lambda tx: tx.fetchall("SELECT author, created_at, sealed FROM notes WHERE reference = ? ORDER BY created_at", (reference,)))
@@ -241,21 +268,29 @@ class StaffSite:
     async def change_status(self, request: Request) -> Response:
         def apply(tx: Tx, session: Session, item: Any, fields: dict[str, str]) -> None:
             new = fields.get("status", "")
-            if new not in NEXT_STATUSES[item.status]:
-                raise Rejection(409, "bad_status")
-            if not tx.execute("UPDATE submissions SET status = ? WHERE reference = ? AND status = ?", (new, item.reference, item.status)):
-                raise Rejection(409, "changed_meanwhile")
-            audit.record(tx, session.user.username, "status", item.reference, f"{item.status} → {new}")
+            self.set_status(tx, session.user.username, item.reference, item.status, new)
 
         return await self._change(request, {"status"}, apply)
 
+    def set_status(self, tx: Tx, actor: str, reference: str, old: str, new: str, action: str = "status") -> None:
+        """Move a case to `new` (one of NEXT_STATUSES[old]); its clock follows (answering resolves it)."""
+        if new not in NEXT_STATUSES[old]:
+            raise Rejection(409, "bad_status")
+        if not tx.execute("UPDATE submissions SET status = ? WHERE reference = ? AND status = ?", (new, reference, old)):
+            raise Rejection(409, "changed_meanwhile")
+        if self.casework:
+            self.casework.status_changed(tx, reference, new, datetime.now(timezone.utc))
+        audit.record(tx, actor, action, reference, f"{old} → {new}")
+
+    def set_assignee(self, tx: Tx, actor: str, reference: str, username: str, action: str = "assign") -> None:
+        if username and not tx.fetchone("SELECT 1 FROM staff_users WHERE username = ? AND disabled = 0", (username,)):
+            raise Rejection(400, "bad_assignee")
+        tx.execute("UPDATE submissions SET assigned_to = ? WHERE reference = ?", (username or None, reference))
+        audit.record(tx, actor, action, reference, username or "(nobody)")
+
     async def assign(self, request: Request) -> Response:
         def apply(tx: Tx, session: Session, item: Any, fields: dict[str, str]) -> None:
-            username = fields.get("assignee", "")
-            if username and not tx.fetchone("SELECT 1 FROM staff_users WHERE username = ? AND disabled = 0", (username,)):
-                raise Rejection(400, "bad_assignee")
-            tx.execute("UPDATE submissions SET assigned_to = ? WHERE reference = ?", (username or None, item.reference))
-            audit.record(tx, session.user.username, "assign", item.reference, username or "(nobody)")
+            self.set_assignee(tx, session.user.username, item.reference, fields.get("assignee", ""))
 
         return await self._change(request, {"assignee"}, apply)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from .database import Dialect, Tx
 
 TYPES = {
-    Dialect.SQLITE: {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB"},
-    Dialect.POSTGRES: {"id": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA"},
+    Dialect.SQLITE: {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB", "real": "REAL"},
+    Dialect.POSTGRES: {"id": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA", "real": "DOUBLE PRECISION"},
 }
 
 # Each step is a list of statements; {id} and {blob} take the dialect's types. A statement given as
@@ -117,6 +117,42 @@ STEPS: list[list[Statement]] = [
             PRIMARY KEY (bucket, client)
         )""",
         "CREATE INDEX rate_limits_stamp ON rate_limits (bucket, stamp)",
+    ],
+    [
+        # Casework (staff/cases.py): each submission is a case with a type and deadlines from casework.toml.
+        # next_due_at is the deadline that matters now (acknowledge, then resolve; NULL once resolved),
+        # so every queue is one index range. Received day and week are the plan's local ones, for reports.
+        "ALTER TABLE submissions ADD COLUMN case_type TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE submissions ADD COLUMN expedited INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE submissions ADD COLUMN received_on TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE submissions ADD COLUMN received_week TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE submissions ADD COLUMN acknowledge_due_at TEXT",
+        "ALTER TABLE submissions ADD COLUMN resolve_due_at TEXT",
+        "ALTER TABLE submissions ADD COLUMN acknowledged_at TEXT",
+        "ALTER TABLE submissions ADD COLUMN resolved_at TEXT",
+        "ALTER TABLE submissions ADD COLUMN next_due_at TEXT",
+        "ALTER TABLE submissions ADD COLUMN acknowledge_hours {real}",
+        "ALTER TABLE submissions ADD COLUMN resolve_hours {real}",
+        "CREATE INDEX submissions_next_due ON submissions (next_due_at)",
+        "CREATE INDEX submissions_assigned_due ON submissions (assigned_to, next_due_at)",
+        "CREATE INDEX submissions_case_type ON submissions (case_type)",
+        "CREATE INDEX submissions_received_on ON submissions (received_on)",
+        """CREATE TABLE contact_attempts (
+            id {id},
+            reference TEXT NOT NULL,
+            at TEXT NOT NULL,
+            staff TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            language TEXT NOT NULL,
+            interpreter INTEGER NOT NULL,
+            sealed {blob} NOT NULL
+        )""",
+        "CREATE INDEX contact_attempts_reference ON contact_attempts (reference, at)",
+        "ALTER TABLE staff_users ADD COLUMN email TEXT",
+        # Mail that is not about one new submission (the daily digest) carries its own recipient and text.
+        "ALTER TABLE outbox ADD COLUMN recipient TEXT",
+        "ALTER TABLE outbox ADD COLUMN subject TEXT",
+        "ALTER TABLE outbox ADD COLUMN body TEXT",
     ],
 ]
 
