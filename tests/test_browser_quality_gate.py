@@ -11,7 +11,7 @@ from playwright.sync_api import Browser
 
 from forms_backend.app import create_app
 
-from .backend import make_settings, staff_login, submit
+from .backend import make_settings, staff_login, staff_post, submit
 from .browser.fixtures import gate_site
 from .browser.gate import axe_violations, keyboard_problems, reflow_problems, screenshot, weight_problem
 from .browser.scenarios import FORMS, STAFF_USER, Scenario, backend_scenarios, fill_good_form, new_context, open_scenario, staff_scenarios, static_scenarios
@@ -72,7 +72,7 @@ def test_page_reads_completely_without_javascript(browser: Browser, live_server:
     without_js.close()
     if scenario.action == "sent":  # each submission gets its own reference number
         text_with, text_without = (re.sub(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", "REF", t) for t in (text_with, text_without))
-    if scenario.action == "staff":  # each visit adds to the audit trail the page shows
+    if scenario.action in ("staff", "bulk"):  # each visit adds to the audit trail the page shows
         text_with, text_without = (re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d.*", "", t, flags=re.S) for t in (text_with, text_without))
     assert len(text_without) > 20 and text_without == text_with
 
@@ -114,6 +114,9 @@ def test_backend_pages_are_valid_html(live_server: UvicornServer, tmp_path: Path
         reference = re.search(r'href="/staff/inquiries/([^"]+)"', pages["staff_inbox"]).group(1)  # type: ignore[union-attr]
         pages["staff_inquiry"] = client.get(f"/staff/inquiries/{reference}").text
         pages["staff_audit"] = client.get("/staff/audit").text
+        pages["staff_queue"] = client.get("/staff/?queue=mine").text
+        pages["staff_reports"] = client.get("/staff/reports/").text
+        pages["staff_bulk_done"] = staff_post(client, "/staff/bulk", {"ref": reference, "assignee": STAFF_USER[0]}).text
         pages["staff_login"] = httpx.get(live_server.url + "/staff/login").text
     for name, html in pages.items():
         files.append(tmp_path / f"{name}.html")
@@ -123,7 +126,7 @@ def test_backend_pages_are_valid_html(live_server: UvicornServer, tmp_path: Path
 
 def test_every_backend_page_route_is_covered_by_the_gate(tmp_path: Path) -> None:
     app = create_app(make_settings(tmp_path, serve_site=False))
-    not_pages = {"/healthz", "/staff/export.csv"}
+    not_pages = {"/healthz", "/staff/export.csv", "/staff/reports/report.csv"}
     routes = {route.path for route in app.routes if "GET" in getattr(route, "methods", set()) and route.path not in not_pages}  # type: ignore[attr-defined]
     covered = {s.path.split("?")[0] for s in backend_scenarios() + staff_scenarios()}
     assert routes <= covered

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import datetime, timedelta, timezone
 
+import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser
 
+from forms_backend.staff.case_rules import load_case_rules
+from forms_backend.staff.cases import Casework
+from forms_backend.staff.presenting import Clock
 from forms_backend.storage import open_database
+from forms_backend.submissions import stamp
 
+from .backend import GOOD, submit
 from .browser.scenarios import STAFF_USER, new_context, staff_sign_in
+from .conftest import ROOT
 from .servers import UvicornServer
 
 pytestmark = pytest.mark.browser
@@ -59,3 +68,54 @@ def test_sign_in_filter_open_triage_note_and_export_are_all_audited(browser: Bro
     for step in [("login", None), ("view", reference), ("status", reference), ("note", reference), ("export", None)]:
         assert step in trail, f"{step} missing from the audit log"
     assert trail.index(("status", reference)) < trail.index(("note", reference)) < trail.index(("export", None))
+
+
+def test_a_caseworkers_morning_queue_call_in_spanish_resolve_and_report(browser: Browser, live_server: UvicornServer) -> None:
+    """Sign in → My queue → the oldest overdue case → log a call in Spanish → resolve it → the report counts it."""
+    with httpx.Client(base_url=live_server.url) as client:
+        assert submit(client, "es", {**GOOD, "topic": "claims"}).status_code == 303
+    database = open_database(live_server.env["DATABASE_URL"])
+    casework = Casework(load_case_rules(ROOT / "casework.toml"), Clock("America/New_York", {}))
+    received = stamp(datetime.now(timezone.utc) - timedelta(days=30))
+
+    def overdue_and_mine(tx):  # type: ignore[no-untyped-def]
+        reference = str(tx.fetchone("SELECT reference FROM submissions ORDER BY id DESC LIMIT 1")[0])
+        tx.execute("UPDATE submissions SET created_at = ?, assigned_to = ? WHERE reference = ?", (received, STAFF_USER[0], reference))
+        casework.open_case(tx, reference, received, "claims", "")
+        return reference
+
+    reference = database.run_sync_write(overdue_and_mine)
+    database.close_sync()
+
+    context = new_context(browser)
+    page = context.new_page()
+    staff_sign_in(page, live_server.url)
+    with page.expect_navigation():
+        page.click("nav >> text=My queue")
+    assert page.inner_text("h1") == "My queue"
+    first_row = page.inner_text("tbody tr >> nth=0")
+    assert reference in first_row and "\t30 days\t" in first_row and re.search(r"Overdue by 2[67] days", first_row)  # the oldest overdue case first
+
+    with page.expect_navigation():
+        page.click(f"text={reference}")
+    page.check("#call-outcome-reached")
+    page.select_option("#call-language", "es")
+    page.check("#call-interpreter-no")
+    page.fill("#call-note", "Hablé con la afiliada; resuelto.")
+    with page.expect_navigation():
+        page.click("text=Log the call")
+    calls = page.inner_text("#calls + .table-scroll")
+    assert "Reached the member" in calls and "Spanish" in calls
+    for status in ("in_progress", "answered"):
+        page.select_option("#status", status)
+        with page.expect_navigation():
+            page.click("button:has-text('Change status')")
+    assert "Answered" in page.inner_text(".details")
+
+    with page.expect_navigation():
+        page.click("nav >> text=Reports")
+    timing = page.inner_text("table >> nth=1")
+    general = next(line for line in timing.splitlines() if line.startswith("General inquiry"))
+    assert general.split("\t")[4] != "0"  # resolved cases of this type include this one
+    assert "30." in general.split("\t")[5]  # its 30 days are in the median to resolve
+    context.close()

@@ -48,7 +48,7 @@ class CasePages:
         casework = self.site.casework
         here = datetime.now(timezone.utc).astimezone(self.site.clock.zone(item.market))
         values = {"day": here.date().isoformat(), "time": here.strftime(CLOCK_TIME), "outcome": "", "language": item.preferred_language,
-                  "interpreter": "no", "note": ""}
+                  "interpreter": "", "note": ""}
         values.update(extra.get("attempt_values", {}))
         return {
             "case_type": casework.case_type(item.case.case_type, item.market) if casework and item.case else None,

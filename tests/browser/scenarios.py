@@ -17,7 +17,7 @@ class Scenario:
     name: str
     lang: str
     path: str
-    action: str = "visit"  # visit | errors (send the empty form) | sent (send a good form) | staff (sign in first)
+    action: str = "visit"  # visit | errors (send the empty form) | sent (send a good form) | staff (sign in first) | bulk (sign in, tick, change)
     content_page: bool = False  # a built page (weight budget applies)
 
     def __str__(self) -> str:
@@ -52,6 +52,9 @@ def staff_scenarios() -> list[Scenario]:
         Scenario("staff_inbox", "en", "/staff/", action="staff"),
         Scenario("staff_inquiry", "en", "/staff/inquiries/{reference}", action="staff"),
         Scenario("staff_audit", "en", "/staff/audit", action="staff"),
+        Scenario("staff_queue", "en", "/staff/?queue=mine", action="staff"),
+        Scenario("staff_bulk_done", "en", "/staff/?queue=mine", action="bulk"),
+        Scenario("staff_reports", "en", "/staff/reports/", action="staff"),
     ]
 
 
@@ -77,7 +80,7 @@ def fill_good_form(page: Page) -> None:
 def open_scenario(context: BrowserContext, base_url: str, scenario: Scenario) -> Page:
     page = context.new_page()
     path = scenario.path
-    if scenario.action == "staff":
+    if scenario.action in ("staff", "bulk"):
         staff_sign_in(page, base_url)
         if "{reference}" in path:
             path = page.get_attribute("a[href^='/staff/inquiries/']", "href") or path
@@ -89,6 +92,11 @@ def open_scenario(context: BrowserContext, base_url: str, scenario: Scenario) ->
         fill_good_form(page)
         with page.expect_navigation():
             page.click("button[type=submit]")
+    elif scenario.action == "bulk":  # the same change every time, so each visit shows the same page
+        page.check("input[name=ref] >> nth=0")
+        page.select_option("#bulk-assignee", STAFF_USER[0])
+        with page.expect_navigation():
+            page.click("text=Change ticked inquiries")
     return page
 
 
