@@ -5,9 +5,10 @@
 For each size: fills a fresh SQLite database (through the app's own cipher, blind index and
 schema), starts the app with uvicorn (one worker), signs in, and reports the median and worst
 response time of the first inbox page, of filtered pages, and of searches for what a caller says
-(phone, member ID, reference read aloud, name, no match) through HTTP; then how much a search
-running at the same time delays an inbox page. Targets: pages under 100 ms, searches under 50 ms,
-an inbox page delayed by under 10 ms.
+(phone, member ID, reference read aloud, name, no match) through HTTP, of each casework queue
+(mine, unassigned, due soon, overdue) and of the supervisors' report for the last quarter; then how
+much a search running at the same time delays an inbox page. Targets: pages under 100 ms, searches
+under 50 ms, queues and the quarter's report under 150 ms, an inbox page delayed by under 10 ms.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx2 as httpx
 
@@ -31,11 +33,14 @@ from forms_backend.references import new_reference
 from forms_backend.staff.accounts import add_user
 from forms_backend.staff.inbox import STATUSES
 from forms_backend.storage import open_database
-from forms_backend.submissions import insert_terms
+from forms_backend.staff.case_rules import load_case_rules
+from forms_backend.submissions import insert_terms, stamp
 from tests.backend import staff_login
 from tests.servers import UvicornServer
 
 PASSWORD = "benchmark password 1"
+RULES = load_case_rules(Path(__file__).resolve().parent.parent / "casework.toml")
+ZONE = ZoneInfo("America/New_York")
 
 
 SYLLABLES = ("ka", "ro", "mi", "le", "sa", "to", "na", "vi", "de", "lu")
@@ -52,8 +57,26 @@ def member(i: int, rng: random.Random) -> dict[str, str]:
             "date_of_birth": "1980-03-27", "phone": f"513{i:07d}", "email": f"m{i}@example.org", "message": "Question about my prior authorization. " * 5}
 
 
+STAFF = ("bench", "ana", "ben", "cruz", "dee", None, None)  # who cases are assigned to (None: nobody)
+
+
+def case_columns(created: datetime, topic: str, status: str, rng: random.Random) -> tuple[object, ...]:
+    """A case as casework.toml makes it: type, local received day and week, deadlines, and (for handled
+    cases) when it was acknowledged and resolved, with next_due_at as the app keeps it."""
+    case_type = RULES.type_for_topic(topic)
+    local_day = created.astimezone(ZONE).date()
+    due = RULES.deadlines(created, case_type, False, ZONE)
+    acknowledged = created + timedelta(hours=rng.uniform(1, 24 * case_type.acknowledge_days * 1.3)) if status != "new" or rng.random() < 0.3 else None
+    resolved = created + timedelta(hours=rng.uniform(24, 24 * case_type.resolve_days * 1.2)) if status in ("answered", "closed") else None
+    next_due = None if resolved else (due.resolve_by if acknowledged else due.acknowledge_by)
+    hours = [round((moment - created).total_seconds() / 3600, 4) if moment else None for moment in (acknowledged, resolved)]
+    return (case_type.name, local_day.isoformat(), (local_day - timedelta(days=local_day.weekday())).isoformat(), stamp(due.acknowledge_by),
+            stamp(due.resolve_by), stamp(acknowledged) if acknowledged else None, stamp(resolved) if resolved else None,
+            stamp(next_due) if next_due else None, *hours)
+
+
 def fill(url: str, keys: str, search_keys: str, count: int) -> str:
-    """Store `count` submissions with their search terms; return the oldest one's reference."""
+    """Store `count` submissions with their search terms and cases; return the oldest one's reference."""
     cipher, index = FieldCipher.from_spec(keys), SearchIndex.from_spec(search_keys)
     database = open_database(url)
     add_user(database, "bench", PASSWORD, "admin")
@@ -65,15 +88,20 @@ def fill(url: str, keys: str, search_keys: str, count: int) -> str:
         for i in range(first, min(first + 5000, count)):
             reference = new_reference()
             oldest = oldest or reference
-            created = (start + timedelta(seconds=i * 365 * 86400 / count)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            moment = start + timedelta(seconds=i * 365 * 86400 / count)
             fields = member(i, rng)
-            batch.append((i + 1, reference, created, rng.choice(["en", "es"]), rng.choice(TOPICS), rng.choice(STATUSES), cipher.seal(fields, bound_to=reference), fields))
+            topic, status = rng.choice(TOPICS), rng.choice(STATUSES)
+            batch.append((i + 1, reference, stamp(moment), rng.choice(["en", "es"]), topic, status, cipher.seal(fields, bound_to=reference), fields,
+                          rng.choice(STAFF), case_columns(moment, topic, status, rng)))
 
         def write(tx, batch=batch):  # type: ignore[no-untyped-def]
-            for submission_id, reference, created, lang, topic, status, sealed, _ in batch:
-                tx.execute("INSERT INTO submissions (id, reference, created_at, lang, topic, contact_method, preferred_language, status, sealed)"
-                           " VALUES (?, ?, ?, ?, ?, 'phone', 'en', ?, ?)", (submission_id, reference, created, lang, topic, status, sealed))
-            insert_terms(tx, index_rows(index, [(row[0], row[1], row[7]) for row in batch]))
+            for submission_id, reference, created, lang, topic, status, sealed, _, assigned, case in batch:
+                tx.execute("INSERT INTO submissions (id, reference, created_at, lang, topic, contact_method, preferred_language, status, sealed,"
+                           " assigned_to, case_type, received_on, received_week, acknowledge_due_at, resolve_due_at, acknowledged_at, resolved_at,"
+                           " next_due_at, acknowledge_hours, resolve_hours)"
+                           " VALUES (?, ?, ?, ?, ?, 'phone', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (submission_id, reference, created, lang, topic, lang, status, sealed, assigned, *case))
+            insert_terms(tx, index_rows(index, [(row[0], row[1], row[7]) for row in batch]))  # type: ignore[misc]
 
         database.run_sync_write(write)
     database.close_sync()
@@ -140,6 +168,11 @@ def run(size: int, requests: int) -> None:
                 ("filtered: topic=claims, lang=es", "/staff/?topic=claims&lang=es"),
                 ("filtered: date range (one month)", "/staff/?from=2026-06-01&to=2026-06-30"),
                 ("deep page (page 1000)", "/staff/?page=1000"),
+                ("queue: mine (most urgent first)", "/staff/?queue=mine"),
+                ("queue: unassigned", "/staff/?queue=unassigned"),
+                ("queue: due soon", "/staff/?queue=due_soon"),
+                ("queue: overdue", "/staff/?queue=overdue"),
+                ("report: the last quarter, every plan", "/staff/reports/"),
             ] + [(label, search_link(client, text)) for label, text in searches]
             for label, path in pages:
                 median, worst, rows = timed(client, path, requests)

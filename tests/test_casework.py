@@ -373,3 +373,15 @@ def test_the_daily_digest_reaches_each_staff_member_through_smtp_without_phi(tmp
             assert private not in smtp.inbox.messages[0].decode(errors="replace")
     finally:
         smtp.stop()
+
+
+def test_inquiries_stored_before_casework_get_their_cases_when_the_server_starts(tmp_path: Path, built_site: Path) -> None:
+    settings = make_settings(tmp_path, built_site)
+    with TestClient(create_app(settings)) as client:
+        reference = store(client, topic="complaint")
+        client.app.state.database.run_sync_write(lambda tx: tx.execute(
+            "UPDATE submissions SET case_type = '', received_on = '', received_week = '', acknowledge_due_at = NULL, resolve_due_at = NULL,"
+            " next_due_at = NULL WHERE reference = ?", (reference,)))
+    with TestClient(create_app(settings)) as client:
+        assert wait_for(lambda: row(client, reference, "case_type")[0] == "grievance")
+        assert row(client, reference, "next_due_at")[0] == row(client, reference, "acknowledge_due_at")[0] is not None

@@ -6,7 +6,9 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from starlette.testclient import TestClient
@@ -100,3 +102,19 @@ def test_missing_pages_get_the_404_of_their_market_and_language(client: TestClie
     assert page.status_code == 404 and '<html lang="es">' in page.text and "1-855-555-0201" in page.text
     top = client.get("/no-such-page/")
     assert top.status_code == 404 and "Georgia Medicaid" in top.text and "tel:" not in top.text
+
+
+def test_a_market_with_a_stricter_contract_gets_its_own_deadline_in_its_own_time_zone(client: TestClient) -> None:
+    georgia, wisconsin = send(client, GA_ES, topic="complaint"), send(client, WI_EN, topic="complaint")
+
+    def resolve_by(reference: str) -> tuple[datetime, datetime]:
+        created, due = client.app.state.database.run_sync_read(  # type: ignore[attr-defined]
+            lambda tx: tx.fetchone("SELECT created_at, resolve_due_at FROM submissions WHERE reference = ?", (reference,)))
+        return (datetime.fromisoformat(str(created).replace("Z", "+00:00")), datetime.fromisoformat(str(due).replace("Z", "+00:00")))
+
+    created, due = resolve_by(georgia)
+    assert timedelta(days=30) <= due - created < timedelta(days=31)  # casework.toml: Georgia resolves grievances in 30 days
+    created, due = resolve_by(wisconsin)
+    assert timedelta(days=90) <= due - created < timedelta(days=91)
+    chicago_end_of_day = due.astimezone(ZoneInfo("America/Chicago"))
+    assert (chicago_end_of_day.hour, chicago_end_of_day.minute) == (23, 59)  # the end of the day where the Wisconsin plan is

@@ -42,6 +42,9 @@ def fill(url: str, count: int, notes: int = 0) -> None:
         database.run_sync_write(lambda tx, r=reference: tx.execute(
             "INSERT INTO notes (reference, author, created_at, sealed) VALUES (?, 'ana', '2026-11-29T00:00:00Z', ?)",
             (r, cipher.seal({"text": "Called back; left a message."}, bound_to=f"{r}:note"))))
+        database.run_sync_write(lambda tx, r=reference: tx.execute(
+            "INSERT INTO contact_attempts (reference, at, staff, outcome, language, interpreter, sealed)"
+            " VALUES (?, '2026-11-29T00:00:00Z', 'ana', 'voicemail', 'es', 0, ?)", (r, cipher.seal({"note": "Dejé un mensaje."}, bound_to=f"{r}:call"))))
     database.close_sync()
 
 
@@ -55,7 +58,8 @@ def command(url: str, tmp_path: Path, keys: str, *args: str) -> subprocess.Popen
 def sealed_rows(url: str) -> list[tuple[str, str, bytes]]:
     database = open_database(url)
     rows = database.run_sync_read(lambda tx: [("submissions", str(r), bytes(s)) for r, s in tx.fetchall("SELECT reference, sealed FROM submissions")]
-                                  + [("notes", str(r), bytes(s)) for r, s in tx.fetchall("SELECT reference, sealed FROM notes")])
+                                  + [("notes", str(r), bytes(s)) for r, s in tx.fetchall("SELECT reference, sealed FROM notes")]
+                                  + [("contact_attempts", str(r), bytes(s)) for r, s in tx.fetchall("SELECT reference, sealed FROM contact_attempts")])
     database.close_sync()
     return rows
 
@@ -63,7 +67,8 @@ def sealed_rows(url: str) -> list[tuple[str, str, bytes]]:
 def opened(url: str, keys: str) -> list[dict[str, str]]:
     """Every stored row, opened with `keys` (raises if any one cannot be)."""
     cipher = FieldCipher.from_spec(keys)
-    return [cipher.open(sealed, bound_to=reference if table == "submissions" else f"{reference}:note") for table, reference, sealed in sealed_rows(url)]
+    binding = {"submissions": "{}", "notes": "{}:note", "contact_attempts": "{}:call"}
+    return [cipher.open(sealed, bound_to=binding[table].format(reference)) for table, reference, sealed in sealed_rows(url)]
 
 
 def test_rekey_lets_the_old_key_be_removed(tmp_path: Path, database_url: str) -> None:
@@ -72,7 +77,7 @@ def test_rekey_lets_the_old_key_be_removed(tmp_path: Path, database_url: str) ->
     done = command(database_url, tmp_path, f"{KEY_B},{KEY_A}")
     out, err = done.communicate(timeout=120)
     assert done.returncode == 0, err
-    assert "re-sealed 30 submissions, 5 notes under key b" in out
+    assert "re-sealed 30 submissions, 5 notes, 5 contact_attempts under key b" in out
     assert {key_id_of(sealed) for _, _, sealed in sealed_rows(database_url)} == {"b"}
     assert opened(database_url, KEY_B) == before  # every row reads the same with key A gone
     check = command(database_url, tmp_path, KEY_B, "--check")
@@ -81,7 +86,7 @@ def test_rekey_lets_the_old_key_be_removed(tmp_path: Path, database_url: str) ->
     database = open_database(database_url)
     audit = database.run_sync_read(lambda tx: tx.fetchall("SELECT action, detail FROM audit_log WHERE action = 'encryption.rekey'"))
     database.close_sync()
-    assert len(audit) == 1 and "30 submissions, 5 notes under key b" in audit[0][1] and "keys listed: b, a" in audit[0][1]
+    assert len(audit) == 1 and "30 submissions, 5 notes, 5 contact_attempts under key b" in audit[0][1] and "keys listed: b, a" in audit[0][1]
 
 
 def test_check_names_rows_no_listed_key_opens(tmp_path: Path, database_url: str) -> None:

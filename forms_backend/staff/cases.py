@@ -83,11 +83,12 @@ class Casework:
         tx.execute(f"UPDATE submissions SET next_due_at = {NEXT_DUE} WHERE reference = ?", (reference,))
 
     def classify_unclassified(self, database: Database, batch: int = 2000) -> int:
-        """Open cases for submissions stored before casework existed (resumable; each batch commits)."""
+        """Open cases for submissions stored before casework existed (resumable; each batch commits).
+        They are the rows with no received day yet, found through the report index's first column."""
         done = 0
         while True:
             rows = database.run_sync_read(lambda tx: tx.fetchall(
-                "SELECT reference, created_at, topic, market, status FROM submissions WHERE case_type = '' ORDER BY id LIMIT ?", (batch,)))
+                "SELECT reference, created_at, topic, market, status FROM submissions WHERE received_on = '' ORDER BY id LIMIT ?", (batch,)))
             if not rows:
                 return done
 

@@ -145,8 +145,9 @@ async def inbox_page(database: Database, cipher: FieldCipher, filters: Filters, 
         rows = tx.fetchall(f"{SELECT}{where}{filters.order} LIMIT ? OFFSET ?", (*params, PER_PAGE, (filters.page - 1) * PER_PAGE))
         total = tx.fetchone(f"SELECT COUNT(*) FROM submissions{where}", params)
         counts = dict.fromkeys(STATUSES, 0)
-        for status, count in tx.fetchall(f"SELECT status, COUNT(*) FROM submissions{status_where} GROUP BY status", status_params):
-            counts[str(status)] = int(count)
+        if not filters.queue:  # a queue is about deadlines; its page shows no status tabs to count for
+            for status, count in tx.fetchall(f"SELECT status, COUNT(*) FROM submissions{status_where} GROUP BY status", status_params):
+                counts[str(status)] = int(count)
         queue_counts = {}
         if viewer is not None:
             for queue in QUEUES:

@@ -2,7 +2,8 @@
 they were acknowledged and resolved (median and 90th percentile), and how many are overdue now.
 
 Every figure is computed in SQL that SQLite and PostgreSQL both run: percentiles are nearest-rank
-(the value at rank ceil(p × n) of the sorted durations), from ROW_NUMBER() and COUNT() windows.
+(the value at rank ceil(p × n) of the sorted durations, to the nearest tenth of an hour), from
+running-count windows.
 """
 
 from __future__ import annotations
@@ -83,16 +84,19 @@ def report_in(tx: Tx, period: Period, now: str) -> Report:
 
 
 def _timings(tx: Tx, column: str, where: str, params: list[object]) -> list[Timing]:
-    """Count, median and 90th percentile of `column` per case type, then for all types ("")."""
-    picks = ", ".join(f"MIN(CASE WHEN n = (c * {p} + 99) / 100 THEN h END)" for p in PERCENTILES)
-    timings = []
-    for group in ("case_type", "''"):
-        rows = tx.fetchall(
-            f"SELECT g, MAX(c), {picks} FROM (SELECT {group} AS g, {column} AS h,"
-            f" ROW_NUMBER() OVER (PARTITION BY {group} ORDER BY {column}) AS n, COUNT(*) OVER (PARTITION BY {group}) AS c"
-            f" FROM submissions{where} AND {column} IS NOT NULL) ranked GROUP BY g ORDER BY g", params)
-        timings += [Timing(str(g), int(count), _float(median), _float(p90)) for g, count, median, p90 in rows]
-    return timings
+    """Count, median and 90th percentile of `column` per case type, and for all types (""), in one query.
+
+    Durations are first counted per tenth of an hour, so the ranks are found over a few thousand
+    values instead of every case (a quarter of 100,000 cases takes tens of milliseconds on SQLite);
+    the nearest-rank value is the first whose running count reaches ceil(p × n)."""
+    picks = ", ".join(f"MIN(CASE WHEN running * 100 >= total * {p} THEN tenths END) / 10.0" for p in PERCENTILES)
+    rows = tx.fetchall(
+        f"WITH by_type AS (SELECT case_type AS g, ROUND({column} * 10) AS tenths, COUNT(*) AS k FROM submissions{where}"
+        f" AND {column} IS NOT NULL GROUP BY case_type, ROUND({column} * 10)),"
+        " both_levels AS (SELECT g, tenths, k FROM by_type UNION ALL SELECT '', tenths, SUM(k) FROM by_type GROUP BY tenths),"
+        " ranked AS (SELECT g, tenths, SUM(k) OVER (PARTITION BY g ORDER BY tenths) AS running, SUM(k) OVER (PARTITION BY g) AS total FROM both_levels)"
+        f" SELECT g, MAX(total), {picks} FROM ranked GROUP BY g ORDER BY g", params)
+    return [Timing(str(g), int(count), _float(median), _float(p90)) for g, count, median, p90 in rows]
 
 
 def _float(value: object) -> float | None:
