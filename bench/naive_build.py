@@ -17,7 +17,8 @@ from markupsafe import Markup
 from sitegen.config import load_config
 from sitegen.content import read_pages
 from sitegen.pairing import pair_pages
-from sitegen.pipeline import fingerprint_static, reserved_slugs
+from sitegen.pairing import reserved_slugs
+from sitegen.static_files import fingerprint_static
 from sitegen.placeholders import resolve
 from sitegen.project import Project
 from sitegen.render import Templates

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from sitegen.config import SiteConfig, load_config
-from sitegen.pipeline import fingerprint_static
+from sitegen.static_files import fingerprint_static
 from sitegen.project import Project
 from sitegen.render import Templates
 

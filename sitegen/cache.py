@@ -43,6 +43,7 @@ class BuildCache:
         self.path = path
         self.identity = identity
         self.db = self._open()
+        self._stats: dict[str, tuple[int, int]] | None = None  # kept in step with the table by save()
 
     @classmethod
     def for_build(cls, source: Path, out_dir: Path) -> "BuildCache":
@@ -89,8 +90,10 @@ class BuildCache:
         return found
 
     def stats(self) -> dict[str, tuple[int, int]]:
-        """Each source file's time and size when last read (without decoding the pages)."""
-        return {str(p): (int(m), int(s)) for p, m, s in self.db.execute("SELECT path, mtime_ns, size FROM sources")}
+        """Each source file's time and size when last read (without decoding the pages); read once, then kept."""
+        if self._stats is None:
+            self._stats = {str(p): (int(m), int(s)) for p, m, s in self.db.execute("SELECT path, mtime_ns, size FROM sources")}
+        return self._stats
 
     def outputs(self) -> dict[str, OutputRecord]:
         records = {}
@@ -117,6 +120,10 @@ class BuildCache:
             (source, r.input_key, r.output, _join(r.deps), _join(r.hrefs), _join(r.ids))
             for source, r in ((s, outputs[s]) for s in changed_outputs if s in outputs)))
         db.execute("COMMIT")
+        if self._stats is not None:
+            for path in removed:
+                self._stats.pop(path, None)
+            self._stats.update((p, (sources[p][0], sources[p][1])) for p in changed_sources if p in sources)
 
     def close(self) -> None:
         self.db.close()

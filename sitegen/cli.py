@@ -118,8 +118,7 @@ def read_content(project: Project) -> TranslatableContent:
     """The pages and pairs the translation commands work on; SiteErrors if a page cannot be read."""
     from .config import load_config
     from .content import read_pages
-    from .pairing import pair_pages
-    from .pipeline import reserved_slugs
+    from .pairing import pair_pages, reserved_slugs
     from .translation_files import Content
 
     config = load_config(project.config_path, "site.toml")

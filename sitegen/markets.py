@@ -15,7 +15,8 @@ from pathlib import Path
 from .config import SiteConfig, load_config
 from .checks.notices import market_notice_hrefs, missing_notice_links
 from .errors import SiteError, SiteErrors, SourceError, raise_all, unique
-from .pipeline import Builder, BuildReport, Staged, fingerprint_static
+from .pipeline import Builder, BuildReport, Staged
+from .static_files import fingerprint_static
 from .project import Project, digest_files
 from .publish import prune_except, remove_empty_parents, write_changed
 from .render import Templates

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from babel import Locale
 
+from .config import SiteConfig
 from .content import Page
 from .errors import ContentError, SourceError
 
@@ -55,3 +56,12 @@ def pair_pages(pages: list[Page], languages: tuple[str, ...], reserved: dict[str
         if not missing:
             pairs.append(PagePair(key, {lang: group[lang] for lang in languages}))
     return pairs, errors
+
+
+def reserved_slugs(config: SiteConfig) -> dict[str, set[str]]:
+    """Slugs the site serves itself (form pages, the taglines page) cannot also be content pages."""
+    reserved: dict[str, set[str]] = {lang: {"static"} for lang in config.languages}
+    for paths in config.served_pages:
+        for lang, path in paths.items():
+            reserved.setdefault(lang, set()).add(path.strip("/").split("/")[-1])
+    return reserved

@@ -1,42 +1,46 @@
-"""The build, stage by stage: read → pair → resolve and render changed pages → check → publish.
+"""The build, stage by stage: scan → pair → plan → render → check → publish.
 
-`Builder.build()` reads top to bottom like the process it runs; each stage lives in its own module.
-A build renders only pages whose inputs changed (their Markdown, the contact lines they show, the
-templates, catalogs and config of their language); a cold process finds what it rendered last time
-in the build cache. Pages render in parallel processes when there are enough of them.
+`Builder.stage()` reads top to bottom like the process it runs; each stage is a function in its own
+module (`sources.scan`, `pairing.pair_pages`, `plan.plan`, `workers.render_pages`,
+`checks.links.check_site_links`, `publish`). What the last published build was made from is one
+value, a `BuildState`: `stage()` computes the next one without adopting it, `commit()` adopts it
+once the site is published, and a build that stops leaves it as it was.
 """
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .cache import BuildCache, OutputRecord
 from .checks.catalogs import check_catalogs
-from .checks.links import check_links
+from .checks.links import check_site_links, link_index
 from .checks.notices import missing_notice_links, missing_notice_pages, notice_hrefs
 from .config import SiteConfig, load_config
 from .content import Page, parse_page
 from .errors import SourceError, raise_all
-from .pairing import PagePair, pair_pages
+from .keys import KeyMaker, listing_digest, site_fingerprint
+from .pairing import PagePair, pair_pages, reserved_slugs
 from .passages import market_problems, published_in
+from .plan import Plan, edited_pairs, only_bodies_changed, plan, plan_edited
 from .project import Project, contact_digests, site_digest
-from .publish import publish_in_place, publish_swap
+from .publish import publish_in_place, publish_swap, write_atomically
 from .render import Templates
 from .sitemap import robots_txt, sitemap_xml
+from .sources import Scan, scan, unchanged_since
+from .state import EMPTY, BuildState, SourceState
+from .static_files import fingerprint_static
 from .taglines import unreviewed_warnings
 from .translations import stale_notices, stale_warnings
-from .workers import KeyMaker, PageJob, PageResult, RenderContext, render_pages, set_context, write_atomically
+from .workers import PageJob, PageResult, RenderContext, render_pages, set_context
 
 MARKER = ".build-id"
 PARALLEL_FROM = 64  # fewer dirty pages than this render faster in this process than by forking
@@ -48,26 +52,31 @@ class BuildReport:
     rendered: int  # pages rendered by this build
     files_written: int
     seconds: float
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[SourceError] = field(default_factory=list)
 
 
 @dataclass
 class Staged:
-    """A build ready to publish: the rendered files in `staging` (None when nothing changed)."""
+    """A build ready to publish: the rendered files in `staging` (None when nothing needs writing)
+    and the state the site will be in once they are published (None: nothing was built)."""
 
     report: BuildReport
+    before: BuildState = EMPTY
+    after: BuildState | None = None
     staging: Path | None = None
-    records: dict[str, OutputRecord] = field(default_factory=dict)
-    previous: dict[str, OutputRecord] = field(default_factory=dict)
     rendered: set[str] = field(default_factory=set)
     started: float = field(default_factory=time.perf_counter)
 
 
-@dataclass
-class _SourceState:
-    mtime_ns: int
-    size: int
-    page: Page
+@dataclass(frozen=True)
+class Inputs:
+    """What this build is made from besides the pages: config, templates, static files, keys."""
+
+    config: SiteConfig
+    templates: Templates
+    keys: KeyMaker
+    static_files: dict[str, bytes]
+    static_urls: dict[str, str]
 
 
 class Builder:
@@ -82,286 +91,175 @@ class Builder:
         self.out_dir = out_dir.resolve()
         self.workers = workers or os.cpu_count() or 1
         self.cache = BuildCache.for_build(project.root, self.out_dir) if use_cache else None
-        self.sources: dict[str, _SourceState] | None = None
-        self.outputs: dict[str, OutputRecord] | None = None
-        self.cached_state_paths: dict[str, tuple[int, int]] | None = None  # what the cache holds, to write only changes
-        self.build_id: str | None = None
-        self.listing: str | None = None  # what the site-wide pages (home, sitemap) were made from
-        self.site_files: set[str] = set()
-        # Kept between builds in one process (serve), so a one-page edit touches one page's worth of work:
-        self.seen: dict[str, tuple[str, dict[str, str]]] = {}  # page -> (digest, alternates) its key was checked with
-        self.last_key_inputs: tuple[dict[str, str], dict[str, str]] | None = None
-        self.checked_ids: dict[str, frozenset[str]] | None = None  # url -> ids, as the last link check saw them
-        self.fingerprint: int | None = None  # see site_fingerprint()
-        self.templates: Templates | None = None
-        self.pairs: list[PagePair] | None = None
-        self.pair_index: dict[str, int] | None = None  # page -> its pair's position in self.pairs
-        self.reparsed: set[str] = set()  # pages read anew by this build
-        self.catalog_state: tuple[tuple[str, int], ...] | None = None
-        self.catalog_errors: list[SourceError] = []
-        self.inputs = ""  # digest of everything all pages share, as the cache records it
-        self.unparsed: set[str] = set()  # pages whose last save could not be read: rescan until fixed
-        self.link_targets: dict[str, frozenset[str]] = {}  # page -> the pages its links point to (no #fragment)
+        self.state: BuildState | None = None  # what the last published build was made from; None: ask the cache
+        # Files a watcher said changed since `state` was taken (a build that stopped does not take them
+        # into the state, so the next one must look at them again); None: look at every file.
+        self.touched_since_state: set[Path] | None = set()
+        self.templates: tuple[tuple[object, ...], Templates] | None = None  # compiled once per set of inputs
+        self.catalogs: tuple[tuple[tuple[str, int], ...], list[SourceError]] | None = None  # checked once per catalog version
 
     def build(self, touched: set[Path] | None = None, config: SiteConfig | None = None) -> BuildReport:
         """Build; `touched` (from a file watcher) names the files that changed, so the rest need no stat."""
         return self.commit(self.stage(touched, config))
 
-    def stage(self, touched: set[Path] | None = None, config: SiteConfig | None = None) -> "Staged":
-        """Everything up to publishing: read, pair, render into a private folder, check.
-        Raises `SiteErrors` (leaving the output untouched) if anything is wrong."""
+    def stage(self, touched: set[Path] | None = None, config: SiteConfig | None = None) -> Staged:
+        """Everything up to publishing: scan, pair, plan, render into a private folder, check.
+        Raises `SiteErrors` (leaving the output and the state untouched) if anything is wrong."""
         started = time.perf_counter()
-        config = config or load_config(self.project.config_path, "site.toml")
+        inputs = self.inputs(config or load_config(self.project.config_path, "site.toml"))
+        if self.cold_and_unchanged(inputs):
+            return Staged(BuildReport(len(self.cache.stats()) if self.cache else 0, 0, 0, time.perf_counter() - started))
+        before = self.starting_point()
+        found = scan(self.project.content_dir, inputs.config.languages, before.sources, self.files_to_scan(touched))
+        try:
+            return self.staged_from(before, found, inputs, started)
+        except BaseException:
+            self.touched_since_state = None if touched is None or self.touched_since_state is None else self.touched_since_state | touched
+            raise
+
+    def staged_from(self, before: BuildState, found: Scan, inputs: Inputs, started: float) -> Staged:
+        config, keys = inputs.config, inputs.keys
+        edit_only = only_bodies_changed(before, found, keys)  # the common save: pairs and listings stand
+        pairs, errors = (edited_pairs(before, found), list(found.errors)) if edit_only else self.pair(found, config)
+        errors += self.catalog_problems(config) + missing_notice_pages(pairs, config, self.project.config_path)
+        warnings, stale = self.stale_translations(pairs, config)
+        errors += stale
+        notices = stale_notices(pairs, config.default_language, self.project.root) if config.stale_translations == "notice" else {}
+        planned = plan_edited(pairs, before, found, keys, notices) if edit_only else plan(pairs, before, keys, notices)
+        after = replace(before, sources=found.sources, pairs=tuple(pairs), seen=planned.seen, key_inputs=keys.shared, inputs=keys.shared_digest())
+        if not planned.jobs and not found.changed and not errors and before.outputs and len(planned.records) == len(before.outputs):
+            return Staged(BuildReport(len(planned.records), 0, 0, time.perf_counter() - started, warnings), before,
+                          self.warmed(after, pairs, inputs) if self.keep_warm else after)
+        return self.rendered(before, after, planned, inputs, errors, warnings, edit_only, started)
+
+    def rendered(self, before: BuildState, after: BuildState, planned: Plan, inputs: Inputs, errors: list[SourceError],
+                 warnings: list[SourceError], edit_only: bool, started: float) -> Staged:
+        """Render what the plan says into a private folder, check it, and write the site-wide pages if their listing changed."""
+        config, pairs = inputs.config, list(after.pairs or ())
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{self.out_dir.name}.tmp-", dir=self.out_dir.parent))
+        try:
+            results = self.render(planned.jobs, RenderContext(config, inputs.templates, staging, inputs.keys, self.readability, self.project.root))
+            errors += [error for result in results for error in result.errors]
+            warnings += [warning for result in results for warning in result.warnings]
+            errors += warnings if self.strict else []
+            records = {**planned.records, **{r.source: r.record for r in results if r.record}}
+            rendered = {r.source for r in results}
+            link_errors, links = check_site_links([p for pair in pairs for p in pair.pages.values()], records, rendered, config,
+                                                  before.links, edit_only, self.line_of)
+            raise_all(errors + link_errors)
+            listing = before.listing if edit_only and before.listing else listing_digest(inputs.keys, inputs.static_urls, pairs)
+            site_files, written = before.site_files, 0
+            if not before.outputs or listing != before.listing:  # home pages, sitemap and friends list every page
+                site_files = self.write_site_files(staging, inputs, pairs)
+                written = len(site_files)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        after = replace(after, outputs=records, links=links, listing=listing, site_files=site_files)
+        report = BuildReport(len(records), len(planned.jobs), len(planned.jobs) + written, time.perf_counter() - started, warnings)
+        return Staged(report, before, after, staging, rendered, started)
+
+    def commit(self, staged: Staged) -> BuildReport:
+        """Publish what `stage` prepared (nothing, if nothing changed), then adopt its state and record it in the cache."""
+        after = staged.after
+        if after is None:  # a cold process found everything as the cache describes it
+            return staged.report
+        if staged.staging is not None:
+            try:
+                after = self.publish(staged.staging, staged.before, after)
+            finally:
+                shutil.rmtree(staged.staging, ignore_errors=True)
+        self.save_to_cache(after, staged.rendered, published=staged.staging is not None)
+        self.state = after
+        self.touched_since_state = set()
+        staged.report.seconds = time.perf_counter() - staged.started
+        return staged.report
+
+    def discard(self, staged: Staged) -> None:
+        """Drop what `stage` prepared, e.g. because another market's build failed (the state stays as it was)."""
+        if staged.staging is not None:
+            shutil.rmtree(staged.staging, ignore_errors=True)
+        self.touched_since_state = None  # what this build read was not adopted: look at every file next time
+
+    # -- where a build starts ---------------------------------------------------------------------
+
+    def inputs(self, config: SiteConfig) -> Inputs:
         static_files, static_urls = fingerprint_static(self.project.static_dir)
         if config.market:  # market trees share the site's one static folder, written above them
             static_files = {}
         keys = KeyMaker({lang: site_digest(self.project, config, lang, static_urls) for lang in config.languages}, contact_digests(config))
-        if self.templates is None or self.last_key_inputs != (keys.site_digests, keys.contact_digests):
-            self.templates = Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls)
-        templates, config = self.templates, self.templates.config  # unchanged inputs: keep the compiled templates
-        inputs = hashlib.sha256(repr((sorted(keys.site_digests.items()), sorted(keys.contact_digests.items()))).encode()).hexdigest()
-        if self.nothing_changed(config.languages, inputs):
-            return Staged(BuildReport(len(self.cached_state_paths or {}), 0, 0, time.perf_counter() - started))
+        made_from = (keys.site_digests, keys.contact_digests)
+        if self.templates is None or self.templates[0] != made_from:  # unchanged inputs: keep the compiled templates
+            self.templates = (made_from, Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls))
+        templates = self.templates[1]
+        return Inputs(templates.config, templates, keys, static_files, static_urls)
 
-        known = self.sources
-        pages, errors, sources_changed = self.read_pages(config.languages, touched)
-        previous = self.previous_outputs()
-        # A save that changed only page bodies (the common edit) skips the whole-site steps.
-        body_only = self.only_bodies_changed(known, keys, previous) and not errors
-        if body_only:
-            pairs = self.patched_pairs()
-        else:
-            errors += market_problems(pages, config)
-            pages = [page for page in pages if published_in(page, config.market.name if config.market else None)]
-            unreadable = frozenset(path.split("/")[1] for path in self.unparsed)
-            pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config), unreadable)
-            errors += pair_errors
-        self.pairs = pairs
-        errors += self.catalog_problems(config)
-        errors += missing_notice_pages(pairs, config, self.project.config_path)
-        stale = stale_warnings(pairs, config.default_language)
-        if config.stale_translations == "block":  # a plan that must never publish an out-of-date translation
-            errors += stale
-            stale = []
-        warnings = stale + unreviewed_warnings(config.taglines)
-        notices = stale_notices(pairs, config.default_language, self.project.root) if config.stale_translations == "notice" else {}
-        jobs, records = self.plan_reparsed(previous, keys, notices) if body_only else self.plan(pairs, previous, keys, notices)
-        if not jobs and not sources_changed and not errors and previous and len(records) == len(previous):
-            self.build_id = (self.out_dir / MARKER).read_text().strip()  # the site on disk is the one we built
-            self.remember_sources()
-            if self.keep_warm:
-                self.adopt(previous, pairs, config, make_listing=lambda: listing_digest(keys, static_urls, pairs))
-            return Staged(BuildReport(len(records), 0, 0, time.perf_counter() - started, warnings))
-
-        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f"{self.out_dir.name}.tmp-", dir=self.out_dir.parent))
-        try:
-            results = self.render(jobs, RenderContext(config, templates, staging, keys, self.readability, self.project.root))
-            errors += [error for result in results for error in result.errors]
-            warnings += [warning for result in results for warning in result.warnings]
-            if self.strict:
-                errors += warnings
-            records.update((r.source, r.record) for r in results if r.record)
-            errors += self.check_links(pairs, records, {r.source for r in results}, config, patch_ids=body_only)
-            raise_all(errors)
-            listing = self.listing if body_only and self.listing else listing_digest(keys, static_urls, pairs)
-            written, self.site_files = 0, set()
-            if not previous or listing != self.listing:  # home pages, sitemap and friends list every page
-                written = self.write_site_files(staging, config, templates, pairs, static_files)
-            self.listing = listing
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            self.seen.clear()  # what plan() saw was not published: compare against the outputs next time
-            raise
-        rendered = {r.source for r in results}
-        report = BuildReport(len(records), len(jobs), len(jobs) + written, time.perf_counter() - started, warnings)
-        return Staged(report, staging, records, previous, rendered, started)
-
-    def commit(self, staged: "Staged") -> BuildReport:
-        """Publish what `stage` prepared (nothing, if nothing changed) and remember it for the next build."""
-        if staged.staging is None:
-            return staged.report
-        try:
-            self.publish(staged.staging, staged.records, staged.previous)
-        finally:
-            shutil.rmtree(staged.staging, ignore_errors=True)
-        self.remember(staged.records, staged.rendered)
-        staged.report.seconds = time.perf_counter() - staged.started
-        return staged.report
-
-    def discard(self, staged: "Staged") -> None:
-        """Drop what `stage` prepared, e.g. because another market's build failed."""
-        if staged.staging is not None:
-            shutil.rmtree(staged.staging, ignore_errors=True)
-            self.listing = None  # the site files were not published: write them next time
-            self.seen.clear()
-
-    # -- read ----------------------------------------------------------------------------------
-
-    def read_pages(self, languages: tuple[str, ...], touched: set[Path] | None = None) -> tuple[list[Page], list[SourceError], bool]:
-        """Parse the pages whose files changed; reuse the rest (from memory, or the cache)."""
-        known = self.sources if self.sources is not None else self.cached_sources()
-        if self.cached_state_paths is None:
-            self.cached_state_paths = {path: (state.mtime_ns, state.size) for path, state in known.items()}
-        current: dict[str, _SourceState] = {}
-        errors: list[SourceError] = []
-        changed = False
-        self.reparsed = set()
-        if touched is not None and self.sources is not None and not self.unparsed:
-            current = dict(self.sources)
-            scans = [(lang, [Path(p) for p in touched if Path(p).parent == self.project.content_dir / lang and Path(p).suffix == ".md"]) for lang in languages]
-            for lang, paths in scans:
-                for path in paths:
-                    if not path.is_file():
-                        changed = current.pop(f"content/{lang}/{path.name}", None) is not None or changed
-            entries_by_lang: list[tuple[str, list[Any]]] = [(lang, _entries(paths)) for lang, paths in scans]
-        else:
-            entries_by_lang = [(lang, list(_scan(self.project.content_dir / lang))) for lang in languages]
-        for lang, entries in entries_by_lang:
-            prefix = f"content/{lang}/"
-            for entry in entries:
-                shown = prefix + entry.name
-                stat = entry.stat()
-                old = known.get(shown)
-                if old and old.mtime_ns == stat.st_mtime_ns and old.size == stat.st_size and old.page.lang == lang:
-                    current[shown] = old
-                    continue
-                try:
-                    page = parse_page(Path(entry.path).read_bytes(), shown, lang)
-                except SourceError as exc:
-                    errors.append(exc)
-                    current.pop(shown, None)
-                    self.unparsed.add(shown)
-                    continue
-                self.unparsed.discard(shown)
-                changed = changed or not old or old.page.digest != page.digest  # touched but unchanged is no change
-                current[shown] = _SourceState(stat.st_mtime_ns, stat.st_size, page)
-                self.reparsed.add(shown)
-        changed = changed or current.keys() != known.keys()
-        self.pending_sources = current
-        return [state.page for state in current.values()], errors, changed
-
-    def nothing_changed(self, languages: tuple[str, ...], inputs: str) -> bool:
+    def cold_and_unchanged(self, inputs: Inputs) -> bool:
         """The fast path of a cold process: every file as the cache last saw it, the same shared inputs,
         and the output folder the one last built. Then no page needs even reading."""
-        if not self.cache or self.sources is not None or self.keep_warm:
+        if not self.cache or self.state is not None or self.keep_warm:
             return False
-        marker = self.out_dir / MARKER
-        if self.cache.meta("inputs") != inputs or not marker.is_file() or marker.read_text().strip() != self.cache.meta("build_id"):
-            self.inputs = inputs
+        if self.cache.meta("inputs") != inputs.keys.shared_digest() or self.marker() != self.cache.meta("build_id"):
             return False
-        self.inputs = inputs
-        known = self.cache.stats()
-        seen = 0
-        for lang in languages:
-            for entry in _scan(self.project.content_dir / lang):
-                stat = entry.stat()
-                if known.get(f"content/{lang}/{entry.name}") != (stat.st_mtime_ns, stat.st_size):
-                    return False
-                seen += 1
-        self.cached_state_paths = known
-        return seen == len(known)
+        return unchanged_since(self.project.content_dir, inputs.config.languages, self.cache.stats())
 
-    def cached_sources(self) -> dict[str, _SourceState]:
+    def starting_point(self) -> BuildState:
+        """The state to build on: this process's, or the cache's; without outputs if the site on disk is not the one it describes."""
+        marker = self.marker()
+        if self.state is not None:
+            return self.state if marker is not None and marker == self.state.build_id else self.state.without_outputs()
         if not self.cache:
-            return {}
-        return {path: _SourceState(mtime, size, page) for path, (mtime, size, page) in self.cache.sources().items()}
+            return EMPTY
+        sources = {path: SourceState(mtime, size, page) for path, (mtime, size, page) in self.cache.sources().items()}
+        if marker is None or marker != self.cache.meta("build_id"):
+            return BuildState(sources=sources)
+        return BuildState(sources=sources, outputs=self.cache.outputs(), build_id=marker, inputs=self.cache.meta("inputs") or "")
 
-    def previous_outputs(self) -> dict[str, OutputRecord]:
-        """What the site in the output folder was built from, if that site is the one we last built."""
+    def files_to_scan(self, touched: set[Path] | None) -> set[Path] | None:
+        """The files to look at: those touched since the state was taken, or None for every file."""
+        if touched is None or self.touched_since_state is None or self.state is None:
+            return None
+        return self.touched_since_state | touched
+
+    def marker(self) -> str | None:
         marker = self.out_dir / MARKER
-        build_id = marker.read_text().strip() if marker.is_file() else None
-        if self.outputs is not None and build_id == self.build_id:
-            return self.outputs
-        if self.cache and build_id and build_id == self.cache.meta("build_id"):
-            return self.cache.outputs()
-        return {}
+        return marker.read_text().strip() if marker.is_file() else None
 
-    # -- plan and render -------------------------------------------------------------------------
+    # -- pair and check -----------------------------------------------------------------------------
 
-    def plan(self, pairs: list[PagePair], previous: dict[str, OutputRecord], keys: KeyMaker,
-             notices: dict[str, str]) -> tuple[list[PageJob], dict[str, OutputRecord]]:
-        """Which pages must render: those whose input key differs from the one their output was made from."""
-        jobs, clean = [], {}
-        same_shared_inputs = self.last_key_inputs == (keys.site_digests, keys.contact_digests)
-        for pair in pairs:
-            alternates = {lang: page.url for lang, page in pair.pages.items()}
-            for page in pair.pages.values():
-                before = previous.get(page.path)
-                notice = notices.get(page.path, "")
-                seen = (page.digest, alternates, notice)
-                if before and ((same_shared_inputs and self.seen.get(page.path) == seen)
-                               or before.input_key == keys.key(page.digest, page.lang, alternates, before.deps, notice)):
-                    clean[page.path] = before
-                else:
-                    jobs.append(PageJob(page, alternates, notice))  # a worker reads the body if the cache had none
-                self.seen[page.path] = seen
-        self.last_key_inputs = (keys.site_digests, keys.contact_digests)
-        return jobs, clean
+    def pair(self, found: Scan, config: SiteConfig) -> tuple[list[PagePair], list[SourceError]]:
+        pages = [state.page for state in found.sources.values()]
+        errors = list(found.errors) + market_problems(pages, config)
+        pages = [page for page in pages if published_in(page, config.market.name if config.market else None)]
+        pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config), found.unreadable_languages)
+        return pairs, errors + pair_errors
 
-    # -- the fast path of a body-only edit ---------------------------------------------------------
-
-    def only_bodies_changed(self, known: dict[str, _SourceState] | None, keys: KeyMaker, previous: dict[str, OutputRecord]) -> bool:
-        """True when the pages re-read this build kept their language, key, slug, title and description,
-        none came or went, and nothing all pages share changed: then pairs and listings stand."""
-        if known is None or self.pairs is None or not previous or self.unparsed:
-            return False
-        if self.last_key_inputs != (keys.site_digests, keys.contact_digests) or self.pending_sources.keys() != known.keys():
-            return False
-        for path in self.reparsed:
-            old, new = known[path].page, self.pending_sources[path].page
-            if (old.lang, old.key, old.slug, old.title, old.description, old.markets) != (new.lang, new.key, new.slug, new.title, new.description, new.markets):
-                return False
-        return True
-
-    def patched_pairs(self) -> list[PagePair]:
-        pairs = list(self.pairs or [])
-        if self.pair_index is None or len(self.pair_index) != sum(len(p.pages) for p in pairs):
-            self.pair_index = {page.path: i for i, pair in enumerate(pairs) for page in pair.pages.values()}
-        for path in self.reparsed:
-            page = self.pending_sources[path].page
-            if path not in self.pair_index:
-                continue  # not published in this market
-            i = self.pair_index[path]
-            pairs[i] = PagePair(pairs[i].key, {**pairs[i].pages, page.lang: page})
-        return pairs
-
-    def plan_reparsed(self, previous: dict[str, OutputRecord], keys: KeyMaker,
-                      notices: dict[str, str]) -> tuple[list[PageJob], dict[str, OutputRecord]]:
-        """Only the re-read pages, and their translations (whose stale notice may come or go), can need
-        rendering; every other output stands as it is."""
-        jobs, records = [], dict(previous)
-        pairs, index = self.pairs or [], self.pair_index or {}
-        affected = sorted({other.path for path in self.reparsed if path in index for other in pairs[index[path]].pages.values()})
-        for path in affected:  # pages outside this market's pairs are not published in it
-            page = self.pending_sources[path].page
-            alternates = {lang: p.url for lang, p in pairs[index[path]].pages.items()}
-            notice = notices.get(path, "")
-            before = previous.get(path)
-            if before and before.input_key == keys.key(page.digest, page.lang, alternates, before.deps, notice):
-                continue
-            del records[path]
-            jobs.append(PageJob(page, alternates, notice))
-            self.seen[path] = (page.digest, alternates, notice)
-        return jobs, records
-
-    def page_at(self, path: str) -> Page | None:
-        state = self.pending_sources.get(path)
-        return state.page if state else None
+    def stale_translations(self, pairs: list[PagePair], config: SiteConfig) -> tuple[list[SourceError], list[SourceError]]:
+        """Warnings, and errors (a plan that must never publish an out-of-date translation blocks them)."""
+        stale = stale_warnings(pairs, config.default_language)
+        if config.stale_translations == "block":
+            return unreviewed_warnings(config.taglines), stale
+        return stale + unreviewed_warnings(config.taglines), []
 
     def catalog_problems(self, config: SiteConfig) -> list[SourceError]:
         """Catalog checks, re-run only when a catalog file changed."""
-        state = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in self.project.locales_dir.rglob("*.po*"))) if self.project.locales_dir.is_dir() else ()
-        if state != self.catalog_state:
-            self.catalog_errors = check_catalogs(self.project.locales_dir, config.languages, config.default_language, self.project.root)
-            self.catalog_state = state
-        return list(self.catalog_errors)
+        locales = self.project.locales_dir
+        version = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in locales.rglob("*.po*"))) if locales.is_dir() else ()
+        if self.catalogs is None or self.catalogs[0] != version:
+            self.catalogs = (version, check_catalogs(locales, config.languages, config.default_language, self.project.root))
+        return list(self.catalogs[1])
 
     def with_body(self, page: Page) -> Page:
         """Pages restored from the cache carry no body; read it when the page must render again."""
         if page.body or not page.digest:
             return page
         return parse_page((self.project.root / page.path).read_bytes(), page.path, page.lang)
+
+    def line_of(self, page: Page, text: str) -> int:
+        return self.with_body(page).line_containing(text)
+
+    # -- render and write ---------------------------------------------------------------------------
 
     def render(self, jobs: list[PageJob], context: RenderContext) -> list[PageResult]:
         set_context(context)
@@ -372,68 +270,13 @@ class Builder:
         with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork")) as pool:
             return [result for chunk in pool.map(render_pages, chunks) for result in chunk]
 
-    # -- check -----------------------------------------------------------------------------------
-
-    def check_links(self, pairs: list[PagePair], records: dict[str, OutputRecord], rendered: set[str], config: SiteConfig,
-                    patch_ids: bool = False) -> list[SourceError]:
-        """Check the links of pages that rendered, and of pages whose link targets changed since the last check."""
-        def all_pages() -> list[Page]:
-            return [page for pair in pairs for page in pair.pages.values()]
-
-        if patch_ids and self.checked_ids is not None:  # no page came or went: update only the rendered pages' ids
-            page_ids = dict(self.checked_ids)
-            for path in rendered:
-                page = self.page_at(path)
-                if page is not None and path in records:
-                    page_ids[page.url] = frozenset(records[path].ids)
-        else:
-            page_ids = self.ids_by_url(all_pages(), records, config)
-        before = self.checked_ids
-        changed_urls = None if before is None else {url for url in page_ids.keys() | before.keys() if page_ids.get(url) != before.get(url)}
-        if changed_urls is not None and not changed_urls:  # nothing others link to has changed
-            pages = [page for path in sorted(rendered) for page in [self.page_at(path)] if page is not None]
-        else:
-            pages = all_pages()
-        form_paths = {path for form in config.forms.values() for path in form.paths.values()}
-        form_paths |= set(config.notices.language_help.values()) if config.notices else set()  # written by the build itself
-        other_markets = {m.path: m.name for m in config.markets.values() if m != config.market}
-        errors: list[SourceError] = []
-        for page in pages:
-            record = records.get(page.path)
-            if record is None:
-                continue
-            if changed_urls and page.path not in rendered:
-                if page.path not in self.link_targets:
-                    self.link_targets[page.path] = frozenset(href.split("#", 1)[0] for href in record.hrefs)
-                if changed_urls.isdisjoint(self.link_targets[page.path]):
-                    continue
-            errors += check_links(page, record.hrefs, set(record.ids), page_ids, form_paths, self.line_of,  # type: ignore[arg-type]
-                                  config.prefix, other_markets)
-        for path in rendered:
-            self.link_targets.pop(path, None)
-        self.pending_checked_ids = page_ids
-        return errors
-
-    @staticmethod
-    def ids_by_url(pages: list[Page], records: dict[str, OutputRecord], config: SiteConfig) -> dict[str, frozenset[str]]:
-        page_ids: dict[str, frozenset[str]] = {f"/{lang}/": frozenset() for lang in config.languages}
-        for page in pages:
-            record = records.get(page.path)
-            if record is not None:
-                page_ids[page.url] = frozenset(record.ids)
-        return page_ids
-
-    def line_of(self, page: Page, text: str) -> int:
-        return self.with_body(page).line_containing(text)
-
-    # -- write -----------------------------------------------------------------------------------
-
-    def write_site_files(self, staging: Path, config: SiteConfig, templates: Templates, pairs: list[PagePair], static_files: dict[str, bytes]) -> int:
+    def write_site_files(self, staging: Path, inputs: Inputs, pairs: list[PagePair]) -> frozenset[str]:
         """The pages that list or point to every page: home pages, 404s, root, taglines, sitemap, robots, CSS."""
+        config, templates = inputs.config, inputs.templates
         # The language chooser at "/" is the x-default of the home pages' cluster, and names them back.
         homes = {**{lang: f"/{lang}/" for lang in config.languages}, "x-default": "/"}
         help_pages = dict(config.notices.language_help) if config.notices else {}
-        files: dict[str, bytes] = dict(static_files)
+        files: dict[str, bytes] = dict(inputs.static_files)
         problems: list[SourceError] = []
 
         def page(name: str, lang: str, template: str, **context: Any) -> None:
@@ -459,116 +302,41 @@ class Builder:
             files["robots.txt"] = robots_txt(config).encode()
         for name, data in files.items():
             write_atomically(staging / name, data)
-        self.site_files = set(files)
-        return len(files)
+        return frozenset(files)
 
-    def publish(self, staging: Path, records: dict[str, OutputRecord], previous: dict[str, OutputRecord]) -> None:
-        self.build_id = f"{self.site_fingerprint(records, previous):032x}"
-        write_atomically(staging / MARKER, self.build_id.encode())
-        if previous:
-            gone = {r.output for r in previous.values()} - {r.output for r in records.values()}
-            publish_in_place(staging, self.out_dir, remove=gone, keep_only_static=self.site_files or None)
+    # -- publish and remember -----------------------------------------------------------------------
+
+    def publish(self, staging: Path, before: BuildState, after: BuildState) -> BuildState:
+        """Move the staged files into place; the state, with the build id the output folder now carries."""
+        fingerprint = site_fingerprint(before.fingerprint if before.build_id and before.outputs else None, before.outputs, after.outputs)
+        build_id = f"{fingerprint:032x}"
+        write_atomically(staging / MARKER, build_id.encode())
+        if before.outputs:
+            gone = {r.output for r in before.outputs.values()} - {r.output for r in after.outputs.values()}
+            publish_in_place(staging, self.out_dir, remove=gone, keep_only_static=after.site_files or None)
         else:
             publish_swap(staging, self.out_dir)
+        return replace(after, build_id=build_id, fingerprint=fingerprint)
 
-    def adopt(self, previous: dict[str, OutputRecord], pairs: list[PagePair], config: SiteConfig, make_listing: Callable[[], str]) -> None:
-        """Nothing to do: keep what was read, so the next build in this process starts from it."""
-        already_warm = self.outputs is previous and self.checked_ids is not None
-        self.sources, self.outputs = self.pending_sources, previous
-        if already_warm:
-            return  # this process built (or adopted) this very site: its ids, listing and build id stand
-        self.listing = make_listing()
-        self.checked_ids = self.ids_by_url([p for pair in pairs for p in pair.pages.values()], previous, config)
-        self.build_id = (self.out_dir / MARKER).read_text().strip()
-        self.fingerprint = int(self.build_id, 16) if re.fullmatch(r"[0-9a-f]{32}", self.build_id) else None
+    def warmed(self, after: BuildState, pairs: list[PagePair], inputs: Inputs) -> BuildState:
+        """Nothing to publish, but a warm builder keeps what it read, so the next edit starts from it: the
+        link index, listing and build id of the site on disk (known already if this process built it)."""
+        if after.links is not None and after.listing is not None and after.build_id is not None:
+            return after
+        build_id = self.marker()
+        return replace(after, listing=listing_digest(inputs.keys, inputs.static_urls, pairs),
+                       links=link_index([p for pair in pairs for p in pair.pages.values()], after.outputs, inputs.config.languages), build_id=build_id,
+                       fingerprint=int(build_id, 16) if build_id and re.fullmatch(r"[0-9a-f]{32}", build_id) else None)
 
-    def site_fingerprint(self, records: dict[str, OutputRecord], previous: dict[str, OutputRecord]) -> int:
-        """An order-free hash of every page's input key (XOR of per-page hashes), so the same inputs
-        always give the same id and an incremental build updates it in time proportional to its changes."""
-        if self.fingerprint is None or previous is not self.outputs:  # start over from every page
-            self.fingerprint = 0
-            previous = {}
-        for source in records.keys() | previous.keys():
-            old, new = previous.get(source), records.get(source)
-            if old is not new and (old is None or new is None or old.input_key != new.input_key):
-                if old is not None:
-                    self.fingerprint ^= _page_hash(source, old.input_key)
-                if new is not None:
-                    self.fingerprint ^= _page_hash(source, new.input_key)
-        return self.fingerprint
+    def save_to_cache(self, after: BuildState, rendered: set[str], published: bool) -> None:
+        """Write to the cache what changed: sources read anew (even if only touched), outputs rendered, the build id."""
+        if not self.cache:
+            return
+        recorded = self.cache.stats()
+        changed = {path: (state.mtime_ns, state.size, state.page) for path, state in after.sources.items()
+                   if recorded.get(path) != (state.mtime_ns, state.size)}
+        removed = set(recorded) - set(after.sources)
+        if changed or removed or rendered or published:
+            meta = {"build_id": after.build_id or "", "inputs": after.inputs}
+            self.cache.save(meta, changed, dict(after.outputs), set(changed), set(rendered), removed)
 
-    def remember(self, records: dict[str, OutputRecord], rendered: set[str]) -> None:
-        """Keep this build's state in memory (for the next build in this process) and in the cache."""
-        self.sources, self.outputs = self.pending_sources, records
-        self.checked_ids = self.pending_checked_ids
-        self.remember_sources(records, rendered)
-
-    def remember_sources(self, records: dict[str, OutputRecord] | None = None, rendered: set[str] = frozenset()) -> None:  # type: ignore[assignment]
-        """Write to the cache what changed: sources read anew (even if only touched), outputs rendered."""
-        before = self.cached_state_paths if self.cached_state_paths is not None else {}
-        sources = self.pending_sources
-        changed = {path: (state.mtime_ns, state.size, state.page) for path, state in sources.items() if before.get(path) != (state.mtime_ns, state.size)}
-        removed = set(before) - set(sources)
-        if self.cache and (changed or removed or records is not None):
-            self.cache.save({"build_id": self.build_id or "", "inputs": self.inputs}, changed, records or {}, set(changed), set(rendered), removed)
-        for path in removed:
-            before.pop(path, None)
-        before.update((path, row[:2]) for path, row in changed.items())
-        self.cached_state_paths = before
-
-
-def _scan(folder: Path) -> list[os.DirEntry[str]] | list[_File]:
-    if not folder.is_dir():
-        return []
-    return sorted((e for e in os.scandir(folder) if e.name.endswith(".md") and e.is_file()), key=lambda e: e.name)
-
-
-@dataclass(frozen=True)
-class _File:
-    """The little of os.DirEntry that read_pages uses, for a file a watcher named."""
-
-    path: str
-    name: str
-
-    def stat(self) -> os.stat_result:
-        return os.stat(self.path)
-
-
-def _entries(paths: list[Path]) -> list[_File]:
-    return [_File(str(p), p.name) for p in sorted(paths) if p.is_file()]
-
-
-def listing_digest(keys: KeyMaker, static_urls: dict[str, str], pairs: list[PagePair]) -> str:
-    """What the site-wide pages (home pages, sitemap, 404s, taglines) are made from: when it is unchanged, they are too."""
-    listed = [(p.lang, p.slug, p.title, p.description) for pair in pairs for p in pair.pages.values()]
-    shared = (sorted(keys.site_digests.items()), sorted(keys.contact_digests.items()), sorted(static_urls.items()))  # their footers show contact lines
-    return hashlib.sha256(repr((shared, listed)).encode()).hexdigest()
-
-
-def _page_hash(source: str, input_key: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"{source}\0{input_key}".encode()).digest()[:16], "big")
-
-
-def reserved_slugs(config: SiteConfig) -> dict[str, set[str]]:
-    """Slugs the site serves itself (form pages, the taglines page) cannot also be content pages."""
-    reserved: dict[str, set[str]] = {lang: {"static"} for lang in config.languages}
-    for paths in config.served_pages:
-        for lang, path in paths.items():
-            reserved.setdefault(lang, set()).add(path.strip("/").split("/")[-1])
-    return reserved
-
-
-def fingerprint_static(static_dir: Path) -> tuple[dict[str, bytes], dict[str, str]]:
-    """Copy static files under names that carry a content hash, so they can be cached forever."""
-    files, urls = {}, {}
-    for file in sorted(static_dir.rglob("*")) if static_dir.is_dir() else []:
-        if not file.is_file():
-            continue
-        data = file.read_bytes()
-        relative = file.relative_to(static_dir).as_posix()
-        stem, dot, suffix = relative.rpartition(".")
-        digest = hashlib.sha256(data).hexdigest()[:10]
-        name = f"static/{stem}.{digest}.{suffix}" if dot else f"static/{relative}.{digest}"
-        files[name] = data
-        urls[relative] = "/" + name
-    return files, urls

@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .workers import write_atomically
 
 
 def publish_swap(staging: Path, out_dir: Path) -> None:
@@ -79,3 +78,14 @@ def prune_except(folder: Path, root: Path, kept: set[str]) -> None:
             shutil.rmtree(entry)
         else:
             entry.unlink()
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a page."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, target)
+

@@ -18,7 +18,7 @@ from .handoff import Handoff, Segment, handoff, site_links, slug_for, translated
 from .pairing import PagePair
 from .segments import Inline, codes, join_inline, split_inline
 from .translations import Snapshot, Status, mark_translated, read_snapshot, statuses
-from .workers import write_atomically
+from .publish import write_atomically
 from .xliff_files import Document, UnreadableFile, Unit, read, to_bytes
 
 # A translator may mark words left in another language (WCAG 3.1.2), as our Spanish pages do.

@@ -6,9 +6,6 @@ environments and the cache's file name rather than receiving them with every pag
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from .content import Page, parse_page
 from .errors import SourceError
 from .passages import body_for_market, find_passages
 from .placeholders import placeholders_used, resolve
+from .keys import KeyMaker
 from .render import Templates, in_tree, markdown_to_html
 from .translations import StaleNotice
 
@@ -51,21 +49,6 @@ class PageResult:
     record: OutputRecord | None
     errors: list[SourceError]
     warnings: list[SourceError] = field(default_factory=list)
-
-
-class KeyMaker:
-    """The input key of a page's output: its source, its pair's addresses, what its language's pages
-    share (templates, catalog, config) and the contact lines it shows."""
-
-    def __init__(self, site_digests: dict[str, str], contact_digests: dict[str, str]) -> None:
-        self.site_digests = site_digests
-        self.contact_digests = contact_digests
-
-    def key(self, page_digest: str, lang: str, alternates: dict[str, str], deps: tuple[str, ...], notice: str = "") -> str:
-        parts = [page_digest, self.site_digests[lang], repr(sorted(alternates.items()))]
-        parts += [f"{dep}={self.contact_digests.get(dep.partition(':')[2] or dep, 'missing')}" for dep in deps]
-        parts += [f"stale={notice}"] if notice else []  # marking the translation done removes the notice
-        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 _context: RenderContext | None = None
@@ -119,11 +102,3 @@ def render_page(job: PageJob) -> PageResult:
     return PageResult(page.path, OutputRecord(key, output, deps, tuple(hrefs), tuple(sorted(ids | links_and_ids(html)[1]))), [], warnings)
 
 
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a page."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, target)

@@ -6,8 +6,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import urldefrag
 
+from ..cache import OutputRecord
+from ..config import SiteConfig
 from ..content import Page
 from ..errors import ContentError, SourceError
+from ..state import LinkIndex
 
 HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"')
 ID = re.compile(r'\sid="([^"]*)"')
@@ -60,3 +63,53 @@ def check_links(page: Page, hrefs: Iterable[str], own_ids: set[str], page_ids: d
             errors.append(ContentError(page.path, line_of(page, href), f"link {href!r} names a heading that does not exist",
                                        f"use one of: {', '.join('#' + i for i in sorted(ids)) or '(the page has no headings)'}"))
     return errors
+
+
+def ids_by_url(pages: Iterable[Page], records: Mapping[str, OutputRecord], languages: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Each page's address (and each home page's) -> the ids on it, as rendered."""
+    page_ids: dict[str, frozenset[str]] = {f"/{lang}/": frozenset() for lang in languages}
+    for page in pages:
+        record = records.get(page.path)
+        if record is not None:
+            page_ids[page.url] = frozenset(record.ids)
+    return page_ids
+
+
+def link_index(pages: Iterable[Page], records: Mapping[str, OutputRecord], languages: Iterable[str]) -> LinkIndex:
+    """The index a link check starts from when none ran in this process (a warm builder's first no-op build)."""
+    return LinkIndex(ids_by_url(pages, records, languages))
+
+
+def check_site_links(pages: list[Page], records: Mapping[str, OutputRecord], rendered: set[str], config: SiteConfig,
+                     before: LinkIndex | None, only_rendered_changed: bool, line_of: Callable[[Page, str], int]) -> tuple[list[SourceError], LinkIndex]:
+    """Check the links of pages that rendered, and of pages whose link targets changed since `before`;
+    return the problems and the index the next check starts from.
+
+    `only_rendered_changed`: no page came or went, so only the rendered pages' ids need updating."""
+    if only_rendered_changed and before is not None:
+        page_ids = dict(before.ids)
+        by_path = {page.path: page for page in pages}
+        for path in rendered:
+            if path in by_path and path in records:
+                page_ids[by_path[path].url] = frozenset(records[path].ids)
+    else:
+        page_ids = ids_by_url(pages, records, config.languages)
+    changed_urls = None if before is None else {url for url in page_ids.keys() | before.ids.keys() if page_ids.get(url) != before.ids.get(url)}
+    to_check = [page for page in pages if page.path in rendered] if changed_urls is not None and not changed_urls else pages
+    form_paths = {path for form in config.forms.values() for path in form.paths.values()}
+    form_paths |= set(config.notices.language_help.values()) if config.notices else set()  # written by the build itself
+    other_markets = {m.path: m.name for m in config.markets.values() if m != config.market}
+    targets = {path: links for path, links in (before.targets if before else {}).items() if path not in rendered}
+    errors: list[SourceError] = []
+    for page in sorted(to_check, key=lambda p: p.path):
+        record = records.get(page.path)
+        if record is None:
+            continue
+        if changed_urls and page.path not in rendered:  # a page that did not render needs checking only if a page it links to changed
+            if page.path not in targets:
+                targets[page.path] = frozenset(href.split("#", 1)[0] for href in record.hrefs)
+            if changed_urls.isdisjoint(targets[page.path]):
+                continue
+        errors += check_links(page, record.hrefs, set(record.ids), page_ids, form_paths, line_of,  # type: ignore[arg-type]
+                              config.prefix, other_markets)
+    return errors, LinkIndex(page_ids, targets)

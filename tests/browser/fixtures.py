@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx2 as httpx
@@ -11,6 +12,10 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from forms_backend.staff.accounts import add_user
+from forms_backend.staff.case_rules import load_case_rules
+from forms_backend.staff.cases import Casework
+from forms_backend.staff.presenting import Clock
+from forms_backend.submissions import stamp
 from forms_backend.storage import open_database
 
 from ..backend import submit
@@ -43,8 +48,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UvicornSer
         database.close_sync()
         with httpx.Client(base_url=running.url) as client:
             assert submit(client, "es").status_code == 303
-        database = open_database(url)  # the inquiry is in the admin's queue, overdue, so queue pages show a row
-        database.run_sync_write(lambda tx: tx.execute("UPDATE submissions SET assigned_to = ?, next_due_at = '2026-01-01T00:00:00.000000Z'", (STAFF_USER[0],)))
+        database = open_database(url)  # the inquiry arrived 5 days ago and is in the admin's queue, overdue: queue pages show a row
+        casework = Casework(load_case_rules(ROOT / "casework.toml"), Clock("America/New_York", {}))
+        received = stamp(datetime.now(timezone.utc) - timedelta(days=5))
+
+        def overdue_and_mine(tx):  # type: ignore[no-untyped-def]
+            reference, topic = tx.fetchone("SELECT reference, topic FROM submissions")
+            tx.execute("UPDATE submissions SET created_at = ?, assigned_to = ? WHERE reference = ?", (received, STAFF_USER[0], reference))
+            casework.open_case(tx, str(reference), received, str(topic), "")
+
+        database.run_sync_write(overdue_and_mine)
         database.close_sync()
         yield running
 

@@ -1,0 +1,97 @@
+"""Read the content folders: which pages exist now, which were read anew, which cannot be read.
+
+A page whose file has the time and size recorded in the state is taken from the state unread. With
+`touched` (from a file watcher) only those files are looked at; without it every file is stat'ed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .content import parse_page
+from .errors import SourceError
+from .state import SourceState
+
+
+@dataclass(frozen=True)
+class Scan:
+    sources: dict[str, SourceState]  # every page that can be read now
+    reparsed: frozenset[str]  # pages read anew by this scan
+    errors: list[SourceError]  # pages that cannot be read
+    changed: bool  # a page came, went, or its content changed
+
+    @property
+    def unreadable_languages(self) -> frozenset[str]:
+        """Languages with a page that could not be read (its partner's "missing translation" would mislead)."""
+        return frozenset(error.path.split("/")[1] for error in self.errors if error.path.startswith("content/"))
+
+
+def scan(content_dir: Path, languages: tuple[str, ...], known: Mapping[str, SourceState], touched: set[Path] | None) -> Scan:
+    """The pages in `content_dir` now; `known` is what was read before, `touched` the files a watcher saw change."""
+    current: dict[str, SourceState] = dict(known) if touched is not None else {}
+    changed = False
+    if touched is not None:
+        by_lang = [(lang, sorted(p for p in touched if p.parent == content_dir / lang and p.suffix == ".md")) for lang in languages]
+        for lang, paths in by_lang:
+            for path in paths:
+                if not path.is_file():
+                    changed = current.pop(f"content/{lang}/{path.name}", None) is not None or changed
+        entries: list[tuple[str, list[_File] | list[os.DirEntry[str]]]] = [(lang, _named(paths)) for lang, paths in by_lang]
+    else:
+        entries = [(lang, _listed(content_dir / lang)) for lang in languages]
+    reparsed: set[str] = set()
+    errors: list[SourceError] = []
+    for lang, files in entries:
+        for entry in files:
+            shown = f"content/{lang}/{entry.name}"
+            stat = entry.stat()
+            old = known.get(shown)
+            if old and old.mtime_ns == stat.st_mtime_ns and old.size == stat.st_size and old.page.lang == lang:
+                current[shown] = old
+                continue
+            try:
+                page = parse_page(Path(entry.path).read_bytes(), shown, lang)
+            except SourceError as exc:
+                errors.append(exc)
+                current.pop(shown, None)
+                continue
+            changed = changed or not old or old.page.digest != page.digest  # touched but unchanged is no change
+            current[shown] = SourceState(stat.st_mtime_ns, stat.st_size, page)
+            reparsed.add(shown)
+    return Scan(current, frozenset(reparsed), errors, changed or current.keys() != known.keys())
+
+
+def unchanged_since(content_dir: Path, languages: tuple[str, ...], recorded: Mapping[str, tuple[int, int]]) -> bool:
+    """Every content file has the time and size `recorded`, and there are no others (a cold no-op build)."""
+    seen = 0
+    for lang in languages:
+        for entry in _listed(content_dir / lang):
+            stat = entry.stat()
+            if recorded.get(f"content/{lang}/{entry.name}") != (stat.st_mtime_ns, stat.st_size):
+                return False
+            seen += 1
+    return seen == len(recorded)
+
+
+def _listed(folder: Path) -> list[os.DirEntry[str]]:
+    if not folder.is_dir():
+        return []
+    return sorted((e for e in os.scandir(folder) if e.name.endswith(".md") and e.is_file()), key=lambda e: e.name)
+
+
+@dataclass(frozen=True)
+class _File:
+    """The little of os.DirEntry a scan uses, for a file a watcher named."""
+
+    path: str
+    name: str
+
+    def stat(self) -> os.stat_result:
+        return os.stat(self.path)
+
+
+def _named(paths: list[Path]) -> list[_File]:
+    return [_File(str(p), p.name) for p in sorted(paths) if p.is_file()]

@@ -1,0 +1,63 @@
+"""The build's memory: what the last published build was made from, as one value.
+
+A warm builder (`build.py serve`) keeps a `BuildState` between builds; a cold one starts from the
+build cache. `Builder.stage()` computes the next state without adopting it, `commit()` adopts it
+whole once the site is published, and a build that fails leaves the state as it was: there is
+nothing to roll back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .cache import OutputRecord
+from .content import Page
+from .pairing import PagePair
+
+Seen = tuple[str, dict[str, str], str]  # (page digest, alternates, stale notice) a page's key was last checked with
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """A source file as it was read: its time and size, and the page parsed from it."""
+
+    mtime_ns: int
+    size: int
+    page: Page
+
+
+@dataclass(frozen=True)
+class LinkIndex:
+    """What the last link check saw: each address's ids, and the pages each page links to."""
+
+    ids: Mapping[str, frozenset[str]]  # url -> the ids on that page
+    targets: Mapping[str, frozenset[str]] = field(default_factory=dict)  # page path -> the urls its links point to (no #fragment)
+
+
+@dataclass(frozen=True)
+class BuildState:
+    sources: Mapping[str, SourceState] = field(default_factory=dict)  # path shown to editors -> the file as read
+    outputs: Mapping[str, OutputRecord] = field(default_factory=dict)  # source path -> what its output was made from
+    pairs: tuple[PagePair, ...] | None = None  # None: not known (a cold start from the cache)
+    links: LinkIndex | None = None
+    listing: str | None = None  # what the site-wide pages (home pages, sitemap) were made from
+    site_files: frozenset[str] = frozenset()  # the site-wide files the last full listing wrote
+    build_id: str | None = None  # the id written into the output folder's marker
+    fingerprint: int | None = None  # the order-free hash the build id is made from (see fingerprints.py)
+    key_inputs: tuple[dict[str, str], dict[str, str]] | None = None  # the shared digests the outputs' keys were checked against
+    seen: Mapping[str, Seen] = field(default_factory=dict)
+    inputs: str = ""  # one digest of everything all pages share, as the cache records it
+
+    @cached_property
+    def pair_index(self) -> dict[str, int]:
+        """Page path -> the position of its pair in `pairs`."""
+        return {page.path: i for i, pair in enumerate(self.pairs or ()) for page in pair.pages.values()}
+
+    def without_outputs(self) -> "BuildState":
+        """The same sources, but no published site to build on (the output folder is not the one we built)."""
+        return BuildState(sources=self.sources, key_inputs=self.key_inputs, inputs=self.inputs)
+
+
+EMPTY = BuildState()
