@@ -1,14 +1,19 @@
 # The README's two commands are `make run` and `make test`; everything else is here for people who want it.
 PY := .venv/bin/python
 
-.PHONY: run test setup setup-test build serve check messages bench clean
+.PHONY: run test lint setup setup-test build serve check messages bench clean
 
 run: setup                ## set up, build the site, serve it with the form at http://127.0.0.1:8000/
 	$(PY) -m forms_backend run
 
-test: setup-test          ## set up (incl. Chromium, PostgreSQL, Java) and run the whole test suite
+test: setup-test lint     ## set up (incl. Chromium, PostgreSQL, Java), check types and style, run the whole test suite
 	@$(PY) -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest ran no tests: failing" >&2; exit 1; fi; exit $$status
+
+lint: setup-test          ## types (mypy --strict) and style (ruff lint and format, line length 120), as CI runs them
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 setup:
 	scripts/setup.sh

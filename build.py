@@ -15,7 +15,9 @@ except ModuleNotFoundError as missing:
     python = VENV / "bin" / "python"
     if python.exists() and Path(sys.prefix).resolve() != VENV.resolve():
         os.execv(python, [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
-    sys.exit(f"build.py needs the project's packages ({missing.name} is not installed): run `make setup` once, then try again")
+    sys.exit(
+        f"build.py needs the project's packages ({missing.name} is not installed): run `make setup` once, then try again"
+    )
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -104,8 +104,12 @@ def main() -> None:
     parser.add_argument("--pages", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/PERFORMANCE.md")
     args = parser.parse_args()
-    lines = [f"### Build benchmark, {date.today().isoformat()} ({os.cpu_count()} cores)", "",
-             "| pages | step | seconds | peak MB (main process) | pages rendered |", "| ---: | --- | ---: | ---: | ---: |"]
+    lines = [
+        f"### Build benchmark, {date.today().isoformat()} ({os.cpu_count()} cores)",
+        "",
+        "| pages | step | seconds | peak MB (main process) | pages rendered |",
+        "| ---: | --- | ---: | ---: | ---: |",
+    ]
     with tempfile.TemporaryDirectory() as work:
         for pages in args.pages:
             rows = run_size(pages, Path(work))

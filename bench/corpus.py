@@ -16,11 +16,20 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EN_WORDS = ("member care review request service health plan coverage approval team call hours benefit doctor visit "
-            "pharmacy claim appeal provider network referral therapy equipment transport language support").split()
-ES_WORDS = ("afiliado atención revisión solicitud servicio salud plan cobertura aprobación equipo llamada horario beneficio "
-            "médico visita farmacia reclamo apelación proveedor red remisión terapia equipo transporte idioma apoyo").split()
-PLACEHOLDERS = ("{{phone:member-services}}", "{{hours:um-team}}", "{{tty:language-help}}", "{{hours:member-services|time-first}}")
+EN_WORDS = (
+    "member care review request service health plan coverage approval team call hours benefit doctor visit "
+    "pharmacy claim appeal provider network referral therapy equipment transport language support"
+).split()
+ES_WORDS = (
+    "afiliado atención revisión solicitud servicio salud plan cobertura aprobación equipo llamada horario beneficio "
+    "médico visita farmacia reclamo apelación proveedor red remisión terapia equipo transporte idioma apoyo"
+).split()
+PLACEHOLDERS = (
+    "{{phone:member-services}}",
+    "{{hours:um-team}}",
+    "{{tty:language-help}}",
+    "{{hours:member-services|time-first}}",
+)
 
 
 def sentence(rng: random.Random, words: list[str], count: int) -> str:
@@ -42,7 +51,13 @@ def page_text(rng: random.Random, lang: str, index: int, total: int, words_per_p
     prefix = "page" if lang == "en" else "pagina"
     title = f"{sentence(rng, words, 3)[:-1]} {index}"
     parts = [
-        "+++", f'title = "{title}"', f'description = "{sentence(rng, words, 12)}"', f'key = "topic-{index:05d}"', f'slug = "{slug}"', "+++", "",
+        "+++",
+        f'title = "{title}"',
+        f'description = "{sentence(rng, words, 12)}"',
+        f'key = "topic-{index:05d}"',
+        f'slug = "{slug}"',
+        "+++",
+        "",
         paragraph(rng, words, words_per_page // 5),
         "",
         *[f"- {sentence(rng, words, 6)}" for _ in range(4)],
@@ -76,7 +91,9 @@ def write_corpus(count: int, out: Path, seed: int = 1, words_per_page: int = 500
         shutil.copytree(ROOT / part, out / part)
     # Generated prose is word salad: readability warnings on it would only be noise.
     config = (ROOT / "site.toml").read_text(encoding="utf-8")
-    (out / "site.toml").write_text(re.sub(r"\[readability\]\nen = \d+\nes = \d+", "[readability]\nen = 99\nes = 0", config), encoding="utf-8")
+    (out / "site.toml").write_text(
+        re.sub(r"\[readability\]\nen = \d+\nes = \d+", "[readability]\nen = 99\nes = 0", config), encoding="utf-8"
+    )
     # Every site carries the language-help taglines and the nondiscrimination notice (a page pair).
     (out / "content").mkdir()
     shutil.copy2(ROOT / "content" / "taglines.toml", out / "content" / "taglines.toml")

@@ -30,9 +30,19 @@ from .loadgen import LoadResult, run_load
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "benchmark-secret"
 FIELDS = {
-    "first_name": "Ana", "last_name": "García", "member_id": "AB12345678", "dob_day": "27", "dob_month": "3", "dob_year": "1980",
-    "phone": "513-555-0142", "email": "ana@example.org", "contact_method": "phone", "preferred_language": "es",
-    "topic": "prior_authorization", "message": "My prior authorization was denied. " * 10, "website": "",
+    "first_name": "Ana",
+    "last_name": "García",
+    "member_id": "AB12345678",
+    "dob_day": "27",
+    "dob_month": "3",
+    "dob_year": "1980",
+    "phone": "513-555-0142",
+    "email": "ana@example.org",
+    "contact_method": "phone",
+    "preferred_language": "es",
+    "topic": "prior_authorization",
+    "message": "My prior authorization was denied. " * 10,
+    "website": "",
 }
 
 
@@ -44,9 +54,25 @@ def free_port() -> int:
 
 def start(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-         "--http", "h11", "--loop", "asyncio"],
-        env={**os.environ, **env}, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--http",
+            "h11",
+            "--loop",
+            "asyncio",
+        ],
+        env={**os.environ, **env},
+        cwd=ROOT,
     )
     for _ in range(300):
         try:
@@ -92,18 +118,27 @@ def main() -> None:
     bare_runs, our_runs = [], []
     with tempfile.TemporaryDirectory() as data:
         env = {
-            "SECRET_KEYS": SECRET, "ENCRYPTION_KEYS": new_key_spec(), "DATA_DIR": data, "SERVE_SITE": "false",
-            "DATABASE_URL": args.database_url or f"sqlite:///{data}/bench.db", "MIN_FILL_SECONDS": "0", "RATE_LIMIT": "1000000000/1",
+            "SECRET_KEYS": SECRET,
+            "ENCRYPTION_KEYS": new_key_spec(),
+            "DATA_DIR": data,
+            "SERVE_SITE": "false",
+            "DATABASE_URL": args.database_url or f"sqlite:///{data}/bench.db",
+            "MIN_FILL_SECONDS": "0",
+            "RATE_LIMIT": "1000000000/1",
         }
         for _ in range(args.rounds):
             bare_runs.append(measure("bench.bare_app:app", {}, args))
             our_runs.append(measure("forms_backend.app:app", env, args))
     bare, ours = median_run(bare_runs), median_run(our_runs)
     store = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite WAL, synchronous=FULL"
-    print(f"{args.connections} connections, one uvicorn worker (h11), {os.cpu_count()} cores, loopback, {store}; median of {args.rounds} rounds")
+    print(
+        f"{args.connections} connections, one uvicorn worker (h11), {os.cpu_count()} cores, loopback, {store}; median of {args.rounds} rounds"
+    )
     print(f"{'endpoint':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  statuses")
     for name, result in (("bare Starlette (stores nothing)", bare), ("Tell Us submit (durable commit)", ours)):
-        print(f"{name:<34}{result.per_second:>9.0f}{result.percentile(50):>9.1f}{result.percentile(99):>9.1f}  {result.statuses}")
+        print(
+            f"{name:<34}{result.per_second:>9.0f}{result.percentile(50):>9.1f}{result.percentile(99):>9.1f}  {result.statuses}"
+        )
     print(f"ratio: {ours.per_second / bare.per_second:.0%} of bare throughput")
 
 

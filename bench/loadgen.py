@@ -39,7 +39,9 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def run_load(port: int, requests: Iterator[bytes], connections: int, max_requests: int, max_seconds: float) -> LoadResult:
+async def run_load(
+    port: int, requests: Iterator[bytes], connections: int, max_requests: int, max_seconds: float
+) -> LoadResult:
     """Send up to `max_requests` requests within `max_seconds`, `connections` at a time."""
     statuses: dict[int, int] = {}
     latencies: list[float] = []

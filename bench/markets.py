@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import tempfile
 from datetime import date
-import sys
 from pathlib import Path
 
 from .build import ROOT, in_process_edit, rendered, report, timed
@@ -28,17 +28,25 @@ ZONES = ("America/New_York", "America/Chicago")
 def markets_config(count: int) -> str:
     """This project's site.toml with its contact lines replaced by `count` markets of their own."""
     text = (ROOT / "site.toml").read_text(encoding="utf-8")
-    head, rest = text[: text.index("# ---- Contact lines")], text[text.index("# ---- Forms"):]
+    head, rest = text[: text.index("# ---- Contact lines")], text[text.index("# ---- Forms") :]
     tables = []
     for i in range(count):
         name = f"m{i:02d}-medicaid"
-        tables.append(f'[markets.{name}]\nlabel = {{ en = "Market {i} Medicaid", es = "Medicaid del mercado {i}" }}\n'
-                      f'state = "{chr(65 + i // 26)}{chr(65 + i % 26)}"\nproduct = "Medicaid"\npath = "/m{i:02d}/plans/medicaid"\n'
-                      f'time_zone = "{ZONES[i % 2]}"\n')
-        for line, number, label in (("member-services", 1, "Member Services"), ("um-team", 2, "UM team"), ("language-help", 3, "Language help")):
-            tables.append(f'[markets.{name}.contacts.{line}]\nlabel = {{ en = "{label}", es = "{label}" }}\n'
-                          f'phone = "1-844-5{i:02d}-{number:04d}"\ntty = ["711"]\n'
-                          f'hours = [{{ days = "mon-fri", open = "08:00", close = "{17 + i % 3}:00" }}]\n')
+        tables.append(
+            f'[markets.{name}]\nlabel = {{ en = "Market {i} Medicaid", es = "Medicaid del mercado {i}" }}\n'
+            f'state = "{chr(65 + i // 26)}{chr(65 + i % 26)}"\nproduct = "Medicaid"\npath = "/m{i:02d}/plans/medicaid"\n'
+            f'time_zone = "{ZONES[i % 2]}"\n'
+        )
+        for line, number, label in (
+            ("member-services", 1, "Member Services"),
+            ("um-team", 2, "UM team"),
+            ("language-help", 3, "Language help"),
+        ):
+            tables.append(
+                f'[markets.{name}.contacts.{line}]\nlabel = {{ en = "{label}", es = "{label}" }}\n'
+                f'phone = "1-844-5{i:02d}-{number:04d}"\ntty = ["711"]\n'
+                f'hours = [{{ days = "mon-fri", open = "08:00", close = "{17 + i % 3}:00" }}]\n'
+            )
     return head + "\n".join(tables) + "\n" + rest
 
 
@@ -67,9 +75,12 @@ def main() -> None:
     parser.add_argument("--markets", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/PERFORMANCE.md")
     args = parser.parse_args()
-    lines = [f"### Markets benchmark, {date.today().isoformat()} ({os.cpu_count()} cores)", "",
-             "| source pages | markets | step | seconds | pages rendered | ms per rendered page | × one market | peak MB |",
-             "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"### Markets benchmark, {date.today().isoformat()} ({os.cpu_count()} cores)",
+        "",
+        "| source pages | markets | step | seconds | pages rendered | ms per rendered page | × one market | peak MB |",
+        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     with tempfile.TemporaryDirectory() as work:
         for pages in args.pages:
             rows = run(pages, args.markets, Path(work))
@@ -78,7 +89,9 @@ def main() -> None:
                 per_page = f"{seconds * 1000 / int(done):.2f}" if step == "cold build" else ""
                 ratio = f"{seconds / one:.2f}" if step == "cold build" else ""
                 memory_text = "" if memory != memory else f"{memory:.0f}"  # NaN: measured inside this process
-                lines.append(f"| {pages:,} | {count} | {step} | {seconds:.3f} | {done} | {per_page} | {ratio} | {memory_text} |")
+                lines.append(
+                    f"| {pages:,} | {count} | {step} | {seconds:.3f} | {done} | {per_page} | {ratio} | {memory_text} |"
+                )
     report(lines, append=not args.no_append)
 
 

@@ -16,12 +16,11 @@ from markupsafe import Markup
 
 from sitegen.config import load_config
 from sitegen.content import read_pages
-from sitegen.pairing import pair_pages
-from sitegen.pairing import reserved_slugs
-from sitegen.static_files import fingerprint_static
+from sitegen.pairing import pair_pages, reserved_slugs
 from sitegen.placeholders import resolve
 from sitegen.project import Project
 from sitegen.render import Templates
+from sitegen.static_files import fingerprint_static
 
 
 def naive_build(source: Path, out: Path) -> int:
@@ -37,8 +36,16 @@ def naive_build(source: Path, out: Path) -> int:
         for page in pair.pages.values():
             body, _ = resolve(page, config)
             html = markdown.Markdown(extensions=["attr_list", "sane_lists"]).convert(body)
-            rendered = templates.render(page.lang, "page.html", page=page, title=page.title, description=page.description,
-                                        content=Markup(html), alternates=alternates, canonical=page.url)
+            rendered = templates.render(
+                page.lang,
+                "page.html",
+                page=page,
+                title=page.title,
+                description=page.description,
+                content=Markup(html),
+                alternates=alternates,
+                canonical=page.url,
+            )
             target = out / page.url.strip("/") / "index.html"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(rendered, encoding="utf-8")

@@ -20,20 +20,20 @@ import statistics
 import tempfile
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx2 as httpx
 
 from forms_backend.crypto import FieldCipher, new_key_spec
-from forms_backend.search_index import SearchIndex, index_rows, new_search_key_spec
 from forms_backend.fields import TOPICS
 from forms_backend.references import new_reference
+from forms_backend.search_index import SearchIndex, index_rows, new_search_key_spec
 from forms_backend.staff.accounts import add_user
+from forms_backend.staff.case_rules import load_case_rules
 from forms_backend.staff.inbox import STATUSES
 from forms_backend.storage import open_database
-from forms_backend.staff.case_rules import load_case_rules
 from forms_backend.submissions import insert_terms, stamp
 from tests.backend import staff_login
 from tests.servers import UvicornServer
@@ -48,13 +48,20 @@ SYLLABLES = ("ka", "ro", "mi", "le", "sa", "to", "na", "vi", "de", "lu")
 
 def first_name(i: int) -> str:
     """One of 1,000 made-up first names (no digits, as names have none): Karomi, Rolesa, …"""
-    return "".join(SYLLABLES[(i // 10 ** place) % 10] for place in range(3)).capitalize()
+    return "".join(SYLLABLES[(i // 10**place) % 10] for place in range(3)).capitalize()
 
 
 def member(i: int, rng: random.Random) -> dict[str, str]:
     """Member i: a unique phone, ID and email; first names repeat every 1,000 members, last names are common."""
-    return {"first_name": first_name(i % 1000), "last_name": rng.choice(["García", "Smith", "Núñez", "Jones"]), "member_id": f"AB{i:08d}",
-            "date_of_birth": "1980-03-27", "phone": f"513{i:07d}", "email": f"m{i}@example.org", "message": "Question about my prior authorization. " * 5}
+    return {
+        "first_name": first_name(i % 1000),
+        "last_name": rng.choice(["García", "Smith", "Núñez", "Jones"]),
+        "member_id": f"AB{i:08d}",
+        "date_of_birth": "1980-03-27",
+        "phone": f"513{i:07d}",
+        "email": f"m{i}@example.org",
+        "message": "Question about my prior authorization. " * 5,
+    }
 
 
 STAFF = ("bench", "ana", "ben", "cruz", "dee", None, None)  # who cases are assigned to (None: nobody)
@@ -66,13 +73,31 @@ def case_columns(created: datetime, topic: str, status: str, rng: random.Random)
     case_type = RULES.type_for_topic(topic)
     local_day = created.astimezone(ZONE).date()
     due = RULES.deadlines(created, case_type, False, ZONE)
-    acknowledged = created + timedelta(hours=rng.uniform(1, 24 * case_type.acknowledge_days * 1.3)) if status != "new" or rng.random() < 0.3 else None
-    resolved = created + timedelta(hours=rng.uniform(24, 24 * case_type.resolve_days * 1.2)) if status in ("answered", "closed") else None
+    acknowledged = (
+        created + timedelta(hours=rng.uniform(1, 24 * case_type.acknowledge_days * 1.3))
+        if status != "new" or rng.random() < 0.3
+        else None
+    )
+    resolved = (
+        created + timedelta(hours=rng.uniform(24, 24 * case_type.resolve_days * 1.2))
+        if status in ("answered", "closed")
+        else None
+    )
     next_due = None if resolved else (due.resolve_by if acknowledged else due.acknowledge_by)
-    hours = [round((moment - created).total_seconds() / 3600, 4) if moment else None for moment in (acknowledged, resolved)]
-    return (case_type.name, local_day.isoformat(), (local_day - timedelta(days=local_day.weekday())).isoformat(), stamp(due.acknowledge_by),
-            stamp(due.resolve_by), stamp(acknowledged) if acknowledged else None, stamp(resolved) if resolved else None,
-            stamp(next_due) if next_due else None, *hours)
+    hours = [
+        round((moment - created).total_seconds() / 3600, 4) if moment else None for moment in (acknowledged, resolved)
+    ]
+    return (
+        case_type.name,
+        local_day.isoformat(),
+        (local_day - timedelta(days=local_day.weekday())).isoformat(),
+        stamp(due.acknowledge_by),
+        stamp(due.resolve_by),
+        stamp(acknowledged) if acknowledged else None,
+        stamp(resolved) if resolved else None,
+        stamp(next_due) if next_due else None,
+        *hours,
+    )
 
 
 def fill(url: str, keys: str, search_keys: str, count: int) -> str:
@@ -81,7 +106,7 @@ def fill(url: str, keys: str, search_keys: str, count: int) -> str:
     database = open_database(url)
     add_user(database, "bench", PASSWORD, "admin")
     rng = random.Random(7)
-    start = datetime.now(timezone.utc) - timedelta(days=365)
+    start = datetime.now(UTC) - timedelta(days=365)
     oldest = ""
     for first in range(0, count, 5000):
         batch = []
@@ -91,16 +116,30 @@ def fill(url: str, keys: str, search_keys: str, count: int) -> str:
             moment = start + timedelta(seconds=i * 365 * 86400 / count)
             fields = member(i, rng)
             topic, status = rng.choice(TOPICS), rng.choice(STATUSES)
-            batch.append((i + 1, reference, stamp(moment), rng.choice(["en", "es"]), topic, status, cipher.seal(fields, bound_to=reference), fields,
-                          rng.choice(STAFF), case_columns(moment, topic, status, rng)))
+            batch.append(
+                (
+                    i + 1,
+                    reference,
+                    stamp(moment),
+                    rng.choice(["en", "es"]),
+                    topic,
+                    status,
+                    cipher.seal(fields, bound_to=reference),
+                    fields,
+                    rng.choice(STAFF),
+                    case_columns(moment, topic, status, rng),
+                )
+            )
 
         def write(tx, batch=batch):  # type: ignore[no-untyped-def]
             for submission_id, reference, created, lang, topic, status, sealed, _, assigned, case in batch:
-                tx.execute("INSERT INTO submissions (id, reference, created_at, lang, topic, contact_method, preferred_language, status, sealed,"
-                           " assigned_to, case_type, received_on, received_week, acknowledge_due_at, resolve_due_at, acknowledged_at, resolved_at,"
-                           " next_due_at, acknowledge_hours, resolve_hours)"
-                           " VALUES (?, ?, ?, ?, ?, 'phone', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           (submission_id, reference, created, lang, topic, lang, status, sealed, assigned, *case))
+                tx.execute(
+                    "INSERT INTO submissions (id, reference, created_at, lang, topic, contact_method, preferred_language, status, sealed,"
+                    " assigned_to, case_type, received_on, received_week, acknowledge_due_at, resolve_due_at, acknowledged_at, resolved_at,"
+                    " next_due_at, acknowledge_hours, resolve_hours)"
+                    " VALUES (?, ?, ?, ?, ?, 'phone', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (submission_id, reference, created, lang, topic, lang, status, sealed, assigned, *case),
+                )
             insert_terms(tx, index_rows(index, [(row[0], row[1], row[7]) for row in batch]))  # type: ignore[misc]
 
         database.run_sync_write(write)
@@ -123,7 +162,9 @@ def search_link(client: httpx.Client, text: str) -> str:
     """The link a search lands on (the form posts once; the link is what staff reload)."""
     page = client.get("/staff/")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    sent = client.post("/staff/search", data={"q": text, "csrf": csrf}, headers={"origin": str(client.base_url).rstrip("/")})
+    sent = client.post(
+        "/staff/search", data={"q": text, "csrf": csrf}, headers={"origin": str(client.base_url).rstrip("/")}
+    )
     assert sent.status_code == 303, sent.status_code
     return sent.headers["location"]
 
@@ -149,9 +190,19 @@ def run(size: int, requests: int) -> None:
         started = time.perf_counter()
         oldest = fill(url, keys, search_keys, size)
         print(f"\n{size:,} submissions stored with their search terms in {time.perf_counter() - started:.1f} s")
-        env = {"DATA_DIR": data, "DATABASE_URL": url, "ENCRYPTION_KEYS": keys, "SEARCH_KEYS": search_keys, "SECRET_KEYS": "bench-secret",
-               "SERVE_SITE": "false", "LOGIN_RATE_LIMIT": "1000/1"}
-        with UvicornServer(env, Path(data) / "server.log") as server, httpx.Client(base_url=server.url, timeout=60) as client:
+        env = {
+            "DATA_DIR": data,
+            "DATABASE_URL": url,
+            "ENCRYPTION_KEYS": keys,
+            "SEARCH_KEYS": search_keys,
+            "SECRET_KEYS": "bench-secret",
+            "SERVE_SITE": "false",
+            "LOGIN_RATE_LIMIT": "1000/1",
+        }
+        with (
+            UvicornServer(env, Path(data) / "server.log") as server,
+            httpx.Client(base_url=server.url, timeout=60) as client,
+        ):
             staff_login(client, "bench", PASSWORD)
             print(f"{'request':<48}{'median ms':>10}{'max ms':>9}{'rows':>6}")
             searches = [
@@ -178,7 +229,9 @@ def run(size: int, requests: int) -> None:
                 median, worst, rows = timed(client, path, requests)
                 print(f"{label:<48}{median:>10.1f}{worst:>9.1f}{rows:>6}")
             alone, busy = delayed_inbox(client, server.url, search_link(client, "ab 00000000"), requests)
-            print(f"first inbox page: {alone:.1f} ms alone, {busy:.1f} ms with a member-ID search sent at the same moment (+{busy - alone:.1f} ms)")
+            print(
+                f"first inbox page: {alone:.1f} ms alone, {busy:.1f} ms with a member-ID search sent at the same moment (+{busy - alone:.1f} ms)"
+            )
 
 
 def main() -> None:

@@ -51,7 +51,12 @@ def sign_in_forever(port: int, stop: threading.Event, attempts: list[int]) -> No
         page = connection.getresponse().read().decode()
         token = TOKEN.search(page).group(1)  # type: ignore[union-attr]
         body = urlencode({"username": "bench", "password": "not the password", "token": token, "next": "/staff/"})
-        connection.request("POST", "/staff/login", body, {"content-type": "application/x-www-form-urlencoded", "origin": f"http://127.0.0.1:{port}"})
+        connection.request(
+            "POST",
+            "/staff/login",
+            body,
+            {"content-type": "application/x-www-form-urlencoded", "origin": f"http://127.0.0.1:{port}"},
+        )
         connection.getresponse().read()
         attempts.append(1)
     connection.close()
@@ -80,15 +85,24 @@ def main() -> None:
         database = open_database(url)
         add_user(database, "bench", PASSWORD, "staff")
         database.close_sync()
-        env = {"SECRET_KEYS": "bench", "ENCRYPTION_KEYS": new_key_spec(), "DATA_DIR": data, "SERVE_SITE": "false",
-               "DATABASE_URL": url, "LOGIN_RATE_LIMIT": "1000000000/1", "RATE_LIMIT": "1000000000/1"}
+        env = {
+            "SECRET_KEYS": "bench",
+            "ENCRYPTION_KEYS": new_key_spec(),
+            "DATA_DIR": data,
+            "SERVE_SITE": "false",
+            "DATABASE_URL": url,
+            "LOGIN_RATE_LIMIT": "1000000000/1",
+            "RATE_LIMIT": "1000000000/1",
+        }
         port = free_port()
         process = start("forms_backend.app:app", port, env)
         try:
             paths = {"/healthz": "health check", "/en/tell-us/": "form page"}
             idle = {path: statistics.median(timed_gets(port, path, args.samples)) for path in paths}
             stop, attempts = threading.Event(), []
-            clients = [threading.Thread(target=sign_in_forever, args=(port, stop, attempts)) for _ in range(args.sign_ins)]
+            clients = [
+                threading.Thread(target=sign_in_forever, args=(port, stop, attempts)) for _ in range(args.sign_ins)
+            ]
             for client in clients:
                 client.start()
             time.sleep(1)  # let the sign-ins fill the queue
@@ -101,12 +115,16 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(10)
-    print(f"one uvicorn worker (h11), SQLite, {args.sign_ins} clients signing in without pause ({rate:.1f} attempts/s); median of {args.samples} requests")
+    print(
+        f"one uvicorn worker (h11), SQLite, {args.sign_ins} clients signing in without pause ({rate:.1f} attempts/s); median of {args.samples} requests"
+    )
     print(f"{'request':<16}{'idle ms':>9}{'under sign-ins ms':>19}{'ratio':>8}")
     for path, name in paths.items():
         print(f"{name:<16}{idle[path]:>9.1f}{loaded[path]:>19.1f}{loaded[path] / idle[path]:>7.1f}×")
     sealing, opening = seal_and_open_microseconds()
-    print(f"sealing one submission's fields: {sealing:.0f} µs; opening them: {opening:.0f} µs (on the request path, not worth a thread)")
+    print(
+        f"sealing one submission's fields: {sealing:.0f} µs; opening them: {opening:.0f} µs (on the request path, not worth a thread)"
+    )
 
 
 if __name__ == "__main__":

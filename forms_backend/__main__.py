@@ -19,18 +19,18 @@ import asyncio
 import getpass
 import secrets
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import uvicorn
 
 from sitegen.cli import main as build_main
 
-from .retention import purge
-from .settings import Settings, SettingsError, load_settings
-from .staff.accounts import ROLES, AccountError, add_user, list_users, set_disabled, set_email
 from .crypto import FieldCipher
 from .rekey import rekey, unlisted
+from .retention import purge
 from .search_index import SearchIndex
+from .settings import Settings, SettingsError, load_settings
+from .staff.accounts import ROLES, AccountError, add_user, list_users, set_disabled, set_email
 from .staff.audit import record
 from .staff.digest import queue_digests
 from .storage import Database, open_database
@@ -44,6 +44,7 @@ def audit_sync(database: Database, actor: str, action: str, detail: str) -> None
 def rekey_command(database: Database, cipher: FieldCipher, batch: int, check_only: bool) -> int:
     """Re-seal under the newest key (with a progress line on a terminal), or only check; audited."""
     if not check_only:
+
         def progress(done: int, total: int) -> None:
             if sys.stderr.isatty():
                 print(f"\rre-sealing: {done:,} of {total:,} rows", end="", file=sys.stderr, flush=True)
@@ -52,12 +53,20 @@ def rekey_command(database: Database, cipher: FieldCipher, batch: int, check_onl
         if sys.stderr.isatty():
             print(file=sys.stderr)
         counts = ", ".join(f"{count} {table}" for table, count in changed.items())
-        audit_sync(database, getpass.getuser(), "encryption.rekey", f"re-sealed {counts} under key {cipher.current}; keys listed: {', '.join(cipher.keys)}")
+        audit_sync(
+            database,
+            getpass.getuser(),
+            "encryption.rekey",
+            f"re-sealed {counts} under key {cipher.current}; keys listed: {', '.join(cipher.keys)}",
+        )
         print(f"re-sealed {counts} under key {cipher.current}")
     left = unlisted(database, cipher)
     if any(left.values()):
-        print("sealed under a key ENCRYPTION_KEYS no longer lists (add it back, then rekey): "
-              + ", ".join(f"{count} {table}" for table, count in left.items() if count), file=sys.stderr)
+        print(
+            "sealed under a key ENCRYPTION_KEYS no longer lists (add it back, then rekey): "
+            + ", ".join(f"{count} {table}" for table, count in left.items() if count),
+            file=sys.stderr,
+        )
         return 1
     print(f"every stored row opens with the listed keys ({', '.join(cipher.keys)})")
     return 0
@@ -70,10 +79,15 @@ def digest_command(settings: Settings, database: Database) -> int:
 
     app = create_app(settings)
     casework, templates, config = app.state.casework, app.state.templates, app.state.config
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     today = now.astimezone(casework.clock.zone()).date()
-    added = queue_digests(database, lambda digest: staff_digest(templates, settings, config, digest, casework.rules.due_soon_days),
-                          now, casework.rules.due_soon_days, today)
+    added = queue_digests(
+        database,
+        lambda digest: staff_digest(templates, settings, config, digest, casework.rules.due_soon_days),
+        now,
+        casework.rules.due_soon_days,
+        today,
+    )
     audit_sync(database, "cli", "digest", f"{added} digest(s) queued for {today}")
     if not settings.smtp_host:
         print(f"queued {added} digest(s); SMTP_HOST is not set, so nothing was sent", file=sys.stderr)
@@ -91,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
     if args.command in (None, "run"):
-        return run(settings, getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8000), getattr(args, "no_build", False))
+        return run(
+            settings, getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8000), getattr(args, "no_build", False)
+        )
     database = open_database(settings.database_url)
     try:
         if args.command == "users":
@@ -103,8 +119,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "reindex":
             index = SearchIndex.from_spec(settings.search_keys)
             indexed = reindex(database, FieldCipher.from_spec(settings.encryption_keys), index)
-            audit_sync(database, "cli", "search.reindex", detail=f"{indexed} submissions indexed under key {index.current.key_id}")
-            print(f"indexed {indexed} submission(s) under search key {index.current.key_id}; digests under other keys removed")
+            audit_sync(
+                database,
+                "cli",
+                "search.reindex",
+                detail=f"{indexed} submissions indexed under key {index.current.key_id}",
+            )
+            print(
+                f"indexed {indexed} submission(s) under search key {index.current.key_id}; digests under other keys removed"
+            )
             return 0
         removed = purge(database, args.days or settings.retention_days)
         print(f"removed {removed} submission(s) older than {args.days or settings.retention_days} days")
@@ -117,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m forms_backend", description="Run the member site, its form backend and staff tools.")
+    parser = argparse.ArgumentParser(
+        prog="python -m forms_backend", description="Run the member site, its form backend and staff tools."
+    )
     commands = parser.add_subparsers(dest="command")
     run_parser = commands.add_parser("run", help="build the site, then serve it and the form (default)")
     run_parser.add_argument("--host", default="127.0.0.1")
@@ -137,11 +162,17 @@ def _parser() -> argparse.ArgumentParser:
     for name in ("disable", "enable"):
         actions.add_parser(name, help=f"{name} a user (disabling ends their sessions)").add_argument("username")
     actions.add_parser("list", help="list users")
-    commands.add_parser("digest", help="queue and send today's digest email to each staff member with an address (run once a day)")
+    commands.add_parser(
+        "digest", help="queue and send today's digest email to each staff member with an address (run once a day)"
+    )
     commands.add_parser("reindex", help="rebuild the search index under the first of SEARCH_KEYS (after rotating them)")
-    rekey_parser = commands.add_parser("rekey", help="re-seal stored submissions and notes under the first of ENCRYPTION_KEYS")
+    rekey_parser = commands.add_parser(
+        "rekey", help="re-seal stored submissions and notes under the first of ENCRYPTION_KEYS"
+    )
     rekey_parser.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
-    rekey_parser.add_argument("--check", action="store_true", help="only report rows sealed under a key no longer listed")
+    rekey_parser.add_argument(
+        "--check", action="store_true", help="only report rows sealed under a key no longer listed"
+    )
     retention = commands.add_parser("retention", help="remove submissions past the retention period")
     retention.add_argument("--days", type=int, default=0, help="default: RETENTION_DAYS (730)")
     return parser
@@ -151,7 +182,9 @@ def run(settings: Settings, host: str, port: int, no_build: bool) -> int:
     if not no_build and build_main(["--source", str(settings.project_dir), "--out", str(settings.site_dir)]) != 0:
         return 1
     print(f"Member site and Tell Us form: http://{host}:{port}/   (staff: http://{host}:{port}/staff/)", flush=True)
-    uvicorn.run("forms_backend.app:app", host=host, port=port, proxy_headers=False, server_header=False, log_level="info")
+    uvicorn.run(
+        "forms_backend.app:app", host=host, port=port, proxy_headers=False, server_header=False, log_level="info"
+    )
     return 0
 
 

@@ -11,12 +11,12 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from sitegen.config import SiteConfig, load_config
-from sitegen.static_files import fingerprint_static
 from sitegen.project import Project
 from sitegen.render import Templates
+from sitegen.static_files import fingerprint_static
 
 from .crypto import FieldCipher
 from .guards import SecurityHeaders
@@ -25,6 +25,7 @@ from .logs import configure_logging
 from .notify import Notifier
 from .private_files import readable_by_others
 from .rate_limits import rate_limiter
+from .search_index import SearchIndex
 from .settings import Settings, SettingsError, load_settings
 from .signing import KeyedSigner
 from .site_files import SiteFiles
@@ -35,11 +36,11 @@ from .staff.presenting import Clock
 from .staff.sessions import StaffSessions
 from .staff.views import StaffSite
 from .storage import open_database
-from .search_index import SearchIndex
 from .submissions import Submissions, reindex
 from .tokens import FormTokens
 
 CONFIRMATION_SALT = "memberpages.confirmation.v1"
+
 
 def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging()
@@ -51,35 +52,54 @@ def create_app(settings: Settings | None = None) -> Starlette:
     _, static_urls = fingerprint_static(project.static_dir)
     templates = Templates(config, project.templates_dir, project.locales_dir, project.root, static_urls)
     # Each market's form pages render with that market's lines and paths; a single plan has one "market".
-    market_templates = {c.prefix: Templates(c, project.templates_dir, project.locales_dir, project.root, static_urls) if c.market else templates
-                        for c in config.builds()}
+    market_templates = {
+        c.prefix: Templates(c, project.templates_dir, project.locales_dir, project.root, static_urls)
+        if c.market
+        else templates
+        for c in config.builds()
+    }
     database = open_database(settings.database_url)
     cipher = FieldCipher.from_spec(settings.encryption_keys)
     index = SearchIndex.from_spec(settings.search_keys) if settings.search_keys else None
     clock = Clock(config.time_zone, {name: market.time_zone for name, market in config.market_configs.items()})
     casework = Casework(load_case_rules(project.root / "casework.toml", tuple(config.markets)), clock)
     submissions = Submissions(database, cipher, notify=settings.notifications_enabled, index=index, casework=casework)
-    notifier = Notifier(database, settings, lambda reference: staff_email(templates, settings, config, reference)) if settings.notifications_enabled else None
+    notifier = (
+        Notifier(database, settings, lambda reference: staff_email(templates, settings, config, reference))
+        if settings.notifications_enabled
+        else None
+    )
     shared = dict(
-        settings=settings, tokens=FormTokens(settings.secret_keys, settings.min_fill_seconds, settings.token_max_age), submissions=submissions,
+        settings=settings,
+        tokens=FormTokens(settings.secret_keys, settings.min_fill_seconds, settings.token_max_age),
+        submissions=submissions,
         limiter=rate_limiter(database, "form", settings.rate_limit_count, settings.rate_limit_seconds),
         confirmations=KeyedSigner(settings.secret_keys, salt=CONFIRMATION_SALT),
         on_stored=notifier.wake.set if notifier else None,
     )
     forms = [InquiryForm(config=c, templates=market_templates[c.prefix], **shared) for c in config.builds()]  # type: ignore[arg-type]
     staff = StaffSite(
-        settings=settings, templates=templates, database=database, cipher=cipher, submissions=submissions,
+        settings=settings,
+        templates=templates,
+        database=database,
+        cipher=cipher,
+        submissions=submissions,
         sessions=StaffSessions(database, settings.secret_keys, settings.staff_idle_minutes),
-        login_limiter=rate_limiter(database, "staff-login", settings.login_rate_limit_count, settings.login_rate_limit_seconds), languages=config.languages,
+        login_limiter=rate_limiter(
+            database, "staff-login", settings.login_rate_limit_count, settings.login_rate_limit_seconds
+        ),
+        languages=config.languages,
         markets={name: market.labels.get("en", name) for name, market in config.markets.items()},
-        clock=clock, index=index, casework=casework,
+        clock=clock,
+        index=index,
+        casework=casework,
     )
 
     async def healthz(request: Request) -> Response:
         await submissions.count()
         return JSONResponse({"status": "ok"}, headers={"cache-control": "no-store"})
 
-    routes = [Route("/healthz", healthz, methods=["GET"]), *staff.routes()]
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), *staff.routes()]
     for form in forms:
         for path in form.paths().values():
             routes += [
@@ -105,7 +125,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await asyncio.wait([indexer], timeout=30)
         await database.close()
 
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies)], lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies)],
+        lifespan=lifespan,
+    )
     app.state.submissions = submissions
     app.state.database = database
     app.state.settings = settings
@@ -124,27 +148,35 @@ def refuse_shared_data_files(settings: Settings) -> None:
         files += [database.parent, database, Path(f"{database}-wal"), Path(f"{database}-shm")]
     shared = readable_by_others(files)
     if shared:
-        raise SettingsError(f"other users can read private data: {', '.join(shared)}; run chmod 700 on the folder and 600 on its files")
+        raise SettingsError(
+            f"other users can read private data: {', '.join(shared)}; run chmod 700 on the folder and 600 on its files"
+        )
 
 
 def staff_email(templates: Templates, settings: Settings, config: SiteConfig, reference: str) -> tuple[str, str]:
     """Subject and body of the team's notification: the reference and a link, nothing about the member."""
     link = f"{(settings.public_base_url or config.base_url).rstrip('/')}/staff/inquiries/{reference}"
-    return f"New Tell Us inquiry {reference}", templates.render("en", "staff/notification.txt", reference=reference, link=link)
+    return f"New Tell Us inquiry {reference}", templates.render(
+        "en", "staff/notification.txt", reference=reference, link=link
+    )
 
 
-def staff_digest(templates: Templates, settings: Settings, config: SiteConfig, digest: Digest, due_soon_days: int) -> tuple[str, str]:
+def staff_digest(
+    templates: Templates, settings: Settings, config: SiteConfig, digest: Digest, due_soon_days: int
+) -> tuple[str, str]:
     """Subject and body of one staff member's daily digest: counts and links, nothing about any member."""
     base_url = (settings.public_base_url or config.base_url).rstrip("/")
     context = {"digest": digest, "base_url": base_url, "due_soon_days": due_soon_days}
-    return templates.render("en", "staff/digest_subject.txt", **context).strip(), templates.render("en", "staff/digest.txt", **context)
+    return templates.render("en", "staff/digest_subject.txt", **context).strip(), templates.render(
+        "en", "staff/digest.txt", **context
+    )
 
 
 def __getattr__(name: str) -> Starlette:
     """`uvicorn forms_backend.app:app`: built on first use from the environment, so importing
     this module (as tests do, to call create_app) has no side effects."""
     if name == "app":
-        global app
-        app = create_app()
-        return app
+        built = create_app()
+        globals()["app"] = built  # later lookups find it without calling this again
+        return built
     raise AttributeError(name)

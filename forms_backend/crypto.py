@@ -32,7 +32,7 @@ class FieldCipher:
         self.current = current
 
     @classmethod
-    def from_spec(cls, spec: str) -> "FieldCipher":
+    def from_spec(cls, spec: str) -> FieldCipher:
         """Parse 'id1:base64key,id2:base64key' — the first is current, the rest still decrypt."""
         keys: dict[str, bytes] = {}
         order = []

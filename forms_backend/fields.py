@@ -20,22 +20,50 @@ PREFERRED_LANGUAGES = ("en", "es", "other")
 # a Spanish speaker and 3 May to an English one); it is stored as one ISO date.
 DATE_PARTS = ("dob_day", "dob_month", "dob_year")
 FIELD_NAMES = (
-    "first_name", "last_name", "member_id", *DATE_PARTS, "phone", "email",
-    "contact_method", "preferred_language", "topic", "message",
+    "first_name",
+    "last_name",
+    "member_id",
+    *DATE_PARTS,
+    "phone",
+    "email",
+    "contact_method",
+    "preferred_language",
+    "topic",
+    "message",
 )
 MAX_LENGTH = {
-    "first_name": 100, "last_name": 100, "member_id": 20, "dob_day": 2, "dob_month": 2, "dob_year": 4, "phone": 30,
-    "email": 254, "contact_method": 10, "preferred_language": 10, "topic": 40, "message": 2000,
+    "first_name": 100,
+    "last_name": 100,
+    "member_id": 20,
+    "dob_day": 2,
+    "dob_month": 2,
+    "dob_year": 4,
+    "phone": 30,
+    "email": 254,
+    "contact_method": 10,
+    "preferred_language": 10,
+    "topic": 40,
+    "message": 2000,
 }
 # Which of the three date fields each date-of-birth error is about (the others are fine).
 DATE_ERROR_PARTS = {
-    "date_missing_day": ("dob_day",), "date_missing_month": ("dob_month",), "date_missing_year": ("dob_year",),
-    "date_missing_day_month": ("dob_day", "dob_month"), "date_missing_day_year": ("dob_day", "dob_year"),
-    "date_missing_month_year": ("dob_month", "dob_year"), "date_not_numbers": DATE_PARTS, "date_year_four_digits": ("dob_year",),
-    "date_invalid": DATE_PARTS, "date_in_future": DATE_PARTS, "date_too_old": ("dob_year",), "too_long": DATE_PARTS,
+    "date_missing_day": ("dob_day",),
+    "date_missing_month": ("dob_month",),
+    "date_missing_year": ("dob_year",),
+    "date_missing_day_month": ("dob_day", "dob_month"),
+    "date_missing_day_year": ("dob_day", "dob_year"),
+    "date_missing_month_year": ("dob_month", "dob_year"),
+    "date_not_numbers": DATE_PARTS,
+    "date_year_four_digits": ("dob_year",),
+    "date_invalid": DATE_PARTS,
+    "date_in_future": DATE_PARTS,
+    "date_too_old": ("dob_year",),
+    "too_long": DATE_PARTS,
     "invalid_characters": DATE_PARTS,
 }
-EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
+EMAIL = re.compile(
+    r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
 MEMBER_ID = re.compile(r"[A-Za-z0-9]{6,20}")
 # Letters of any script, spaces, and the punctuation real names carry (O'Brien, Smith-Jones, Jr.).
 # Zero-width (non-)joiners spell Persian and Indic names; has_hidden_characters allows them only between letters.
@@ -60,8 +88,13 @@ class Inquiry:
     def identifying(self) -> dict[str, str]:
         """The fields that identify the member or may hold health information: encrypted at rest."""
         return {
-            "first_name": self.first_name, "last_name": self.last_name, "member_id": self.member_id,
-            "date_of_birth": self.date_of_birth, "phone": self.phone, "email": self.email, "message": self.message,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "member_id": self.member_id,
+            "date_of_birth": self.date_of_birth,
+            "phone": self.phone,
+            "email": self.email,
+            "message": self.message,
         }
 
 
@@ -87,9 +120,15 @@ def validate(raw: dict[str, str], today: date) -> Validation:
         elif _has_control_characters(value, multiline=name == "message"):
             errors.setdefault(key, "invalid_characters")
         elif name != "message" and has_hidden_characters(value, allow_joiners=name in ("first_name", "last_name")):
-            errors.setdefault(key, "invalid_characters")  # invisible characters in a name or address only spoof what staff read
+            errors.setdefault(
+                key, "invalid_characters"
+            )  # invisible characters in a name or address only spoof what staff read
     _check_names(values, errors)
-    if values["member_id"] and "member_id" not in errors and not MEMBER_ID.fullmatch(values["member_id"].replace(" ", "")):
+    if (
+        values["member_id"]
+        and "member_id" not in errors
+        and not MEMBER_ID.fullmatch(values["member_id"].replace(" ", ""))
+    ):
         errors["member_id"] = "member_id_invalid"
     _check_birth_date(values, errors, today)
     _check_contact(values, errors)

@@ -56,7 +56,9 @@ def parse_urlencoded(body: bytes, allowed: frozenset[str]) -> dict[str, str]:
     return fields
 
 
-def parse_urlencoded_lists(body: bytes, allowed: frozenset[str], repeated: frozenset[str], most: int = 200) -> tuple[dict[str, str], dict[str, list[str]]]:
+def parse_urlencoded_lists(
+    body: bytes, allowed: frozenset[str], repeated: frozenset[str], most: int = 200
+) -> tuple[dict[str, str], dict[str, list[str]]]:
     """As parse_urlencoded, but the `repeated` fields (a list of checkboxes) may come up to `most` times each."""
     fields: dict[str, str] = {}
     lists: dict[str, list[str]] = {name: [] for name in repeated}

@@ -16,7 +16,14 @@ from sitegen.config import SiteConfig
 from sitegen.render import Templates
 
 from .fields import CONTACT_METHODS, DATE_ERROR_PARTS, DATE_PARTS, FIELD_NAMES, PREFERRED_LANGUAGES, TOPICS, validate
-from .guards import Rejection, check_origin, client_address, parse_urlencoded, read_capped_body, require_form_content_type
+from .guards import (
+    Rejection,
+    check_origin,
+    client_address,
+    parse_urlencoded,
+    read_capped_body,
+    require_form_content_type,
+)
 from .rate_limits import RateLimiter
 from .references import normalise_reference
 from .settings import Settings
@@ -62,7 +69,11 @@ class InquiryForm:
 
     def paths(self) -> dict[str, str]:
         """Where this form is served, per language (under the market's path on a site with markets)."""
-        return {lang: self.config.prefix + path for lang, path in self.config.forms["inquiry"].paths.items() if lang in self.config.languages}
+        return {
+            lang: self.config.prefix + path
+            for lang, path in self.config.forms["inquiry"].paths.items()
+            if lang in self.config.languages
+        }
 
     @property
     def market(self) -> str:
@@ -76,16 +87,46 @@ class InquiryForm:
         return self.config.default_language
 
     def render(self, lang: str, template: str, status: int = 200, **context: object) -> HTMLResponse:
-        alternates = context.pop("alternates", None) or self.config.forms["inquiry"].paths  # templates add the market's path
-        html = self.templates.render(lang, template, alternates=alternates, canonical=None, title=context.pop("title", None), description=None, **context)
+        alternates = (
+            context.pop("alternates", None) or self.config.forms["inquiry"].paths
+        )  # templates add the market's path
+        html = self.templates.render(
+            lang,
+            template,
+            alternates=alternates,
+            canonical=None,
+            title=context.pop("title", None),
+            description=None,
+            **context,
+        )
         return HTMLResponse(html, status_code=status, headers=NO_STORE)
 
-    def form_page(self, lang: str, values: dict[str, str], errors: dict[str, str], token: str, status: int = 200, notice: str | None = None) -> HTMLResponse:
+    def form_page(
+        self,
+        lang: str,
+        values: dict[str, str],
+        errors: dict[str, str],
+        token: str,
+        status: int = 200,
+        notice: str | None = None,
+    ) -> HTMLResponse:
         return self.render(
-            lang, "inquiry_form.html", status=status, values=values, errors=errors, token=token, notice=notice,
-            topics=TOPICS, contact_methods=CONTACT_METHODS, preferred_languages=PREFERRED_LANGUAGES,
-            field_order=ERROR_ORDER, honeypot=HONEYPOT, max_message=2000,
-            date_order=date_part_order(lang), date_example=date_example(lang), date_error_parts=DATE_ERROR_PARTS,
+            lang,
+            "inquiry_form.html",
+            status=status,
+            values=values,
+            errors=errors,
+            token=token,
+            notice=notice,
+            topics=TOPICS,
+            contact_methods=CONTACT_METHODS,
+            preferred_languages=PREFERRED_LANGUAGES,
+            field_order=ERROR_ORDER,
+            honeypot=HONEYPOT,
+            max_message=2000,
+            date_order=date_part_order(lang),
+            date_example=date_example(lang),
+            date_error_parts=DATE_ERROR_PARTS,
         )
 
     def rejection_page(self, lang: str, rejection: Rejection) -> HTMLResponse:

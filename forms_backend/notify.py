@@ -11,8 +11,9 @@ import asyncio
 import logging
 import smtplib
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from functools import partial
 
 from .settings import Settings
 from .storage.database import Database, Tx
@@ -21,6 +22,10 @@ from .submissions import stamp
 log = logging.getLogger("forms_backend.notify")
 BATCH = 20
 LEASE = timedelta(minutes=2)  # another worker will not pick up a row this one is sending
+
+
+def _execute(tx: Tx, sql: str, params: tuple[object, ...]) -> int:
+    return tx.execute(sql, params)
 
 
 def backoff(attempts: int, base_seconds: float) -> timedelta:
@@ -43,7 +48,7 @@ class Notifier:
                 log.exception("notification pass failed")
             try:
                 await asyncio.wait_for(self.wake.wait(), timeout=self.settings.notify_retry_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self.wake.clear()
 
@@ -53,25 +58,42 @@ class Notifier:
             try:
                 await asyncio.to_thread(self._send, reference, mail)
             except (OSError, smtplib.SMTPException) as exc:
-                retry = stamp(datetime.now(timezone.utc) + backoff(attempts + 1, self.settings.notify_retry_seconds))
+                retry = stamp(datetime.now(UTC) + backoff(attempts + 1, self.settings.notify_retry_seconds))
                 error = type(exc).__name__
-                await self.database.write(lambda tx, r=reference, t=retry, e=error: tx.execute(
-                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE reference = ?", (t, e, r)))
+                await self.database.write(
+                    partial(
+                        _execute,
+                        sql="UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
+                        " WHERE reference = ?",
+                        params=(retry, error, reference),
+                    )
+                )
                 log.warning("notification for %s not sent (%s); will retry", reference, error)
                 continue
-            await self.database.write(lambda tx, r=reference: tx.execute("UPDATE outbox SET sent_at = ?, last_error = NULL WHERE reference = ?", (stamp(datetime.now(timezone.utc)), r)))
+            await self.database.write(
+                partial(
+                    _execute,
+                    sql="UPDATE outbox SET sent_at = ?, last_error = NULL WHERE reference = ?",
+                    params=(stamp(datetime.now(UTC)), reference),
+                )
+            )
             sent += 1
         return sent
 
     @staticmethod
     def _claim(tx: Tx) -> list[tuple[str, int, tuple[str, str, str] | None]]:
-        now = datetime.now(timezone.utc)
-        rows = tx.fetchall("SELECT reference, attempts, recipient, subject, body FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ?"
-                           " ORDER BY next_attempt_at LIMIT ?", (stamp(now), BATCH))
+        now = datetime.now(UTC)
+        rows = tx.fetchall(
+            "SELECT reference, attempts, recipient, subject, body FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ?"
+            " ORDER BY next_attempt_at LIMIT ?",
+            (stamp(now), BATCH),
+        )
         claimed = []
         for reference, attempts, recipient, subject, body in rows:
-            if tx.execute("UPDATE outbox SET next_attempt_at = ? WHERE reference = ? AND sent_at IS NULL AND next_attempt_at <= ?",
-                          (stamp(now + LEASE), reference, stamp(now))):
+            if tx.execute(
+                "UPDATE outbox SET next_attempt_at = ? WHERE reference = ? AND sent_at IS NULL AND next_attempt_at <= ?",
+                (stamp(now + LEASE), reference, stamp(now)),
+            ):
                 mail = (str(recipient), str(subject), str(body)) if recipient else None
                 claimed.append((str(reference), int(attempts), mail))
         return claimed

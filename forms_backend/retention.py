@@ -6,7 +6,7 @@ in the audit log.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .staff import audit
 from .storage.database import Database, Tx
@@ -15,7 +15,7 @@ from .submissions import stamp
 
 def purge(database: Database, older_than_days: int, actor: str = "retention") -> int:
     """Delete what was received before now minus `older_than_days`; return how many submissions."""
-    cutoff = stamp(datetime.now(timezone.utc) - timedelta(days=older_than_days))
+    cutoff = stamp(datetime.now(UTC) - timedelta(days=older_than_days))
 
     def remove(tx: Tx) -> int:
         expired = "SELECT reference FROM submissions WHERE created_at < ?"
@@ -23,7 +23,12 @@ def purge(database: Database, older_than_days: int, actor: str = "retention") ->
         tx.execute(f"DELETE FROM contact_attempts WHERE reference IN ({expired})", (cutoff,))
         tx.execute(f"DELETE FROM outbox WHERE reference IN ({expired})", (cutoff,))
         removed = tx.execute("DELETE FROM submissions WHERE created_at < ?", (cutoff,))
-        audit.record(tx, actor, "retention.purge", detail=f"removed {removed} submissions received before {cutoff[:10]} ({older_than_days} days)")
+        audit.record(
+            tx,
+            actor,
+            "retention.purge",
+            detail=f"removed {removed} submissions received before {cutoff[:10]} ({older_than_days} days)",
+        )
         return removed
 
     return database.run_sync_write(remove)

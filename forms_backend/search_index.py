@@ -56,7 +56,11 @@ def submission_terms(reference: str, fields: Mapping[str, str]) -> list[tuple[st
     if fields.get("email"):
         terms.append(("email", fields["email"].strip().lower()))
     first, last = fold_name(fields.get("first_name", "")), fold_name(fields.get("last_name", ""))
-    terms += [(name, value) for name, value in (("first_name", first), ("last_name", last), ("full_name", f"{first} {last}".strip())) if value]
+    terms += [
+        (name, value)
+        for name, value in (("first_name", first), ("last_name", last), ("full_name", f"{first} {last}".strip()))
+        if value
+    ]
     return terms
 
 
@@ -102,7 +106,7 @@ class SearchIndex:
         return self.keys[0]
 
     @classmethod
-    def from_spec(cls, spec: str) -> "SearchIndex":
+    def from_spec(cls, spec: str) -> SearchIndex:
         """'id1:base64secret,id2:base64secret' — the first is current; each secret goes through HKDF."""
         keys = []
         for item in filter(None, (part.strip() for part in spec.split(","))):
@@ -117,7 +121,10 @@ class SearchIndex:
     def rows_for(self, submission_id: int, reference: str, fields: Mapping[str, str]) -> list[tuple[int, str, bytes]]:
         """The search_terms rows of one submission, under the current key."""
         key = self.current
-        return [(submission_id, key.key_id, key.digest(field, term)) for field, term in dict.fromkeys(submission_terms(reference, fields))]
+        return [
+            (submission_id, key.key_id, key.digest(field, term))
+            for field, term in dict.fromkeys(submission_terms(reference, fields))
+        ]
 
     def lookups(self, text: str) -> list[bytes]:
         """The digests a search for `text` looks up, under every key still listed."""
@@ -132,4 +139,6 @@ def new_search_key_spec(key_id: str = "s1") -> str:
 
 def index_rows(index: SearchIndex, rows: Iterable[tuple[int, str, Mapping[str, str]]]) -> list[tuple[int, str, bytes]]:
     """search_terms rows for many (id, reference, fields) at once."""
-    return [row for submission_id, reference, fields in rows for row in index.rows_for(submission_id, reference, fields)]
+    return [
+        row for submission_id, reference, fields in rows for row in index.rows_for(submission_id, reference, fields)
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +70,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     encryption = str(config("ENCRYPTION_KEYS", cast=Secret, default=""))
     search = str(config("SEARCH_KEYS", cast=Secret, default=""))
     if production and (not secret_keys or not encryption or not search):
-        raise SettingsError("FORMS_ENV=production needs SECRET_KEYS, ENCRYPTION_KEYS and SEARCH_KEYS in the environment")
+        raise SettingsError(
+            "FORMS_ENV=production needs SECRET_KEYS, ENCRYPTION_KEYS and SEARCH_KEYS in the environment"
+        )
     if not secret_keys or not encryption or not search:
         local = local_secrets(data_dir)
         secret_keys = secret_keys or [local["secret_key"]]
@@ -87,7 +90,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         search_keys=search,
         production=production,
         trusted_proxies=frozenset(config("TRUSTED_PROXIES", cast=CommaSeparatedStrings, default="")),
-        allowed_origins=frozenset(o.rstrip("/") for o in config("ALLOWED_ORIGINS", cast=CommaSeparatedStrings, default="")),
+        allowed_origins=frozenset(
+            o.rstrip("/") for o in config("ALLOWED_ORIGINS", cast=CommaSeparatedStrings, default="")
+        ),
         rate_limit_count=count,
         rate_limit_seconds=seconds,
         login_rate_limit_count=login_count,
@@ -119,8 +124,11 @@ def _rate(text: str) -> tuple[int, float]:
 def local_secrets(data_dir: Path) -> dict[str, str]:
     """Read, or create once, the generated secrets for a local run."""
     path = data_dir / "local-secrets.toml"
-    generators = {"secret_key": lambda: secrets.token_urlsafe(32), "encryption_keys": lambda: new_key_spec("local1"),
-                  "search_keys": lambda: new_search_key_spec("local1")}
+    generators: dict[str, Callable[[], str]] = {
+        "secret_key": lambda: secrets.token_urlsafe(32),
+        "encryption_keys": lambda: new_key_spec("local1"),
+        "search_keys": lambda: new_search_key_spec("local1"),
+    }
     if path.exists():
         values = {k: str(v) for k, v in tomllib.loads(path.read_text()).items()}
         missing = {name: make() for name, make in generators.items() if name not in values}
@@ -132,7 +140,9 @@ def local_secrets(data_dir: Path) -> dict[str, str]:
     values = {name: make() for name, make in generators.items()}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write("# Generated for local runs only. Production takes SECRET_KEYS, ENCRYPTION_KEYS and SEARCH_KEYS from the environment.\n")
+        handle.write(
+            "# Generated for local runs only. Production takes SECRET_KEYS, ENCRYPTION_KEYS and SEARCH_KEYS from the environment.\n"
+        )
         for key, value in values.items():
             handle.write(f'{key} = "{value}"\n')
     return values

@@ -13,7 +13,7 @@ from itsdangerous import TimestampSigner
 
 class KeyedSigner(TimestampSigner):
     def __init__(self, secret_keys: Sequence[str | bytes], salt: str) -> None:
-        super().__init__(list(secret_keys), salt=salt)
+        super().__init__(list(secret_keys), salt=salt)  # type: ignore[arg-type]  # itsdangerous takes str and bytes keys alike
         self._derived: dict[bytes | None, bytes] = {}
 
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:

@@ -45,7 +45,7 @@ class SiteFiles(StaticFiles):
             tree = prefix.strip("/")
             if tree and not (path == tree or path.startswith(tree + "/")):
                 continue
-            lang = path[len(tree):].strip("/").split("/", 1)[0]
+            lang = path[len(tree) :].strip("/").split("/", 1)[0]
             page = self.site_dir / tree / (f"{lang}/404.html" if lang in languages else "404.html")
             break
         if page.is_file():

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .crypto import FieldCipher
@@ -29,7 +30,7 @@ class StoredInquiry:
     assigned_to: str | None
     fields: dict[str, str]
     market: str = ""  # the market whose form page it came from ('' for a single-plan site)
-    case: "CaseState | None" = None  # its type and deadlines (None before casework.toml was applied to it)
+    case: CaseState | None = None  # its type and deadlines (None before casework.toml was applied to it)
 
 
 @dataclass(frozen=True)
@@ -47,21 +48,27 @@ class CaseState:
 
 def stamp(moment: datetime) -> str:
     """The one way times are stored: UTC text that sorts as time does."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def stored_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def utc_now() -> str:
-    return stamp(datetime.now(timezone.utc))
+    return stamp(datetime.now(UTC))
 
 
 class Submissions:
-    def __init__(self, database: Database, cipher: FieldCipher, notify: bool = False, index: SearchIndex | None = None,
-                 casework: "Casework | None" = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        cipher: FieldCipher,
+        notify: bool = False,
+        index: SearchIndex | None = None,
+        casework: Casework | None = None,
+    ) -> None:
         self.database = database
         self.cipher = cipher
         self.notify = notify  # queue a staff notification in the same transaction
@@ -83,7 +90,16 @@ class Submissions:
             tx.execute(
                 "INSERT INTO submissions (reference, created_at, lang, market, topic, contact_method, preferred_language, sealed)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (reference, now, lang, market, inquiry.topic, inquiry.contact_method, inquiry.preferred_language, sealed),
+                (
+                    reference,
+                    now,
+                    lang,
+                    market,
+                    inquiry.topic,
+                    inquiry.contact_method,
+                    inquiry.preferred_language,
+                    sealed,
+                ),
             )
             if self.casework is not None:
                 self.casework.open_case(tx, reference, now, inquiry.topic, market)
@@ -105,7 +121,6 @@ class Submissions:
         return int(row[0]) if row else 0
 
 
-
 def insert_terms(tx: Tx, rows: list[tuple[int, str, bytes]]) -> None:
     for row in rows:
         tx.execute("INSERT INTO search_terms (submission_id, key_id, digest) VALUES (?, ?, ?)", row)
@@ -119,24 +134,37 @@ def reindex(database: Database, cipher: FieldCipher, index: SearchIndex, batch: 
     database.run_sync_write(lambda tx: tx.execute("DELETE FROM search_terms WHERE key_id <> ?", (key_id,)))
     done = 0
     while True:
-        rows = database.run_sync_read(lambda tx: tx.fetchall(
-            "SELECT id, reference, sealed FROM submissions s WHERE NOT EXISTS"
-            " (SELECT 1 FROM search_terms t WHERE t.submission_id = s.id AND t.key_id = ?) ORDER BY id LIMIT ?", (key_id, batch)))
+        rows = database.run_sync_read(
+            lambda tx: tx.fetchall(
+                "SELECT id, reference, sealed FROM submissions s WHERE NOT EXISTS"
+                " (SELECT 1 FROM search_terms t WHERE t.submission_id = s.id AND t.key_id = ?) ORDER BY id LIMIT ?",
+                (key_id, batch),
+            )
+        )
         if not rows:
             return done
-        terms = [term for submission_id, reference, sealed in rows
-                 for term in index.rows_for(int(submission_id), str(reference), cipher.open(bytes(sealed), bound_to=str(reference)))]
-        database.run_sync_write(lambda tx, terms=terms: insert_terms(tx, terms))
+        terms = [
+            term
+            for submission_id, reference, sealed in rows
+            for term in index.rows_for(
+                int(submission_id), str(reference), cipher.open(bytes(sealed), bound_to=str(reference))
+            )
+        ]
+        database.run_sync_write(partial(insert_terms, rows=terms))
         done += len(rows)
 
 
-SELECT = ("SELECT reference, created_at, lang, topic, contact_method, preferred_language, status, assigned_to, sealed, market,"
-          " case_type, expedited, acknowledge_due_at, resolve_due_at, acknowledged_at, resolved_at, next_due_at FROM submissions")
+SELECT = (
+    "SELECT reference, created_at, lang, topic, contact_method, preferred_language, status, assigned_to, sealed, market,"
+    " case_type, expedited, acknowledge_due_at, resolve_due_at, acknowledged_at, resolved_at, next_due_at FROM submissions"
+)
 
 
 def open_row(cipher: FieldCipher, row: tuple[Any, ...]) -> StoredInquiry:
     """A submissions row (columns as in SELECT), its sealed fields decrypted."""
-    reference, created, lang, topic, method, preferred, status, assigned, sealed, market, case_type, expedited, *due = row
+    reference, created, lang, topic, method, preferred, status, assigned, sealed, market, case_type, expedited, *due = (
+        row
+    )
     fields = cipher.open(bytes(sealed), bound_to=reference)
     case = CaseState(case_type, bool(expedited), *due) if case_type else None
     return StoredInquiry(reference, created, lang, topic, method, preferred, status, assigned, fields, market, case)

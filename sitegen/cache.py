@@ -46,7 +46,7 @@ class BuildCache:
         self._stats: dict[str, tuple[int, int]] | None = None  # kept in step with the table by save()
 
     @classmethod
-    def for_build(cls, source: Path, out_dir: Path) -> "BuildCache":
+    def for_build(cls, source: Path, out_dir: Path) -> BuildCache:
         identity = f"{FORMAT}|{source.resolve()}|{out_dir.resolve()}"
         name = hashlib.sha256(identity.encode()).hexdigest()[:16]
         return cls(source / ".build-cache" / f"{name}.sqlite", identity)
@@ -54,7 +54,9 @@ class BuildCache:
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)  # one builder, one thread at a time
+            db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False
+            )  # one builder, one thread at a time
             db.executescript(SCHEMA)
             _fast(db)
             found = db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
@@ -68,7 +70,9 @@ class BuildCache:
             print(f"warning: ignoring the build cache {self.path} ({exc}); building from scratch", file=sys.stderr)
             for leftover in self.path.parent.glob(self.path.name + "*"):
                 leftover.unlink()
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)  # one builder, one thread at a time
+            db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False
+            )  # one builder, one thread at a time
             db.executescript(SCHEMA)
             _fast(db)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)", (self.identity,))
@@ -92,7 +96,9 @@ class BuildCache:
     def stats(self) -> dict[str, tuple[int, int]]:
         """Each source file's time and size when last read (without decoding the pages); read once, then kept."""
         if self._stats is None:
-            self._stats = {str(p): (int(m), int(s)) for p, m, s in self.db.execute("SELECT path, mtime_ns, size FROM sources")}
+            self._stats = {
+                str(p): (int(m), int(s)) for p, m, s in self.db.execute("SELECT path, mtime_ns, size FROM sources")
+            }
         return self._stats
 
     def outputs(self) -> dict[str, OutputRecord]:
@@ -106,19 +112,32 @@ class BuildCache:
 
     # -- writing: one transaction per build, after it succeeded ----------------------------------
 
-    def save(self, meta: dict[str, str], sources: dict[str, tuple[int, int, Page]], outputs: dict[str, OutputRecord],
-             changed_sources: set[str], changed_outputs: set[str], removed: set[str]) -> None:
+    def save(
+        self,
+        meta: dict[str, str],
+        sources: dict[str, tuple[int, int, Page]],
+        outputs: dict[str, OutputRecord],
+        changed_sources: set[str],
+        changed_outputs: set[str],
+        removed: set[str],
+    ) -> None:
         """Write what this build changed (everything, the first time) in one transaction."""
         db = self.db
         db.execute("BEGIN")
         db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
         db.executemany("DELETE FROM sources WHERE path = ?", ((p,) for p in removed))
         db.executemany("DELETE FROM outputs WHERE source = ?", ((p,) for p in removed))
-        db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)",
-                       ((p, *sources[p][:2], page_to_json(sources[p][2])) for p in changed_sources if p in sources))
-        db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)", (
-            (source, r.input_key, r.output, _join(r.deps), _join(r.hrefs), _join(r.ids))
-            for source, r in ((s, outputs[s]) for s in changed_outputs if s in outputs)))
+        db.executemany(
+            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)",
+            ((p, *sources[p][:2], page_to_json(sources[p][2])) for p in changed_sources if p in sources),
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (source, r.input_key, r.output, _join(r.deps), _join(r.hrefs), _join(r.ids))
+                for source, r in ((s, outputs[s]) for s in changed_outputs if s in outputs)
+            ),
+        )
         db.execute("COMMIT")
         if self._stats is not None:
             for path in removed:

@@ -1,10 +1,10 @@
 """`python build.py [build|serve|check|translations] [--source DIR] [--out DIR] …`
 
-    build          build the site into --out (default: SOURCE/site)
-    serve          build, serve on loopback, rebuild and reload the browser on every save
-    check          run every check without publishing; exit 1 if anything is fatal
-    translations   show each page's translation status; --mark FILE records a finished translation;
-                   --export DIR writes XLIFF files for a translation vendor, --import FILE… takes them back
+build          build the site into --out (default: SOURCE/site)
+serve          build, serve on loopback, rebuild and reload the browser on every save
+check          run every check without publishing; exit 1 if anything is fatal
+translations   show each page's translation status; --mark FILE records a finished translation;
+               --export DIR writes XLIFF files for a translation vendor, --import FILE… takes them back
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import SiteError, SiteErrors, SourceError
+from .errors import SiteError, SiteErrors, SourceError, problems_of
 from .markets import build
 from .project import Project
 
@@ -27,20 +27,56 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", nargs="?", default="build", choices=["build", "serve", "check", "translations"])
-    parser.add_argument("--source", type=Path, default=PROJECT_ROOT, help="project folder with site.toml, content/, templates/ (default: this project)")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="project folder with site.toml, content/, templates/ (default: this project)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="where to write the site (default: SOURCE/site)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not write the build cache")
-    parser.add_argument("--strict", action="store_true", help="treat warnings (stale translations, readability) as errors, e.g. in CI")
+    parser.add_argument(
+        "--strict", action="store_true", help="treat warnings (stale translations, readability) as errors, e.g. in CI"
+    )
     parser.add_argument("--port", type=int, default=8001, help="serve: port on 127.0.0.1 (default 8001)")
-    parser.add_argument("--mark", type=Path, action="append", default=[], help="translations: mark FILE as translated from its source's current version")
-    parser.add_argument("--export", type=Path, metavar="DIR", help="translations: write an XLIFF 1.2 file per stale or missing translation into DIR/<lang>/")
-    parser.add_argument("--lang", action="append", default=[], help="translations --export: only this language (repeatable; default: every translation language)")
-    parser.add_argument("--all", action="store_true", help="translations --export: every translated page, not only stale and missing ones")
-    parser.add_argument("--import", dest="import_files", type=Path, nargs="+", default=[], metavar="FILE",
-                        help="translations: put the translated texts of these XLIFF files into content/ and mark them (nothing is written if any file is wrong)")
+    parser.add_argument(
+        "--mark",
+        type=Path,
+        action="append",
+        default=[],
+        help="translations: mark FILE as translated from its source's current version",
+    )
+    parser.add_argument(
+        "--export",
+        type=Path,
+        metavar="DIR",
+        help="translations: write an XLIFF 1.2 file per stale or missing translation into DIR/<lang>/",
+    )
+    parser.add_argument(
+        "--lang",
+        action="append",
+        default=[],
+        help="translations --export: only this language (repeatable; default: every translation language)",
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="translations --export: every translated page, not only stale and missing ones",
+    )
+    parser.add_argument(
+        "--import",
+        dest="import_files",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="translations: put the translated texts of these XLIFF files into content/ and mark them (nothing is written if any file is wrong)",
+    )
     args = parser.parse_args(argv)
     project = Project(args.source.resolve())
     out = (args.out or project.root / "site").resolve()
@@ -54,28 +90,42 @@ def main(argv: list[str] | None = None) -> int:
         return translations(project, args.mark)
     if args.command == "check":
         with tempfile.TemporaryDirectory() as scratch:
-            return run_build(project, Path(scratch) / "site", args.jobs, use_cache=False, strict=args.strict, checking=True)
+            return run_build(
+                project, Path(scratch) / "site", args.jobs, use_cache=False, strict=args.strict, checking=True
+            )
     return run_build(project, out, args.jobs, use_cache=not args.no_cache, strict=args.strict)
 
 
-def run_build(project: Project, out: Path, jobs: int | None, use_cache: bool, strict: bool, checking: bool = False) -> int:
+def run_build(
+    project: Project, out: Path, jobs: int | None, use_cache: bool, strict: bool, checking: bool = False
+) -> int:
     try:
         report = build(project, out, workers=jobs, use_cache=use_cache, strict=strict, readability=checking)
     except SiteError as exc:
-        return print_problems(exc.errors if isinstance(exc, SiteErrors) else [exc], [], "build stopped" if not checking else "check failed")
+        return print_problems(problems_of(exc), [], "build stopped" if not checking else "check failed")
     print_problems([], report.warnings, "")
     if checking:
         print(f"check passed: {report.pages} pages, {len(report.warnings)} warning(s)")
     elif report.rendered == 0 and report.files_written == 0:
         print(f"nothing changed: {report.pages} pages in {out} are up to date ({report.seconds:.2f} s)")
     else:
-        print(f"built {report.pages} pages into {out}: rendered {report.rendered}, wrote {report.files_written} files in {report.seconds:.2f} s")
+        print(
+            f"built {report.pages} pages into {out}: rendered {report.rendered}, wrote {report.files_written} files in {report.seconds:.2f} s"
+        )
     return 0
 
 
-def print_problems(errors: Sequence[SourceError], warnings: Sequence[SourceError], verdict: str, untouched: str = "site/ was left as it was") -> int:
+def print_problems(
+    errors: Sequence[SourceError],
+    warnings: Sequence[SourceError],
+    verdict: str,
+    untouched: str = "site/ was left as it was",
+) -> int:
     """Problems grouped by file, each as `path:line: problem — fix`, then a count."""
-    tagged = sorted([(e, "error") for e in errors] + [(w, "warning") for w in warnings], key=lambda t: (t[0].path, t[0].line, t[0].problem))
+    tagged = sorted(
+        [(e, "error") for e in errors] + [(w, "warning") for w in warnings],
+        key=lambda t: (t[0].path, t[0].line, t[0].problem),
+    )
     current = None
     for problem, kind in tagged:
         if problem.path != current:
@@ -85,13 +135,18 @@ def print_problems(errors: Sequence[SourceError], warnings: Sequence[SourceError
         print(f"{problem}" if kind == "error" else f"{problem} (warning)", file=sys.stderr)
     if errors:
         files = len({e.path for e in errors})
-        print(f"{verdict}: {len(errors)} problem{'s' if len(errors) != 1 else ''} to fix in {files} file{'s' if files != 1 else ''}"
-              f"{f', {len(warnings)} warning(s)' if warnings else ''}; {untouched}", file=sys.stderr)
+        print(
+            f"{verdict}: {len(errors)} problem{'s' if len(errors) != 1 else ''} to fix in {files} file{'s' if files != 1 else ''}"
+            f"{f', {len(warnings)} warning(s)' if warnings else ''}; {untouched}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
 
-def translation_files(project: Project, export_dir: Path | None, langs: tuple[str, ...], everything: bool, imports: list[Path]) -> int:
+def translation_files(
+    project: Project, export_dir: Path | None, langs: tuple[str, ...], everything: bool, imports: list[Path]
+) -> int:
     from .translation_files import export, import_files
 
     try:
@@ -103,14 +158,21 @@ def translation_files(project: Project, export_dir: Path | None, langs: tuple[st
         if export_dir:
             unknown = [lang for lang in langs if lang not in content.languages[1:]]
             if unknown:
-                print(f"--lang {unknown[0]}: not a translation language of this site (it has {', '.join(content.languages[1:])})", file=sys.stderr)
+                print(
+                    f"--lang {unknown[0]}: not a translation language of this site (it has {', '.join(content.languages[1:])})",
+                    file=sys.stderr,
+                )
                 return 2
             written = export(content, export_dir, langs or content.languages[1:], everything)
             for path in written:
                 print(f"wrote {path}")
-            print(f"{len(written)} file(s) to translate in {export_dir}" if written else "nothing to translate: every translation is up to date (use --all to export them anyway)")
+            print(
+                f"{len(written)} file(s) to translate in {export_dir}"
+                if written
+                else "nothing to translate: every translation is up to date (use --all to export them anyway)"
+            )
     except SiteError as exc:
-        return print_problems(exc.errors if isinstance(exc, SiteErrors) else [exc], [], "translations", "nothing was written")
+        return print_problems(problems_of(exc), [], "translations", "nothing was written")
     return 0
 
 
@@ -135,14 +197,17 @@ def translations(project: Project, marks: list[Path]) -> int:
     try:
         content = read_content(project)
     except SiteError as exc:
-        return print_problems(exc.errors if isinstance(exc, SiteErrors) else [exc], [], "translations")
+        return print_problems(problems_of(exc), [], "translations")
     pages, source_lang = content.pages, content.source_lang
     for mark in marks:
         target = mark.resolve()
         page = next((p for p in pages if (project.root / p.path).resolve() == target), None)
         source = next((p for p in pages if page and p.key == page.key and p.lang == source_lang), None)
         if page is None or source is None or page.lang == source_lang:
-            print(f"{mark}: not a translation with a {source_lang} source page — give a content/<lang>/ file whose key has a source", file=sys.stderr)
+            print(
+                f"{mark}: not a translation with a {source_lang} source page — give a content/<lang>/ file whose key has a source",
+                file=sys.stderr,
+            )
             return 1
         mark_translated(target, source, project.root, page.lang)
         print(f"marked {page.path} as translating {source.path} (version {source.version})")

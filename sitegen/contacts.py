@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import time
+from functools import cache
 from typing import Any, TypeVar
 
 from babel import Locale
@@ -42,7 +42,7 @@ class Phone:
         return Markup('<a href="{}" class="tel">{}</a>').format(self.href, self.display)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _metazone(zone: str) -> str | None:
     """The zone's CLDR metazone, e.g. America_Eastern for America/Indiana/Indianapolis.
 
@@ -62,7 +62,7 @@ def _metazone_name(zone: str, lang: str) -> str | None:
 # How content and templates name the two phrase orders of the house style.
 ORDERS = {"days-first": "days_first", "time-first": "time_first"}
 
-_FORMATTERS: dict[tuple[int, str], "ContactFormatter"] = {}
+_FORMATTERS: dict[tuple[int, str], ContactFormatter] = {}
 
 
 class ContactFormatter:
@@ -78,7 +78,7 @@ class ContactFormatter:
         self._memo: dict[tuple[str, str, str], Any] = {}
 
     @classmethod
-    def for_config(cls, config: SiteConfig, lang: str) -> "ContactFormatter":
+    def for_config(cls, config: SiteConfig, lang: str) -> ContactFormatter:
         """The shared formatter of a config and language, so its remembered phrases serve every page."""
         key = (id(config), lang)
         found = _FORMATTERS.get(key)
@@ -127,7 +127,9 @@ class ContactFormatter:
         for styled, name in self.style.time_zones.items():  # the house name of a zone in the same metazone
             if _metazone(styled) is not None and _metazone(styled) == _metazone(zone):
                 return name
-        return _metazone_name(zone, self.lang) or get_timezone_name(get_timezone(zone), "long", zone_variant="generic", locale=self.lang)
+        return _metazone_name(zone, self.lang) or get_timezone_name(
+            get_timezone(zone), "long", zone_variant="generic", locale=self.lang
+        )
 
     def hours(self, line: ContactLine, order: str = "days_first") -> str:
         """All of a line's opening periods as one phrase, e.g. 'Monday – Friday from 8 a.m. to 5 p.m. Eastern Time'."""

@@ -78,39 +78,74 @@ def parse_page(raw: bytes, shown: str, lang: str) -> Page:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     lines = text.split("\n")
     if not lines or lines[0].strip() != FENCE:
-        raise ContentError(shown, 1, f"page does not start with front matter ('{FENCE}' line)",
-                           f"begin the file with '{FENCE}', then title, description, key and slug, then '{FENCE}'")
+        raise ContentError(
+            shown,
+            1,
+            f"page does not start with front matter ('{FENCE}' line)",
+            f"begin the file with '{FENCE}', then title, description, key and slug, then '{FENCE}'",
+        )
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == FENCE)
     except StopIteration:
-        raise ContentError(shown, 1, "front matter is never closed", f"add a '{FENCE}' line after the last front-matter field") from None
+        raise ContentError(
+            shown, 1, "front matter is never closed", f"add a '{FENCE}' line after the last front-matter field"
+        ) from None
     front = "\n".join(lines[1:end])
     try:
         meta = tomllib.loads(front)
     except tomllib.TOMLDecodeError as exc:
         line = 1 + (TomlLines.line_of_decode_error(exc) or 1)
-        raise ContentError(shown, line, f"front matter cannot be read: {TomlLines.in_editor_words(exc)}",
-                           'write each field as name = "value", with the value in double quotes') from None
-    meta_lines = {}
-    for number, line in enumerate(lines[1:end], start=2):
-        match = re.match(r"\s*([A-Za-z_][\w-]*)\s*=", line)
+        raise ContentError(
+            shown,
+            line,
+            f"front matter cannot be read: {TomlLines.in_editor_words(exc)}",
+            'write each field as name = "value", with the value in double quotes',
+        ) from None
+    meta_lines: dict[str, int] = {}
+    for number, text_line in enumerate(lines[1:end], start=2):
+        match = re.match(r"\s*([A-Za-z_][\w-]*)\s*=", text_line)
         if match:
             meta_lines.setdefault(match.group(1), number)
     for name in REQUIRED:
         if not isinstance(meta.get(name), str) or not meta[name].strip():
-            raise ContentError(shown, meta_lines.get(name, 1), f"front matter needs a non-empty '{name}'",
-                               f'add {name} = "…" between the {FENCE} lines')
+            raise ContentError(
+                shown,
+                meta_lines.get(name, 1),
+                f"front matter needs a non-empty '{name}'",
+                f'add {name} = "…" between the {FENCE} lines',
+            )
     for name in ("key", "slug"):
         if not SLUG.fullmatch(meta[name]):
-            raise ContentError(shown, meta_lines[name], f"{name} {meta[name]!r} is not a URL-safe name",
-                               "use lowercase letters, digits and single hyphens, e.g. gestion-de-uso")
+            raise ContentError(
+                shown,
+                meta_lines[name],
+                f"{name} {meta[name]!r} is not a URL-safe name",
+                "use lowercase letters, digits and single hyphens, e.g. gestion-de-uso",
+            )
     markets = meta.get("markets", [])
-    if not isinstance(markets, list) or ("markets" in meta and not markets) or not all(isinstance(m, str) and SLUG.fullmatch(m) for m in markets):
-        raise ContentError(shown, meta_lines.get("markets", 1), f"markets {markets!r} is not a list of market names",
-                           'write markets = ["in-medicaid", "oh-medicaid"] with names from site.toml, or leave it out for every market')
+    if (
+        not isinstance(markets, list)
+        or ("markets" in meta and not markets)
+        or not all(isinstance(m, str) and SLUG.fullmatch(m) for m in markets)
+    ):
+        raise ContentError(
+            shown,
+            meta_lines.get("markets", 1),
+            f"markets {markets!r} is not a list of market names",
+            'write markets = ["in-medicaid", "oh-medicaid"] with names from site.toml, or leave it out for every market',
+        )
     return Page(
-        path=shown, lang=lang, title=meta["title"].strip(), description=meta["description"].strip(),
-        key=meta["key"], slug=meta["slug"], body="\n".join(lines[end + 1:]), body_line=end + 2,
-        meta_lines=meta_lines, meta=meta, digest=hashlib.sha256(raw).hexdigest(),
-        translated_from=str(meta.get("translated_from", "")), markets=tuple(markets),
+        path=shown,
+        lang=lang,
+        title=meta["title"].strip(),
+        description=meta["description"].strip(),
+        key=meta["key"],
+        slug=meta["slug"],
+        body="\n".join(lines[end + 1 :]),
+        body_line=end + 2,
+        meta_lines=meta_lines,
+        meta=meta,
+        digest=hashlib.sha256(raw).hexdigest(),
+        translated_from=str(meta.get("translated_from", "")),
+        markets=tuple(markets),
     )

@@ -60,6 +60,13 @@ def unique(problems: Iterable[SourceError]) -> list[SourceError]:
     return list(seen.values())
 
 
+def problems_of(exc: SiteError) -> list[SourceError]:
+    """The problems an error stands for, each with a place (a bare SiteError gets none)."""
+    if isinstance(exc, SiteErrors):
+        return list(exc.errors)
+    return [exc] if isinstance(exc, SourceError) else [SourceError("", 0, str(exc))]
+
+
 def raise_all(errors: list[SourceError]) -> None:
     """Raise the collected errors, if any, as one `SiteErrors`."""
     if errors:

@@ -20,7 +20,15 @@ from .pairing import PagePair
 from .segments import Block, blocks
 from .translations import Snapshot
 
-KINDS = {"#": "heading", "-": "list item", "*": "list item", "+": "list item", "1": "list item", "|": "table cell", ">": "quotation"}
+KINDS = {
+    "#": "heading",
+    "-": "list item",
+    "*": "list item",
+    "+": "list item",
+    "1": "list item",
+    "|": "table cell",
+    ">": "quotation",
+}
 
 
 @dataclass(frozen=True)
@@ -57,24 +65,40 @@ def handoff(source: Page, target: Page | None, lang: str, before: Snapshot | Non
     if target is None or before is None or before.title is None:
         segments += [_meta_segment("title", source, target, None), _meta_segment("description", source, target, None)]
     else:
-        segments += [_meta_segment("title", source, target, before.title), _meta_segment("description", source, target, before.description)]
+        segments += [
+            _meta_segment("title", source, target, before.title),
+            _meta_segment("description", source, target, before.description),
+        ]
     for index, block in enumerate(source_blocks):
         if not block.texts:
             continue
         translated = known.get(index)
         placed = target_blocks[structure[index]] if index in structure else None
         for cell, text in enumerate(block.texts):
-            segments.append(Segment(
-                _segment_id(block, cell), localized(text, links), translated.texts[cell] if translated else None, block.line,
-                _kind(block), placed.texts[cell] if placed and not translated else None))
+            segments.append(
+                Segment(
+                    _segment_id(block, cell),
+                    localized(text, links),
+                    translated.texts[cell] if translated else None,
+                    block.line,
+                    _kind(block),
+                    placed.texts[cell] if placed and not translated else None,
+                )
+            )
     return Handoff(source, target, lang, tuple(segments), source_blocks, target_blocks, structure)
 
 
 def _meta_segment(name: str, source: Page, target: Page | None, translated_value: str | None) -> Segment:
     current = getattr(target, name) if target else None
     unchanged = translated_value is not None and translated_value == getattr(source, name)
-    return Segment(name, getattr(source, name), current if unchanged else None, source.line_of(name), name,
-                   current if not unchanged else None)
+    return Segment(
+        name,
+        getattr(source, name),
+        current if unchanged else None,
+        source.line_of(name),
+        name,
+        current if not unchanged else None,
+    )
 
 
 def _segment_id(block: Block, cell: int) -> str:
@@ -96,12 +120,17 @@ def _matching(left: tuple[Block, ...], right: tuple[Block, ...], key) -> dict[in
     return {i: j for i, j in pairs.items() if left[i].shape == right[j].shape}
 
 
-def _known_translations(source: tuple[Block, ...], before: tuple[Block, ...], target: tuple[Block, ...]) -> dict[int, Block]:
+def _known_translations(
+    source: tuple[Block, ...], before: tuple[Block, ...], target: tuple[Block, ...]
+) -> dict[int, Block]:
     """Source block index -> the translation block that translates exactly its text."""
     unchanged = _matching(source, before, key=lambda block: block.unit_text)
     translated = _matching(before, target, key=lambda block: block.shape)
-    return {i: target[translated[j]] for i, j in unchanged.items()
-            if j in translated and source[i].texts and source[i].unit_text == before[j].unit_text}
+    return {
+        i: target[translated[j]]
+        for i, j in unchanged.items()
+        if j in translated and source[i].texts and source[i].unit_text == before[j].unit_text
+    }
 
 
 def localized(text: str, links: dict[str, str]) -> str:
@@ -147,9 +176,11 @@ def translated_page(work: Handoff, texts: dict[str, str], slug: str, current_fil
 def _front_matter(work: Handoff, texts: dict[str, str], slug: str, current_file: str | None) -> str:
     if work.target is None or current_file is None:
         fields = {"title": texts["title"], "description": texts["description"], "key": work.source.key, "slug": slug}
-        return FENCE + "\n" + "".join(f"{name} = {toml_string(value)}\n" for name, value in fields.items()) + FENCE + "\n"
+        return (
+            FENCE + "\n" + "".join(f"{name} = {toml_string(value)}\n" for name, value in fields.items()) + FENCE + "\n"
+        )
     file_lines = current_file.replace("\r\n", "\n").removeprefix("\ufeff").split("\n")
-    text_lines = file_lines[1:next(i for i in range(1, len(file_lines)) if file_lines[i].strip() == FENCE)]
+    text_lines = file_lines[1 : next(i for i in range(1, len(file_lines)) if file_lines[i].strip() == FENCE)]
     for name in ("title", "description"):
         line = work.target.line_of(name) - 2  # the front matter starts on the file's second line
         if getattr(work.target, name) != texts[name]:
@@ -166,4 +197,3 @@ def slug_for(title: str) -> str:
     """A URL-safe name from a translated title: "Gestión de uso" -> "gestion-de-uso"."""
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "page"
-

@@ -26,12 +26,19 @@ def load_translations(locales_dir: Path, lang: str, source_lang: str, shown_root
     path = catalog_path(locales_dir, lang)
     shown = path.relative_to(shown_root).as_posix() if path.is_relative_to(shown_root) else str(path)
     if not path.is_file():
-        raise ContentError(shown, 0, f"no UI catalog for {lang!r}", "run `make messages` to create it, then translate its strings")
+        raise ContentError(
+            shown, 0, f"no UI catalog for {lang!r}", "run `make messages` to create it, then translate its strings"
+        )
     try:
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=lang, abort_invalid=True)
     except (PoFileError, ValueError) as exc:
-        raise ContentError(shown, getattr(exc, "lineno", 0) or 0, f"catalog cannot be read: {exc}", "fix the .po syntax (quotes, msgid/msgstr pairs)") from None
+        raise ContentError(
+            shown,
+            getattr(exc, "lineno", 0) or 0,
+            f"catalog cannot be read: {exc}",
+            "fix the .po syntax (quotes, msgid/msgstr pairs)",
+        ) from None
     compiled = io.BytesIO()
     write_mo(compiled, catalog)  # fuzzy entries are left out, as gettext does
     compiled.seek(0)

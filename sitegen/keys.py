@@ -18,7 +18,9 @@ class KeyMaker:
         self.site_digests = site_digests
         self.contact_digests = contact_digests
 
-    def key(self, page_digest: str, lang: str, alternates: dict[str, str], deps: tuple[str, ...], notice: str = "") -> str:
+    def key(
+        self, page_digest: str, lang: str, alternates: dict[str, str], deps: tuple[str, ...], notice: str = ""
+    ) -> str:
         parts = [page_digest, self.site_digests[lang], repr(sorted(alternates.items()))]
         parts += [f"{dep}={self.contact_digests.get(dep.partition(':')[2] or dep, 'missing')}" for dep in deps]
         parts += [f"stale={notice}"] if notice else []  # marking the translation done removes the notice
@@ -31,17 +33,25 @@ class KeyMaker:
 
     def shared_digest(self) -> str:
         """One digest of `shared`, as the cache records it (a cold no-op build compares it)."""
-        return hashlib.sha256(repr((sorted(self.site_digests.items()), sorted(self.contact_digests.items()))).encode()).hexdigest()
+        return hashlib.sha256(
+            repr((sorted(self.site_digests.items()), sorted(self.contact_digests.items()))).encode()
+        ).hexdigest()
 
 
 def listing_digest(keys: KeyMaker, static_urls: dict[str, str], pairs: Iterable[PagePair]) -> str:
     """What the site-wide pages (home pages, sitemap, 404s, taglines) are made from: when it is unchanged, they are too."""
     listed = [(p.lang, p.slug, p.title, p.description) for pair in pairs for p in pair.pages.values()]
-    shared = (sorted(keys.site_digests.items()), sorted(keys.contact_digests.items()), sorted(static_urls.items()))  # their footers show contact lines
+    shared = (
+        sorted(keys.site_digests.items()),
+        sorted(keys.contact_digests.items()),
+        sorted(static_urls.items()),
+    )  # their footers show contact lines
     return hashlib.sha256(repr((shared, listed)).encode()).hexdigest()
 
 
-def site_fingerprint(before: int | None, previous: Mapping[str, OutputRecord], records: Mapping[str, OutputRecord]) -> int:
+def site_fingerprint(
+    before: int | None, previous: Mapping[str, OutputRecord], records: Mapping[str, OutputRecord]
+) -> int:
     """An order-free hash of every page's input key (XOR of per-page hashes), so the same inputs always
     give the same build id, and an incremental build updates it in time proportional to its changes.
     `before` is the fingerprint of `previous` (None: start over from every page)."""

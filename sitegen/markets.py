@@ -12,30 +12,48 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .config import SiteConfig, load_config
 from .checks.notices import market_notice_hrefs, missing_notice_links
+from .config import SiteConfig, load_config
 from .errors import SiteError, SiteErrors, SourceError, raise_all, unique
 from .pipeline import Builder, BuildReport, Staged
-from .static_files import fingerprint_static
 from .project import Project, digest_files
 from .publish import prune_except, remove_empty_parents, write_changed
 from .render import Templates
 from .sitemap import robots_txt, sitemap_index
+from .static_files import fingerprint_static
+
 
 class SiteBuilder:
     """Builds one project into one output folder, market by market; keep it around to rebuild fast."""
 
-    def __init__(self, project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False,
-                 readability: bool = False, keep_warm: bool = False) -> None:
+    def __init__(
+        self,
+        project: Project,
+        out_dir: Path,
+        workers: int | None = None,
+        use_cache: bool = True,
+        strict: bool = False,
+        readability: bool = False,
+        keep_warm: bool = False,
+    ) -> None:
         self.project = project
         self.out_dir = out_dir.resolve()
-        self.options = dict(workers=workers, use_cache=use_cache, strict=strict, readability=readability, keep_warm=keep_warm)
+        self.workers, self.use_cache, self.strict, self.readability, self.keep_warm = (
+            workers,
+            use_cache,
+            strict,
+            readability,
+            keep_warm,
+        )
         self.builders: dict[str, Builder] = {}  # tree path ("" for a single plan) -> its builder
         self.top_templates: tuple[object, Templates] | None = None  # (what they were made from, them)
 
     def builder(self, prefix: str) -> Builder:
         if prefix not in self.builders:
-            self.builders[prefix] = Builder(self.project, self.out_dir / prefix.strip("/") if prefix else self.out_dir, **self.options)  # type: ignore[arg-type]
+            out_dir = self.out_dir / prefix.strip("/") if prefix else self.out_dir
+            self.builders[prefix] = Builder(
+                self.project, out_dir, self.workers, self.use_cache, self.strict, self.readability, self.keep_warm
+            )
         return self.builders[prefix]
 
     def build(self, touched: set[Path] | None = None) -> BuildReport:
@@ -51,9 +69,11 @@ class SiteBuilder:
         prune_except(self.out_dir, self.out_dir, {*top, *(m.path.strip("/") for m in config.markets.values())})
         self.forget_builders_but(*(m.path for m in config.markets.values()))
         return BuildReport(
-            pages=sum(r.pages for r in reports), rendered=sum(r.rendered for r in reports),
-            files_written=sum(r.files_written for r in reports) + written, seconds=time.perf_counter() - started,
-            warnings=unique([w for r in reports for w in r.warnings]),  # type: ignore[arg-type]
+            pages=sum(r.pages for r in reports),
+            rendered=sum(r.rendered for r in reports),
+            files_written=sum(r.files_written for r in reports) + written,
+            seconds=time.perf_counter() - started,
+            warnings=unique([w for r in reports for w in r.warnings]),
         )
 
     def stage_markets(self, config: SiteConfig, touched: set[Path] | None) -> list[tuple[str, Staged]]:
@@ -81,23 +101,44 @@ class SiteBuilder:
         static_files, static_urls = fingerprint_static(self.project.static_dir)
         templates = self.templates_for(config, static_urls)
         lang = config.default_language
-        intros = [{"lang": other, "text": templates.render(other, "market_choice.html").strip()} for other in config.languages]
+        intros = [
+            {"lang": other, "text": templates.render(other, "market_choice.html").strip()} for other in config.languages
+        ]
         markets = sorted(config.markets.values(), key=lambda m: (m.labels.get(lang, m.name).casefold(), m.name))
 
         def index(not_found: bool) -> bytes:
-            html = templates.render(lang, "market_index.html", markets=markets, intros=intros, not_found=not_found,
-                                    canonical=None if not_found else "/", title=None, description=None)
+            html = templates.render(
+                lang,
+                "market_index.html",
+                markets=markets,
+                intros=intros,
+                not_found=not_found,
+                canonical=None if not_found else "/",
+                title=None,
+                description=None,
+            )
             raise_all(missing_notice_links("templates/market_index.html", html, market_notice_hrefs(config)))
             return html.encode()
 
-        return {**static_files, "index.html": index(False), "404.html": index(True),
-                "sitemap.xml": sitemap_index(config).encode(), "robots.txt": robots_txt(config).encode()}
+        return {
+            **static_files,
+            "index.html": index(False),
+            "404.html": index(True),
+            "sitemap.xml": sitemap_index(config).encode(),
+            "robots.txt": robots_txt(config).encode(),
+        }
 
     def templates_for(self, config: SiteConfig, static_urls: dict[str, str]) -> Templates:
         """The site-level templates, compiled again only when what they are made from changed."""
-        made_from = (config, sorted(static_urls.items()), digest_files(self.project.templates_dir, self.project.locales_dir))
+        made_from = (
+            config,
+            sorted(static_urls.items()),
+            digest_files(self.project.templates_dir, self.project.locales_dir),
+        )
         if self.top_templates is None or self.top_templates[0] != made_from:
-            templates = Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls)
+            templates = Templates(
+                config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls
+            )
             self.top_templates = (made_from, templates)
         return self.top_templates[1]
 
@@ -112,8 +153,14 @@ class SiteBuilder:
         self.forget_builders_but()
 
 
-def build(project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False,
-          readability: bool = False) -> BuildReport:
+def build(
+    project: Project,
+    out_dir: Path,
+    workers: int | None = None,
+    use_cache: bool = True,
+    strict: bool = False,
+    readability: bool = False,
+) -> BuildReport:
     """Build the whole site into `out_dir` (the entry point `build.py` uses)."""
     builder = SiteBuilder(project, out_dir, workers, use_cache, strict, readability)
     try:

@@ -19,8 +19,12 @@ class PagePair:
     pages: dict[str, Page]
 
 
-def pair_pages(pages: list[Page], languages: tuple[str, ...], reserved: dict[str, set[str]],
-               unreadable: frozenset[str] = frozenset()) -> tuple[list[PagePair], list[SourceError]]:
+def pair_pages(
+    pages: list[Page],
+    languages: tuple[str, ...],
+    reserved: dict[str, set[str]],
+    unreadable: frozenset[str] = frozenset(),
+) -> tuple[list[PagePair], list[SourceError]]:
     """Group pages by key; report unpaired pages, duplicate keys and slugs that collide.
 
     `unreadable`: languages with a page whose front matter could not be read. That page may well be
@@ -31,16 +35,34 @@ def pair_pages(pages: list[Page], languages: tuple[str, ...], reserved: dict[str
     for page in pages:
         taken = slugs.get((page.lang, page.slug))
         if taken:
-            errors.append(ContentError(page.path, page.line_of("slug"), f"slug {page.slug!r} is already used by {taken.path}",
-                                       "give one of the two pages a different slug"))
+            errors.append(
+                ContentError(
+                    page.path,
+                    page.line_of("slug"),
+                    f"slug {page.slug!r} is already used by {taken.path}",
+                    "give one of the two pages a different slug",
+                )
+            )
         elif page.slug in reserved.get(page.lang, set()):
-            errors.append(ContentError(page.path, page.line_of("slug"), f"slug {page.slug!r} is reserved for a page the site makes itself",
-                                       "choose another slug"))
+            errors.append(
+                ContentError(
+                    page.path,
+                    page.line_of("slug"),
+                    f"slug {page.slug!r} is reserved for a page the site makes itself",
+                    "choose another slug",
+                )
+            )
         slugs.setdefault((page.lang, page.slug), page)
         same_key = by_key.setdefault(page.key, {})
         if page.lang in same_key:
-            errors.append(ContentError(page.path, page.line_of("key"), f"key {page.key!r} is already used by {same_key[page.lang].path}",
-                                       "each language may have one page per key; change one of the keys"))
+            errors.append(
+                ContentError(
+                    page.path,
+                    page.line_of("key"),
+                    f"key {page.key!r} is already used by {same_key[page.lang].path}",
+                    "each language may have one page per key; change one of the keys",
+                )
+            )
             continue
         same_key[page.lang] = page
     pairs = []
@@ -51,8 +73,14 @@ def pair_pages(pages: list[Page], languages: tuple[str, ...], reserved: dict[str
                 continue
             for page in group.values():
                 name = Locale.parse(lang).get_display_name("en")
-                errors.append(ContentError(page.path, page.line_of("key"), f"no {name} page has key {key!r}",
-                                           f'add content/{lang}/<slug>.md with key = "{key}", or correct this key'))
+                errors.append(
+                    ContentError(
+                        page.path,
+                        page.line_of("key"),
+                        f"no {name} page has key {key!r}",
+                        f'add content/{lang}/<slug>.md with key = "{key}", or correct this key',
+                    )
+                )
         if not missing:
             pairs.append(PagePair(key, {lang: group[lang] for lang in languages}))
     return pairs, errors

@@ -46,25 +46,66 @@ def find_passages(page: Page, known: set[str]) -> tuple[list[Passage], list[Sour
         start, end = OPEN.match(text.strip()), CLOSE.match(text.strip())
         if start:
             if opened is not None:
-                errors.append(ContentError(page.path, line, "a market block opens inside another one", "close the first block with ':::' before opening the next"))
+                errors.append(
+                    ContentError(
+                        page.path,
+                        line,
+                        "a market block opens inside another one",
+                        "close the first block with ':::' before opening the next",
+                    )
+                )
                 continue
             names = frozenset(n for n in re.split(r"[\s,]+", start.group(2)) if n)
             if not names:
-                errors.append(ContentError(page.path, line, f"'::: {start.group(1)}' names no market", f"write e.g. '::: {start.group(1)} in-medicaid'"))
+                errors.append(
+                    ContentError(
+                        page.path,
+                        line,
+                        f"'::: {start.group(1)}' names no market",
+                        f"write e.g. '::: {start.group(1)} in-medicaid'",
+                    )
+                )
             for name in sorted(names - known):
-                errors.append(ContentError(page.path, line, f"unknown market {name!r} in a market block",
-                                           f"use one of: {', '.join(sorted(known)) or '(site.toml defines no markets)'}"))
+                errors.append(
+                    ContentError(
+                        page.path,
+                        line,
+                        f"unknown market {name!r} in a market block",
+                        f"use one of: {', '.join(sorted(known)) or '(site.toml defines no markets)'}",
+                    )
+                )
             opened = (index, start.group(1), names)
         elif end:
             if opened is None:
-                errors.append(ContentError(page.path, line, "':::' closes no market block", "remove it, or open the block with '::: only NAME'"))
+                errors.append(
+                    ContentError(
+                        page.path,
+                        line,
+                        "':::' closes no market block",
+                        "remove it, or open the block with '::: only NAME'",
+                    )
+                )
                 continue
             passages.append(Passage(opened[0], index, opened[1] == "only", opened[2]))
             opened = None
         elif text.startswith(MAYBE_BLOCK):
-            errors.append(ContentError(page.path, line, f"cannot read market block line {text.strip()!r}", "write '::: only NAME …', '::: except NAME …' or ':::' alone"))
+            errors.append(
+                ContentError(
+                    page.path,
+                    line,
+                    f"cannot read market block line {text.strip()!r}",
+                    "write '::: only NAME …', '::: except NAME …' or ':::' alone",
+                )
+            )
     if opened is not None:
-        errors.append(ContentError(page.path, page.body_line + opened[0], "market block is never closed", "add a line with ':::' where the block ends"))
+        errors.append(
+            ContentError(
+                page.path,
+                page.body_line + opened[0],
+                "market block is never closed",
+                "add a line with ':::' where the block ends",
+            )
+        )
     return passages, errors
 
 
@@ -91,15 +132,32 @@ def market_problems(pages: list[Page], config: SiteConfig) -> list[SourceError]:
     by_key: dict[str, Page] = {}
     for page in pages:
         if page.markets and not config.markets:
-            errors.append(ContentError(page.path, page.line_of("markets"), "the page names markets, but site.toml defines none",
-                                       "remove the markets line, or add [markets.NAME] tables to site.toml"))
+            errors.append(
+                ContentError(
+                    page.path,
+                    page.line_of("markets"),
+                    "the page names markets, but site.toml defines none",
+                    "remove the markets line, or add [markets.NAME] tables to site.toml",
+                )
+            )
         for name in page.markets if config.markets else ():
             if name not in config.markets:
-                errors.append(ContentError(page.path, page.line_of("markets"), f"unknown market {name!r}",
-                                           f"use one of: {', '.join(sorted(config.markets))}"))
+                errors.append(
+                    ContentError(
+                        page.path,
+                        page.line_of("markets"),
+                        f"unknown market {name!r}",
+                        f"use one of: {', '.join(sorted(config.markets))}",
+                    )
+                )
         first = by_key.setdefault(page.key, page)
         if first is not page and set(first.markets) != set(page.markets):
-            errors.append(ContentError(page.path, page.line_of("markets") if page.markets else page.line_of("key"),
-                                       f"the page is published in other markets than its translation {first.path}",
-                                       "give both languages the same markets line (or none)"))
+            errors.append(
+                ContentError(
+                    page.path,
+                    page.line_of("markets") if page.markets else page.line_of("key"),
+                    f"the page is published in other markets than its translation {first.path}",
+                    "give both languages the same markets line (or none)",
+                )
+            )
     return errors

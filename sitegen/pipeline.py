@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import BuildCache, OutputRecord
+from .cache import BuildCache
 from .checks.catalogs import check_catalogs
 from .checks.links import check_site_links, link_index
 from .checks.notices import missing_notice_links, missing_notice_pages, notice_hrefs
@@ -82,8 +82,16 @@ class Inputs:
 class Builder:
     """Builds one project into one output folder; keep it around (as `serve` does) to rebuild fast."""
 
-    def __init__(self, project: Project, out_dir: Path, workers: int | None = None, use_cache: bool = True, strict: bool = False,
-                 readability: bool = False, keep_warm: bool = False) -> None:
+    def __init__(
+        self,
+        project: Project,
+        out_dir: Path,
+        workers: int | None = None,
+        use_cache: bool = True,
+        strict: bool = False,
+        readability: bool = False,
+        keep_warm: bool = False,
+    ) -> None:
         self.project = project
         self.keep_warm = keep_warm  # serve: a no-op build still prepares for the next edit
         self.strict = strict  # warnings (stale translations, readability) stop the build
@@ -96,7 +104,9 @@ class Builder:
         # into the state, so the next one must look at them again); None: look at every file.
         self.touched_since_state: set[Path] | None = set()
         self.templates: tuple[tuple[object, ...], Templates] | None = None  # compiled once per set of inputs
-        self.catalogs: tuple[tuple[tuple[str, int], ...], list[SourceError]] | None = None  # checked once per catalog version
+        self.catalogs: tuple[tuple[tuple[str, int], ...], list[SourceError]] | None = (
+            None  # checked once per catalog version
+        )
 
     def build(self, touched: set[Path] | None = None, config: SiteConfig | None = None) -> BuildReport:
         """Build; `touched` (from a file watcher) names the files that changed, so the rest need no stat."""
@@ -108,13 +118,17 @@ class Builder:
         started = time.perf_counter()
         inputs = self.inputs(config or load_config(self.project.config_path, "site.toml"))
         if self.cold_and_unchanged(inputs):
-            return Staged(BuildReport(len(self.cache.stats()) if self.cache else 0, 0, 0, time.perf_counter() - started))
+            return Staged(
+                BuildReport(len(self.cache.stats()) if self.cache else 0, 0, 0, time.perf_counter() - started)
+            )
         before = self.starting_point()
         found = scan(self.project.content_dir, inputs.config.languages, before.sources, self.files_to_scan(touched))
         try:
             return self.staged_from(before, found, inputs, started)
         except BaseException:
-            self.touched_since_state = None if touched is None or self.touched_since_state is None else self.touched_since_state | touched
+            self.touched_since_state = (
+                None if touched is None or self.touched_since_state is None else self.touched_since_state | touched
+            )
             raise
 
     def staged_from(self, before: BuildState, found: Scan, inputs: Inputs, started: float) -> Staged:
@@ -124,31 +138,74 @@ class Builder:
         errors += self.catalog_problems(config) + missing_notice_pages(pairs, config, self.project.config_path)
         warnings, stale = self.stale_translations(pairs, config)
         errors += stale
-        notices = stale_notices(pairs, config.default_language, self.project.root) if config.stale_translations == "notice" else {}
+        notices = (
+            stale_notices(pairs, config.default_language, self.project.root)
+            if config.stale_translations == "notice"
+            else {}
+        )
         planned = plan_edited(pairs, before, found, keys, notices) if edit_only else plan(pairs, before, keys, notices)
-        after = replace(before, sources=found.sources, pairs=tuple(pairs), seen=planned.seen, key_inputs=keys.shared, inputs=keys.shared_digest())
-        if not planned.jobs and not found.changed and not errors and before.outputs and len(planned.records) == len(before.outputs):
-            return Staged(BuildReport(len(planned.records), 0, 0, time.perf_counter() - started, warnings), before,
-                          self.warmed(after, pairs, inputs) if self.keep_warm else after)
+        after = replace(
+            before,
+            sources=found.sources,
+            pairs=tuple(pairs),
+            seen=planned.seen,
+            key_inputs=keys.shared,
+            inputs=keys.shared_digest(),
+        )
+        if (
+            not planned.jobs
+            and not found.changed
+            and not errors
+            and before.outputs
+            and len(planned.records) == len(before.outputs)
+        ):
+            return Staged(
+                BuildReport(len(planned.records), 0, 0, time.perf_counter() - started, warnings),
+                before,
+                self.warmed(after, pairs, inputs) if self.keep_warm else after,
+            )
         return self.rendered(before, after, planned, inputs, errors, warnings, edit_only, started)
 
-    def rendered(self, before: BuildState, after: BuildState, planned: Plan, inputs: Inputs, errors: list[SourceError],
-                 warnings: list[SourceError], edit_only: bool, started: float) -> Staged:
+    def rendered(
+        self,
+        before: BuildState,
+        after: BuildState,
+        planned: Plan,
+        inputs: Inputs,
+        errors: list[SourceError],
+        warnings: list[SourceError],
+        edit_only: bool,
+        started: float,
+    ) -> Staged:
         """Render what the plan says into a private folder, check it, and write the site-wide pages if their listing changed."""
         config, pairs = inputs.config, list(after.pairs or ())
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f"{self.out_dir.name}.tmp-", dir=self.out_dir.parent))
         try:
-            results = self.render(planned.jobs, RenderContext(config, inputs.templates, staging, inputs.keys, self.readability, self.project.root))
+            results = self.render(
+                planned.jobs,
+                RenderContext(config, inputs.templates, staging, inputs.keys, self.readability, self.project.root),
+            )
             errors += [error for result in results for error in result.errors]
             warnings += [warning for result in results for warning in result.warnings]
             errors += warnings if self.strict else []
             records = {**planned.records, **{r.source: r.record for r in results if r.record}}
             rendered = {r.source for r in results}
-            link_errors, links = check_site_links([p for pair in pairs for p in pair.pages.values()], records, rendered, config,
-                                                  before.links, edit_only, self.line_of)
+            link_errors, links = check_site_links(
+                [p for pair in pairs for p in pair.pages.values()],
+                records,
+                rendered,
+                config,
+                before.links,
+                edit_only,
+                self.line_of,
+            )
             raise_all(errors + link_errors)
-            listing = before.listing if edit_only and before.listing else listing_digest(inputs.keys, inputs.static_urls, pairs)
+            listing = (
+                before.listing
+                if edit_only and before.listing
+                else listing_digest(inputs.keys, inputs.static_urls, pairs)
+            )
             site_files, written = before.site_files, 0
             if not before.outputs or listing != before.listing:  # home pages, sitemap and friends list every page
                 site_files = self.write_site_files(staging, inputs, pairs)
@@ -157,7 +214,9 @@ class Builder:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         after = replace(after, outputs=records, links=links, listing=listing, site_files=site_files)
-        report = BuildReport(len(records), len(planned.jobs), len(planned.jobs) + written, time.perf_counter() - started, warnings)
+        report = BuildReport(
+            len(records), len(planned.jobs), len(planned.jobs) + written, time.perf_counter() - started, warnings
+        )
         return Staged(report, before, after, staging, rendered, started)
 
     def commit(self, staged: Staged) -> BuildReport:
@@ -188,10 +247,16 @@ class Builder:
         static_files, static_urls = fingerprint_static(self.project.static_dir)
         if config.market:  # market trees share the site's one static folder, written above them
             static_files = {}
-        keys = KeyMaker({lang: site_digest(self.project, config, lang, static_urls) for lang in config.languages}, contact_digests(config))
+        keys = KeyMaker(
+            {lang: site_digest(self.project, config, lang, static_urls) for lang in config.languages},
+            contact_digests(config),
+        )
         made_from = (keys.site_digests, keys.contact_digests)
         if self.templates is None or self.templates[0] != made_from:  # unchanged inputs: keep the compiled templates
-            self.templates = (made_from, Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls))
+            self.templates = (
+                made_from,
+                Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls),
+            )
         templates = self.templates[1]
         return Inputs(templates.config, templates, keys, static_files, static_urls)
 
@@ -214,7 +279,9 @@ class Builder:
         sources = {path: SourceState(mtime, size, page) for path, (mtime, size, page) in self.cache.sources().items()}
         if marker is None or marker != self.cache.meta("build_id"):
             return BuildState(sources=sources)
-        return BuildState(sources=sources, outputs=self.cache.outputs(), build_id=marker, inputs=self.cache.meta("inputs") or "")
+        return BuildState(
+            sources=sources, outputs=self.cache.outputs(), build_id=marker, inputs=self.cache.meta("inputs") or ""
+        )
 
     def files_to_scan(self, touched: set[Path] | None) -> set[Path] | None:
         """The files to look at: those touched since the state was taken, or None for every file."""
@@ -235,7 +302,9 @@ class Builder:
         pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config), found.unreadable_languages)
         return pairs, errors + pair_errors
 
-    def stale_translations(self, pairs: list[PagePair], config: SiteConfig) -> tuple[list[SourceError], list[SourceError]]:
+    def stale_translations(
+        self, pairs: list[PagePair], config: SiteConfig
+    ) -> tuple[list[SourceError], list[SourceError]]:
         """Warnings, and errors (a plan that must never publish an out-of-date translation blocks them)."""
         stale = stale_warnings(pairs, config.default_language)
         if config.stale_translations == "block":
@@ -245,9 +314,14 @@ class Builder:
     def catalog_problems(self, config: SiteConfig) -> list[SourceError]:
         """Catalog checks, re-run only when a catalog file changed."""
         locales = self.project.locales_dir
-        version = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in locales.rglob("*.po*"))) if locales.is_dir() else ()
+        version = (
+            tuple(sorted((str(p), p.stat().st_mtime_ns) for p in locales.rglob("*.po*"))) if locales.is_dir() else ()
+        )
         if self.catalogs is None or self.catalogs[0] != version:
-            self.catalogs = (version, check_catalogs(locales, config.languages, config.default_language, self.project.root))
+            self.catalogs = (
+                version,
+                check_catalogs(locales, config.languages, config.default_language, self.project.root),
+            )
         return list(self.catalogs[1])
 
     def with_body(self, page: Page) -> Page:
@@ -265,7 +339,7 @@ class Builder:
         set_context(context)
         if len(jobs) < PARALLEL_FROM or self.workers == 1:
             return render_pages(jobs)
-        chunks = [jobs[i::self.workers * 4] for i in range(self.workers * 4)]
+        chunks = [jobs[i :: self.workers * 4] for i in range(self.workers * 4)]
         # fork: workers inherit the context set above instead of unpickling it per page
         with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork")) as pool:
             return [result for chunk in pool.map(render_pages, chunks) for result in chunk]
@@ -280,7 +354,9 @@ class Builder:
         problems: list[SourceError] = []
 
         def page(name: str, lang: str, template: str, **context: Any) -> None:
-            html = templates.render(lang, template, **{"canonical": None, "title": None, "description": None, **context})
+            html = templates.render(
+                lang, template, **{"canonical": None, "title": None, "description": None, **context}
+            )
             problems.extend(missing_notice_links(f"templates/{template}", html, notice_hrefs(config, lang)))
             files[name] = html.encode()
 
@@ -289,14 +365,25 @@ class Builder:
             page(f"{lang}/index.html", lang, "home.html", pages=listed, alternates=homes, canonical=homes[lang])
             page(f"{lang}/404.html", lang, "404.html", alternates=homes)
             if help_pages:
-                page(help_pages[lang].strip("/") + "/index.html", lang, "language_help.html", alternates=help_pages,
-                     canonical=help_pages[lang])
+                page(
+                    help_pages[lang].strip("/") + "/index.html",
+                    lang,
+                    "language_help.html",
+                    alternates=help_pages,
+                    canonical=help_pages[lang],
+                )
         default = config.default_language
-        choices = [{"lang": lang, "text": templates.render(lang, "language_choice.html").strip()} for lang in config.languages]
+        choices = [
+            {"lang": lang, "text": templates.render(lang, "language_choice.html").strip()} for lang in config.languages
+        ]
         page("index.html", default, "root.html", choices=choices, alternates=homes, canonical="/")
         raise_all(problems)
         files["404.html"] = files[f"{default}/404.html"]
-        clusters = [homes] + ([help_pages] if help_pages else []) + [{lang: p.url for lang, p in pair.pages.items()} for pair in pairs]
+        clusters = (
+            [homes]
+            + ([help_pages] if help_pages else [])
+            + [{lang: p.url for lang, p in pair.pages.items()} for pair in pairs]
+        )
         files["sitemap.xml"] = sitemap_xml(config, clusters).encode()
         if not config.market:  # a market's tree sits under the site's one robots.txt
             files["robots.txt"] = robots_txt(config).encode()
@@ -308,12 +395,14 @@ class Builder:
 
     def publish(self, staging: Path, before: BuildState, after: BuildState) -> BuildState:
         """Move the staged files into place; the state, with the build id the output folder now carries."""
-        fingerprint = site_fingerprint(before.fingerprint if before.build_id and before.outputs else None, before.outputs, after.outputs)
+        fingerprint = site_fingerprint(
+            before.fingerprint if before.build_id and before.outputs else None, before.outputs, after.outputs
+        )
         build_id = f"{fingerprint:032x}"
         write_atomically(staging / MARKER, build_id.encode())
         if before.outputs:
             gone = {r.output for r in before.outputs.values()} - {r.output for r in after.outputs.values()}
-            publish_in_place(staging, self.out_dir, remove=gone, keep_only_static=after.site_files or None)
+            publish_in_place(staging, self.out_dir, remove=gone, keep_only_static=set(after.site_files) or None)
         else:
             publish_swap(staging, self.out_dir)
         return replace(after, build_id=build_id, fingerprint=fingerprint)
@@ -324,19 +413,27 @@ class Builder:
         if after.links is not None and after.listing is not None and after.build_id is not None:
             return after
         build_id = self.marker()
-        return replace(after, listing=listing_digest(inputs.keys, inputs.static_urls, pairs),
-                       links=link_index([p for pair in pairs for p in pair.pages.values()], after.outputs, inputs.config.languages), build_id=build_id,
-                       fingerprint=int(build_id, 16) if build_id and re.fullmatch(r"[0-9a-f]{32}", build_id) else None)
+        return replace(
+            after,
+            listing=listing_digest(inputs.keys, inputs.static_urls, pairs),
+            links=link_index(
+                [p for pair in pairs for p in pair.pages.values()], after.outputs, inputs.config.languages
+            ),
+            build_id=build_id,
+            fingerprint=int(build_id, 16) if build_id and re.fullmatch(r"[0-9a-f]{32}", build_id) else None,
+        )
 
     def save_to_cache(self, after: BuildState, rendered: set[str], published: bool) -> None:
         """Write to the cache what changed: sources read anew (even if only touched), outputs rendered, the build id."""
         if not self.cache:
             return
         recorded = self.cache.stats()
-        changed = {path: (state.mtime_ns, state.size, state.page) for path, state in after.sources.items()
-                   if recorded.get(path) != (state.mtime_ns, state.size)}
+        changed = {
+            path: (state.mtime_ns, state.size, state.page)
+            for path, state in after.sources.items()
+            if recorded.get(path) != (state.mtime_ns, state.size)
+        }
         removed = set(recorded) - set(after.sources)
         if changed or removed or rendered or published:
             meta = {"build_id": after.build_id or "", "inputs": after.inputs}
             self.cache.save(meta, changed, dict(after.outputs), set(changed), set(rendered), removed)
-

@@ -21,7 +21,9 @@ PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
 FORM = re.compile(r"\s*([a-z]+)\s*(?::\s*([a-z0-9-]+)\s*)?(?:\|\s*([a-z-]+)\s*)?$")
 KINDS = ("phone", "tty", "hours", "contact", "call", "email", "address", "form")
 
-LITERAL_PHONE = re.compile(r"(?<![\w/-])(?:1[-. ])?\(?[2-9]\d{2}\)?[-. ][2-9]\d{2}[-. ]\d{4}(?![\w-])|(?<![\w/.-])[2-9]11(?![\w/-])")
+LITERAL_PHONE = re.compile(
+    r"(?<![\w/-])(?:1[-. ])?\(?[2-9]\d{2}\)?[-. ][2-9]\d{2}[-. ]\d{4}(?![\w-])|(?<![\w/.-])[2-9]11(?![\w/-])"
+)
 # Cheap tests that rule most pages out before the exact patterns run.
 MAYBE_PHONE = re.compile(r"\d{3}[-. )]|\b[2-9]11\b")
 MAYBE_TIME = re.compile(r"\d\s?[ap]\.?\s?m", re.IGNORECASE)
@@ -38,7 +40,9 @@ def placeholders_used(body: str) -> set[str]:
     return names
 
 
-def resolve(page: Page, config: SiteConfig, body: str | None = None, line_numbers: list[int] | None = None) -> tuple[str, list[SourceError]]:
+def resolve(
+    page: Page, config: SiteConfig, body: str | None = None, line_numbers: list[int] | None = None
+) -> tuple[str, list[SourceError]]:
     """Return the page body (or one market's `body` of it, with the file line of each of its lines)
     with every placeholder replaced by HTML, and the problems found."""
     formatter = ContactFormatter.for_config(config, page.lang)
@@ -59,7 +63,14 @@ def resolve(page: Page, config: SiteConfig, body: str | None = None, line_number
     resolved = PLACEHOLDER.sub(substitute, body)
     leftover = PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), body)
     for stray in re.finditer(r"\{\{|\}\}", leftover):
-        errors.append(ContentError(page.path, line_at(stray.start()), "unmatched '{{' or '}}'", "placeholders look like {{phone:member-services}}; close each with '}}'"))
+        errors.append(
+            ContentError(
+                page.path,
+                line_at(stray.start()),
+                "unmatched '{{' or '}}'",
+                "placeholders look like {{phone:member-services}}; close each with '}}'",
+            )
+        )
         break
     return resolved, errors
 
@@ -67,23 +78,41 @@ def resolve(page: Page, config: SiteConfig, body: str | None = None, line_number
 def _render_placeholder(inner: str, page: Page, config: SiteConfig, formatter: ContactFormatter) -> Markup:
     parsed = FORM.match(inner)
     if not parsed:
-        raise ContentError(page.path, 0, f"cannot read placeholder {{{{{inner}}}}}", "write it as {{kind:name}}, e.g. {{phone:member-services}}")
+        raise ContentError(
+            page.path,
+            0,
+            f"cannot read placeholder {{{{{inner}}}}}",
+            "write it as {{kind:name}}, e.g. {{phone:member-services}}",
+        )
     kind, name, option = parsed.groups()
     if kind not in KINDS:
         raise ContentError(page.path, 0, f"unknown placeholder kind {kind!r}", f"use one of: {', '.join(KINDS)}")
     if not name:
-        raise ContentError(page.path, 0, f"placeholder {{{{{kind}}}}} does not say which line", f"add the name, e.g. {{{{{kind}:member-services}}}}")
+        raise ContentError(
+            page.path,
+            0,
+            f"placeholder {{{{{kind}}}}} does not say which line",
+            f"add the name, e.g. {{{{{kind}:member-services}}}}",
+        )
     if kind == "form":
         return _form_link(name, page, config)
     line = config.contacts.get(name)
     if line is None and config.market:
         market = config.market.name
-        raise ContentError(page.path, 0, f"market '{market}' has no contact line {name!r}",
-                           f"add [markets.{market}.contacts.{name}] (or [contacts.{name}] for every market) to {config.path}, "
-                           f"or put the sentence in a '::: except {market}' block")
+        raise ContentError(
+            page.path,
+            0,
+            f"market '{market}' has no contact line {name!r}",
+            f"add [markets.{market}.contacts.{name}] (or [contacts.{name}] for every market) to {config.path}, "
+            f"or put the sentence in a '::: except {market}' block",
+        )
     if line is None:
-        raise ContentError(page.path, 0, f"unknown contact line {name!r}",
-                           f"use one of: {', '.join(config.contacts)}, or add [contacts.{name}] to {config.path}")
+        raise ContentError(
+            page.path,
+            0,
+            f"unknown contact line {name!r}",
+            f"use one of: {', '.join(config.contacts)}, or add [contacts.{name}] to {config.path}",
+        )
     renderers: dict[str, Callable[[], Markup]] = {
         "phone": lambda: formatter.phone(line),
         "tty": lambda: formatter.tty(line),
@@ -91,15 +120,20 @@ def _render_placeholder(inner: str, page: Page, config: SiteConfig, formatter: C
         "contact": lambda: formatter.contact(line, _order(option, "time_first", page)),
         # The line's name as a tap-to-call link ("Call Member Services"); its accessible name adds the number.
         "call": lambda: Markup('<a href="{}" class="tel" aria-label="{}: {}">{}</a>').format(
-            Phone(line.phone).href, line.labels[page.lang], Phone(line.phone).display, line.labels[page.lang]),
+            Phone(line.phone).href, line.labels[page.lang], Phone(line.phone).display, line.labels[page.lang]
+        ),
         "email": lambda: Markup('<a href="mailto:{0}">{0}</a>').format(line.email),
         "address": lambda: escape(", ".join(line.address)),
     }
     if kind in ("email", "address") and not getattr(line, kind):
         example = 'email = "name@example.org"' if kind == "email" else 'address = ["P.O. Box 1947", "Dayton, OH 45401"]'
-        raise ContentError(page.path, 0, f"contact line {name!r} has no {kind}", f"add {example} to [contacts.{name}] in {config.path}")
+        raise ContentError(
+            page.path, 0, f"contact line {name!r} has no {kind}", f"add {example} to [contacts.{name}] in {config.path}"
+        )
     if option and kind in ("phone", "tty", "call", "email", "address"):
-        raise ContentError(page.path, 0, f"{kind} placeholders take no option (got |{option})", f"write {{{{{kind}:{name}}}}}")
+        raise ContentError(
+            page.path, 0, f"{kind} placeholders take no option (got |{option})", f"write {{{{{kind}:{name}}}}}"
+        )
     return renderers[kind]()
 
 
@@ -107,15 +141,24 @@ def _order(option: str | None, default: str, page: Page) -> str:
     if option is None:
         return default
     if option not in ORDERS:
-        raise ContentError(page.path, 0, f"unknown option |{option}", f"use one of: {', '.join('|' + o for o in ORDERS)}")
+        raise ContentError(
+            page.path, 0, f"unknown option |{option}", f"use one of: {', '.join('|' + o for o in ORDERS)}"
+        )
     return ORDERS[option]
 
 
 def _form_link(name: str, page: Page, config: SiteConfig) -> Markup:
     form = config.forms.get(name)
     if form is None:
-        raise ContentError(page.path, 0, f"unknown form {name!r}", f"use one of: {', '.join(config.forms) or '(none)'}, or add [forms.{name}] to {config.path}")
-    shown = escape(form.shown_as[page.lang]).replace("/", Markup("/<wbr>"))  # "CareSource.com/<wbr>MemberInquiry" breaks only there
+        raise ContentError(
+            page.path,
+            0,
+            f"unknown form {name!r}",
+            f"use one of: {', '.join(config.forms) or '(none)'}, or add [forms.{name}] to {config.path}",
+        )
+    shown = escape(form.shown_as[page.lang]).replace(
+        "/", Markup("/<wbr>")
+    )  # "CareSource.com/<wbr>MemberInquiry" breaks only there
     return Markup('<a href="{}" class="address">{}</a>').format(form.paths[page.lang], shown)
 
 
@@ -138,8 +181,14 @@ def find_literals(page: Page, config: SiteConfig) -> list[SourceError]:
         errors.append(ContentError(page.path, number, f"phone number {match.group(0)!r} typed into the page", hint))
     for match in LITERAL_TIME.finditer(body) if MAYBE_TIME.search(body) else ():
         number = page.body_line + body.count("\n", 0, match.start())
-        errors.append(ContentError(page.path, number, f"opening time {match.group(0)!r} typed into the page",
-                                   "use {{hours:NAME}} so hours follow the config"))
+        errors.append(
+            ContentError(
+                page.path,
+                number,
+                f"opening time {match.group(0)!r} typed into the page",
+                "use {{hours:NAME}} so hours follow the config",
+            )
+        )
     return errors
 
 
@@ -147,7 +196,7 @@ def _sentence_around(body: str, offset: int) -> str:
     """The sentence (within its line) that holds `offset`."""
     start = max(body.rfind(stop, 0, offset) for stop in (". ", "\n", "? ", "! ")) + 1
     ends = [i for i in (body.find(stop, offset) for stop in (". ", "\n")) if i != -1]
-    return body[start:min(ends) if ends else len(body)]
+    return body[start : min(ends) if ends else len(body)]
 
 
 def _placeholder_hint(candidates: list[tuple[str, str]], sentence: str, config_path: str) -> str:

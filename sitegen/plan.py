@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .cache import OutputRecord
+from .keys import KeyMaker
 from .pairing import PagePair
 from .sources import Scan
 from .state import BuildState, Seen
-from .workers import KeyMaker, PageJob
+from .workers import PageJob
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,10 @@ def plan(pairs: list[PagePair], before: BuildState, keys: KeyMaker, notices: dic
         for page in pair.pages.values():
             output = before.outputs.get(page.path)
             looked_at: Seen = (page.digest, alternates, notices.get(page.path, ""))
-            if output and ((same_shared_inputs and before.seen.get(page.path) == looked_at)
-                           or output.input_key == keys.key(page.digest, page.lang, alternates, output.deps, looked_at[2])):
+            if output and (
+                (same_shared_inputs and before.seen.get(page.path) == looked_at)
+                or output.input_key == keys.key(page.digest, page.lang, alternates, output.deps, looked_at[2])
+            ):
                 clean[page.path] = output
             else:
                 jobs.append(PageJob(page, alternates, looked_at[2]))  # a worker reads the body if the cache had none
@@ -55,7 +58,14 @@ def only_bodies_changed(before: BuildState, found: Scan, keys: KeyMaker) -> bool
         return False
     for path in found.reparsed:
         old, new = before.sources[path].page, found.sources[path].page
-        if (old.lang, old.key, old.slug, old.title, old.description, old.markets) != (new.lang, new.key, new.slug, new.title, new.description, new.markets):
+        if (old.lang, old.key, old.slug, old.title, old.description, old.markets) != (
+            new.lang,
+            new.key,
+            new.slug,
+            new.title,
+            new.description,
+            new.markets,
+        ):
             return False
     return True
 
@@ -70,12 +80,16 @@ def edited_pairs(before: BuildState, found: Scan) -> list[PagePair]:
     return pairs
 
 
-def plan_edited(pairs: list[PagePair], before: BuildState, found: Scan, keys: KeyMaker, notices: dict[str, str]) -> Plan:
+def plan_edited(
+    pairs: list[PagePair], before: BuildState, found: Scan, keys: KeyMaker, notices: dict[str, str]
+) -> Plan:
     """Only the pages read anew, and their translations (whose stale notice may come or go), can need
     rendering; every other output stands as it is."""
     jobs, records, seen = [], dict(before.outputs), dict(before.seen)
     index = before.pair_index
-    affected = sorted({other.path for path in found.reparsed if path in index for other in pairs[index[path]].pages.values()})
+    affected = sorted(
+        {other.path for path in found.reparsed if path in index for other in pairs[index[path]].pages.values()}
+    )
     for path in affected:
         page = found.sources[path].page
         alternates = {lang: p.url for lang, p in pairs[index[path]].pages.items()}

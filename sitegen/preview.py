@@ -14,7 +14,9 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 import watchfiles
@@ -25,7 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from .errors import SiteError, SiteErrors
+from .errors import SiteError, problems_of
 from .markets import SiteBuilder
 from .project import Project
 
@@ -68,7 +70,7 @@ def rebuild(builder: SiteBuilder, state: PreviewState, touched: set[Path] | None
             traceback.print_exc()
             state.update([f"the build failed unexpectedly: {exc!r} (see the terminal)"])
             return
-        problems = [str(e) for e in (exc.errors if isinstance(exc, SiteErrors) else [exc])]  # type: ignore[attr-defined]
+        problems = [str(e) for e in problems_of(exc)]
         for problem in problems:
             print(problem, file=sys.stderr, flush=True)
         print(f"build stopped: {len(problems)} problem(s); fix and save to continue", file=sys.stderr, flush=True)
@@ -81,7 +83,17 @@ def rebuild(builder: SiteBuilder, state: PreviewState, touched: set[Path] | None
 
 
 def watch(project: Project, builder: SiteBuilder, state: PreviewState, stop: threading.Event) -> None:
-    watched = [p for p in (project.content_dir, project.templates_dir, project.locales_dir, project.static_dir, project.config_path) if p.exists()]
+    watched = [
+        p
+        for p in (
+            project.content_dir,
+            project.templates_dir,
+            project.locales_dir,
+            project.static_dir,
+            project.config_path,
+        )
+        if p.exists()
+    ]
     for changes in watchfiles.watch(*watched, stop_event=stop, debounce=50, step=20, rust_timeout=500):
         rebuild(builder, state, {Path(path) for _, path in changes})
 
@@ -102,7 +114,7 @@ class InjectReload:
             return
         is_html = False
 
-        async def send_with_script(message: dict) -> None:  # type: ignore[type-arg]
+        async def send_with_script(message: MutableMapping[str, Any]) -> None:
             nonlocal is_html
             if message["type"] == "http.response.start":
                 headers = dict(message.get("headers", []))
@@ -122,7 +134,9 @@ def problem_page(problems: list[str], script: str) -> HTMLResponse:
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Build stopped</title></head><body>'
         f"<main><h1>The build stopped: {len(problems)} problem(s)</h1><ul>{items}</ul>"
         f"<p>Fix the file and save: this page reloads by itself.</p></main>{script}</body></html>",
-        status_code=500, headers={"cache-control": "no-store"})
+        status_code=500,
+        headers={"cache-control": "no-store"},
+    )
 
 
 def preview_app(out_dir: Path, state: PreviewState) -> Starlette:
@@ -136,11 +150,13 @@ def preview_app(out_dir: Path, state: PreviewState) -> Starlette:
     async def reload_js(request: Request) -> Response:
         return Response(RELOAD_JS, media_type="text/javascript", headers={"cache-control": "no-store"})
 
-    return Starlette(routes=[
-        Route("/__preview/events", events),
-        Route("/__preview/reload.js", reload_js),
-        Mount("/", InjectReload(out_dir, state)),
-    ])
+    return Starlette(
+        routes=[
+            Route("/__preview/events", events),
+            Route("/__preview/reload.js", reload_js),
+            Mount("/", InjectReload(out_dir, state)),
+        ]
+    )
 
 
 def serve(project: Project, out_dir: Path, port: int) -> int:
@@ -150,9 +166,14 @@ def serve(project: Project, out_dir: Path, port: int) -> int:
     stop = threading.Event()
     watcher = threading.Thread(target=watch, args=(project, builder, state, stop), daemon=True)
     watcher.start()
-    print(f"Previewing {project.root} at http://127.0.0.1:{port}/ — saving a file rebuilds and reloads the page", flush=True)
+    print(
+        f"Previewing {project.root} at http://127.0.0.1:{port}/ — saving a file rebuilds and reloads the page",
+        flush=True,
+    )
     try:
-        uvicorn.run(preview_app(out_dir, state), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1)
+        uvicorn.run(
+            preview_app(out_dir, state), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
+        )
     finally:
         stop.set()
     return 0

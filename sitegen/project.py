@@ -52,7 +52,11 @@ def digest_files(*folders: Path, suffixes: tuple[str, ...] = ()) -> str:
 def _folder_digest(folder: Path, suffixes: tuple[str, ...]) -> str:
     """Read and hash a folder's files again only when a file's name, time or size changed: every
     build of every market asks, and serve asks on every save."""
-    files = [p for p in sorted(folder.rglob("*")) if p.is_file() and (not suffixes or p.suffix in suffixes)] if folder.is_dir() else []
+    files = (
+        [p for p in sorted(folder.rglob("*")) if p.is_file() and (not suffixes or p.suffix in suffixes)]
+        if folder.is_dir()
+        else []
+    )
     signature = tuple((p.as_posix(), (stat := p.stat()).st_mtime_ns, stat.st_size) for p in files)
     known = _DIGESTS.get((folder, suffixes))
     if known and known[0] == signature:
@@ -71,7 +75,14 @@ def site_digest(project: Project, config: SiteConfig, lang: str, static_urls: di
         digest_files(project.templates_dir),
         digest_files(project.locales_dir / lang),
         repr(sorted(static_urls.items())),
-        repr((config.plan_name, config.base_url, config.languages, sorted((n, f.paths, f.shown_as) for n, f in config.forms.items()))),
+        repr(
+            (
+                config.plan_name,
+                config.base_url,
+                config.languages,
+                sorted((n, f.paths, f.shown_as) for n, f in config.forms.items()),
+            )
+        ),
         repr(config.styles[lang]),
         repr((config.notices, config.taglines)),  # every footer names top languages; the taglines page shows them all
     ]

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 
-
 def publish_swap(staging: Path, out_dir: Path) -> None:
     """Replace `out_dir` by the complete site in `staging` (which is consumed)."""
     os.chmod(staging, 0o755)
@@ -88,4 +87,3 @@ def write_atomically(target: Path, data: bytes) -> None:
         handle.write(data)
     os.chmod(temporary, 0o644)
     os.replace(temporary, target)
-

@@ -14,10 +14,10 @@ from typing import Any
 
 import cmarkgfm
 import jinja2
-from cmarkgfm.cmark import Options
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
+from cmarkgfm.cmark import Options
 from markupsafe import Markup
 
 from .config import ContactLine, SiteConfig
@@ -25,8 +25,6 @@ from .contacts import ORDERS, ContactFormatter, Phone
 from .errors import TemplateProblem
 from .i18n import language_name, load_translations
 from .taglines import Tagline, tagline_html
-
-
 
 HEADING_ANCHOR = re.compile(r"<h([1-6])>(.*?)\s*\{#([A-Za-z][\w-]*)\}</h\1>")
 EXTENSIONS = ["table", "strikethrough"]  # no autolink: a typed web address stays text unless linked
@@ -60,13 +58,17 @@ def in_tree(html: str, prefix: str) -> str:
 class Templates:
     """Jinja environments for every language of one site, plus the helpers templates call."""
 
-    def __init__(self, config: SiteConfig, templates_dir: Path, locales_dir: Path, root: Path, static_urls: Mapping[str, str]) -> None:
+    def __init__(
+        self, config: SiteConfig, templates_dir: Path, locales_dir: Path, root: Path, static_urls: Mapping[str, str]
+    ) -> None:
         self.config = config
         self.templates_dir = templates_dir
         self.root = root
         self.contacts_used: set[str] = set()  # contact lines the templates showed since the last reset
         self.environments = {
-            lang: self._environment(lang, load_translations(locales_dir, lang, config.default_language, root), static_urls)
+            lang: self._environment(
+                lang, load_translations(locales_dir, lang, config.default_language, root), static_urls
+            )
             for lang in config.languages
         }
 
@@ -116,18 +118,34 @@ class Templates:
 
     def render(self, lang: str, name: str, **context: Any) -> str:
         """Render template `name` in `lang`; template mistakes become `TemplateProblem` with path:line."""
-        shown = (self.templates_dir / name)
+        shown = self.templates_dir / name
         shown_path = shown.relative_to(self.root).as_posix() if shown.is_relative_to(self.root) else str(shown)
         try:
             return self.environments[lang].get_template(name).render(**context)
         except jinja2.TemplateNotFound as exc:
             missing = self.templates_dir / str(exc.name)
-            missing_path = missing.relative_to(self.root).as_posix() if missing.is_relative_to(self.root) else str(missing)
-            raise TemplateProblem(missing_path, 0, "template is missing", f"create it, or restore it from version control (needed by {name})") from None
+            missing_path = (
+                missing.relative_to(self.root).as_posix() if missing.is_relative_to(self.root) else str(missing)
+            )
+            raise TemplateProblem(
+                missing_path,
+                0,
+                "template is missing",
+                f"create it, or restore it from version control (needed by {name})",
+            ) from None
         except jinja2.TemplateSyntaxError as exc:
             where = Path(exc.filename or shown)
             where_path = where.relative_to(self.root).as_posix() if where.is_relative_to(self.root) else str(where)
-            raise TemplateProblem(where_path, exc.lineno or 0, f"template syntax error: {exc.message}", "check the {% %} and {{ }} tags on that line") from None
+            raise TemplateProblem(
+                where_path,
+                exc.lineno or 0,
+                f"template syntax error: {exc.message}",
+                "check the {% %} and {{ }} tags on that line",
+            ) from None
         except jinja2.UndefinedError as exc:
-            raise TemplateProblem(shown_path, 0, f"template uses something undefined: {exc.message}", "check the variable names against the render context") from None
-
+            raise TemplateProblem(
+                shown_path,
+                0,
+                f"template uses something undefined: {exc.message}",
+                "check the variable names against the render context",
+            ) from None

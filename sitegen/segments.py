@@ -103,7 +103,7 @@ def _pieces(raw: tuple[str, ...]) -> tuple[str, ...]:
         return (heading.group(1), heading.group(2), heading.group(3))
     lead = LIST_ITEM.match(first) or QUOTE.match(first)
     prefix = lead.group(1) if lead else first[: len(first) - len(first.lstrip())]
-    text = " ".join(part.strip() for part in (first[len(prefix):], *raw[1:]) if part.strip())
+    text = " ".join(part.strip() for part in (first[len(prefix) :], *raw[1:]) if part.strip())
     return (prefix, text, "")
 
 
@@ -113,7 +113,7 @@ def _table_row(row: str) -> tuple[str, ...]:
     for cell in cells[1:-1]:
         stripped = cell.strip()
         left = cell[: len(cell) - len(cell.lstrip())]
-        right = cell[len(cell.rstrip()):]
+        right = cell[len(cell.rstrip()) :]
         pieces[-1] += left
         pieces += [stripped, right + "|"]
     pieces[-1] += cells[-1]
@@ -140,7 +140,7 @@ def split_inline(text: str) -> Inline:
     position = 0
     for match in PROTECTED.finditer(text):
         if match.start() > position:
-            parts.append(text[position:match.start()])
+            parts.append(text[position : match.start()])
         kind = match.lastgroup
         if kind == "open":
             number += 1

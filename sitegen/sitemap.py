@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import quoteattr, escape
+from xml.sax.saxutils import escape, quoteattr
 
 from .config import SiteConfig
 
@@ -32,7 +32,10 @@ def sitemap_xml(config: SiteConfig, groups: list[dict[str, str]]) -> str:
 
 def sitemap_index(config: SiteConfig) -> str:
     """The top-level sitemap of a site with markets: it points to each market's own sitemap."""
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
     for market in config.markets.values():
         out.append(f"  <sitemap><loc>{escape(config.base_url + market.path + '/sitemap.xml')}</loc></sitemap>")
     out.append("</sitemapindex>")

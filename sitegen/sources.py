@@ -29,17 +29,24 @@ class Scan:
         return frozenset(error.path.split("/")[1] for error in self.errors if error.path.startswith("content/"))
 
 
-def scan(content_dir: Path, languages: tuple[str, ...], known: Mapping[str, SourceState], touched: set[Path] | None) -> Scan:
+def scan(
+    content_dir: Path, languages: tuple[str, ...], known: Mapping[str, SourceState], touched: set[Path] | None
+) -> Scan:
     """The pages in `content_dir` now; `known` is what was read before, `touched` the files a watcher saw change."""
     current: dict[str, SourceState] = dict(known) if touched is not None else {}
     changed = False
     if touched is not None:
-        by_lang = [(lang, sorted(p for p in touched if p.parent == content_dir / lang and p.suffix == ".md")) for lang in languages]
+        by_lang = [
+            (lang, sorted(p for p in touched if p.parent == content_dir / lang and p.suffix == ".md"))
+            for lang in languages
+        ]
         for lang, paths in by_lang:
             for path in paths:
                 if not path.is_file():
                     changed = current.pop(f"content/{lang}/{path.name}", None) is not None or changed
-        entries: list[tuple[str, list[_File] | list[os.DirEntry[str]]]] = [(lang, _named(paths)) for lang, paths in by_lang]
+        entries: list[tuple[str, list[_File] | list[os.DirEntry[str]]]] = [
+            (lang, _named(paths)) for lang, paths in by_lang
+        ]
     else:
         entries = [(lang, _listed(content_dir / lang)) for lang in languages]
     reparsed: set[str] = set()

@@ -33,7 +33,9 @@ class LinkIndex:
     """What the last link check saw: each address's ids, and the pages each page links to."""
 
     ids: Mapping[str, frozenset[str]]  # url -> the ids on that page
-    targets: Mapping[str, frozenset[str]] = field(default_factory=dict)  # page path -> the urls its links point to (no #fragment)
+    targets: Mapping[str, frozenset[str]] = field(
+        default_factory=dict
+    )  # page path -> the urls its links point to (no #fragment)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ class BuildState:
     site_files: frozenset[str] = frozenset()  # the site-wide files the last full listing wrote
     build_id: str | None = None  # the id written into the output folder's marker
     fingerprint: int | None = None  # the order-free hash the build id is made from (see fingerprints.py)
-    key_inputs: tuple[dict[str, str], dict[str, str]] | None = None  # the shared digests the outputs' keys were checked against
+    key_inputs: tuple[dict[str, str], dict[str, str]] | None = (
+        None  # the shared digests the outputs' keys were checked against
+    )
     seen: Mapping[str, Seen] = field(default_factory=dict)
     inputs: str = ""  # one digest of everything all pages share, as the cache records it
 
@@ -55,7 +59,7 @@ class BuildState:
         """Page path -> the position of its pair in `pairs`."""
         return {page.path: i for i, pair in enumerate(self.pairs or ()) for page in pair.pages.values()}
 
-    def without_outputs(self) -> "BuildState":
+    def without_outputs(self) -> BuildState:
         """The same sources, but no published site to build on (the output folder is not the one we built)."""
         return BuildState(sources=self.sources, key_inputs=self.key_inputs, inputs=self.inputs)
 

@@ -17,8 +17,8 @@ from babel import Locale, UnknownLocaleError
 from babel.lists import format_list
 from markupsafe import Markup, escape
 
-from .toml_lines import TomlLines
 from .errors import ContentError, SourceError
+from .toml_lines import TomlLines
 
 TAGLINES_FILE = "content/taglines.toml"
 TOKEN = re.compile(r"\{\{\s*(phone|tty)\s*:\s*([a-z0-9-]+)\s*\}\}")
@@ -43,16 +43,28 @@ def load_taglines(root: Path, help_line: str) -> tuple[dict[str, Tagline], list[
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {}, [ContentError(TAGLINES_FILE, 0, "the language-help taglines file is missing",
-                                 "restore it from version control; every member page links to the taglines (see docs/EDITING.md)")]
+        return {}, [
+            ContentError(
+                TAGLINES_FILE,
+                0,
+                "the language-help taglines file is missing",
+                "restore it from version control; every member page links to the taglines (see docs/EDITING.md)",
+            )
+        ]
     except UnicodeDecodeError:
         return {}, [ContentError(TAGLINES_FILE, 0, "the taglines file is not UTF-8 text", "save it as UTF-8")]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = TomlLines.line_of_decode_error(exc)
-        return {}, [ContentError(TAGLINES_FILE, line, f"cannot read the taglines file: {TomlLines.plain_problem(exc)}",
-                                 "each language is a [code] table with link, text and reviewed; check quotes on that line")]
+        return {}, [
+            ContentError(
+                TAGLINES_FILE,
+                line,
+                f"cannot read the taglines file: {TomlLines.plain_problem(exc)}",
+                "each language is a [code] table with link, text and reviewed; check quotes on that line",
+            )
+        ]
     lines = TomlLines(text)
     taglines: dict[str, Tagline] = {}
     errors: list[SourceError] = []
@@ -70,27 +82,49 @@ def _tagline(code: str, table: object, line: int, help_line: str) -> tuple[Tagli
         return ContentError(TAGLINES_FILE, line, what, hint)
 
     if not isinstance(table, dict):
-        return None, [problem(f"{code!r} must be a table", f'write [{code}] with link = "…", text = "…" and reviewed = false')]
+        return None, [
+            problem(f"{code!r} must be a table", f'write [{code}] with link = "…", text = "…" and reviewed = false')
+        ]
     locale = parse_language(code)
     if locale is None:
-        return None, [problem(f"unknown language code {code!r}",
-                              'use a BCP 47 code that CLDR knows, e.g. "vi", "zh-Hant", "ar", "fil" (Tagalog)')]
-    errors = []
+        return None, [
+            problem(
+                f"unknown language code {code!r}",
+                'use a BCP 47 code that CLDR knows, e.g. "vi", "zh-Hant", "ar", "fil" (Tagalog)',
+            )
+        ]
+    errors: list[SourceError] = []
     text, link, reviewed = table.get("text"), table.get("link"), table.get("reviewed")
     if not isinstance(text, str) or not text.strip():
-        errors.append(problem(f"tagline {code!r} has no text", 'add text = "…", the notice in that language, with {{phone:' + help_line + '}}'))
+        errors.append(
+            problem(
+                f"tagline {code!r} has no text",
+                'add text = "…", the notice in that language, with {{phone:' + help_line + "}}",
+            )
+        )
     if not isinstance(link, str) or not link.strip():
-        errors.append(problem(f"tagline {code!r} has no link words", 'add link = "…", two or three words naming language help in that language'))
+        errors.append(
+            problem(
+                f"tagline {code!r} has no link words",
+                'add link = "…", two or three words naming language help in that language',
+            )
+        )
     if not isinstance(reviewed, bool):
-        errors.append(problem(f"tagline {code!r} does not say whether it was reviewed",
-                              "add reviewed = false, and set it to true once a qualified translator has checked it"))
+        errors.append(
+            problem(
+                f"tagline {code!r} does not say whether it was reviewed",
+                "add reviewed = false, and set it to true once a qualified translator has checked it",
+            )
+        )
     if isinstance(text, str):
         errors += [problem(what, hint) for what, hint in _placeholder_problems(code, text, help_line)]
     if errors:
         return None, errors
     direction = "rtl" if locale.character_order == "right-to-left" else "ltr"
     name = str(locale.get_display_name(locale))
-    return Tagline(code, name[:1].upper() + name[1:], direction, str(link).strip(), str(text).strip(), bool(reviewed), line), []
+    return Tagline(
+        code, name[:1].upper() + name[1:], direction, str(link).strip(), str(text).strip(), bool(reviewed), line
+    ), []
 
 
 def _placeholder_problems(code: str, text: str, help_line: str) -> list[tuple[str, str]]:
@@ -99,14 +133,30 @@ def _placeholder_problems(code: str, text: str, help_line: str) -> list[tuple[st
     for match in ANY_PLACEHOLDER.finditer(text):
         token = TOKEN.fullmatch(match.group(0))
         if token is None or token.group(2) != help_line:
-            problems.append((f"tagline {code!r} uses {match.group(0)}, not the language-help line",
-                             f"write {{{{phone:{help_line}}}}} and {{{{tty:{help_line}}}}}; the notices section of site.toml names the line"))
+            problems.append(
+                (
+                    f"tagline {code!r} uses {match.group(0)}, not the language-help line",
+                    f"write {{{{phone:{help_line}}}}} and {{{{tty:{help_line}}}}}; the notices section of site.toml names the line",
+                )
+            )
     if "{{phone:" + help_line + "}}" not in text.replace(" ", ""):
-        problems.append((f"tagline {code!r} does not give the language-help phone number", f"add {{{{phone:{help_line}}}}} to its text"))
+        problems.append(
+            (
+                f"tagline {code!r} does not give the language-help phone number",
+                f"add {{{{phone:{help_line}}}}} to its text",
+            )
+        )
     if "{{tty:" + help_line + "}}" not in text.replace(" ", ""):
-        problems.append((f"tagline {code!r} does not give the TTY number", f"add (TTY: {{{{tty:{help_line}}}}}) in that language"))
+        problems.append(
+            (f"tagline {code!r} does not give the TTY number", f"add (TTY: {{{{tty:{help_line}}}}}) in that language")
+        )
     if re.search(r"\d{3}[-. ]\d{4}", ANY_PLACEHOLDER.sub("", text)):
-        problems.append((f"tagline {code!r} has a phone number typed into it", f"use {{{{phone:{help_line}}}}} so it follows site.toml"))
+        problems.append(
+            (
+                f"tagline {code!r} has a phone number typed into it",
+                f"use {{{{phone:{help_line}}}}} so it follows site.toml",
+            )
+        )
     return problems
 
 
@@ -126,7 +176,7 @@ def tagline_html(tagline: Tagline, phone: Markup, tty_links: list[Markup]) -> Ma
     values = {"phone": phone, "tty": tty}
     parts, last = [], 0
     for match in TOKEN.finditer(tagline.text):
-        parts += [escape(tagline.text[last:match.start()]), values[match.group(1)]]
+        parts += [escape(tagline.text[last : match.start()]), values[match.group(1)]]
         last = match.end()
     parts.append(escape(tagline.text[last:]))
     return Markup("").join(parts)
@@ -134,6 +184,13 @@ def tagline_html(tagline: Tagline, phone: Markup, tty_links: list[Markup]) -> Ma
 
 def unreviewed_warnings(taglines: tuple[Tagline, ...]) -> list[SourceError]:
     """Taglines not yet checked by a qualified translator: a warning, and an error under --strict."""
-    return [ContentError(TAGLINES_FILE, t.line, f"tagline {t.lang!r} ({t.name}) has not been reviewed by a qualified translator",
-                         "have it reviewed, then set reviewed = true") for t in taglines if not t.reviewed]
-
+    return [
+        ContentError(
+            TAGLINES_FILE,
+            t.line,
+            f"tagline {t.lang!r} ({t.name}) has not been reviewed by a qualified translator",
+            "have it reviewed, then set reviewed = true",
+        )
+        for t in taglines
+        if not t.reviewed
+    ]

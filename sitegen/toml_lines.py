@@ -67,11 +67,17 @@ class TomlLines:
 
 
 EDITOR_WORDS = (
-    (r"Illegal character '\\n'|Unterminated string", "a quoted value is not closed; end it with a double quote (\") on the same line"),
-    (r"Invalid value", "a value is not in double quotes; write it as name = \"value\""),
+    (
+        r"Illegal character '\\n'|Unterminated string",
+        'a quoted value is not closed; end it with a double quote (") on the same line',
+    ),
+    (r"Invalid value", 'a value is not in double quotes; write it as name = "value"'),
     (r"Expected '=' after a key", "each line must be name = value; check for a missing '=' or a space in the name"),
     (r"Cannot (?:overwrite|declare)", "a field or table is written twice; keep one of them"),
-    (r"Invalid initial character for a key part|Invalid statement", "this line is not name = value; check its first characters"),
+    (
+        r"Invalid initial character for a key part|Invalid statement",
+        "this line is not name = value; check its first characters",
+    ),
 )
 
 

@@ -16,10 +16,10 @@ from .content import Page, parse_page
 from .errors import ContentError, SiteErrors, SourceError
 from .handoff import Handoff, Segment, handoff, site_links, slug_for, translated_page
 from .pairing import PagePair
+from .publish import write_atomically
 from .segments import Inline, codes, join_inline, split_inline
 from .translations import Snapshot, Status, mark_translated, read_snapshot, statuses
-from .publish import write_atomically
-from .xliff_files import Document, UnreadableFile, Unit, read, to_bytes
+from .xliff_files import Document, Unit, UnreadableFile, read, to_bytes
 
 # A translator may mark words left in another language (WCAG 3.1.2), as our Spanish pages do.
 LANGUAGE_SPAN = re.compile(r'<span lang="[A-Za-z-]+">|</span>')
@@ -49,7 +49,13 @@ class Content:
 
     def handoff(self, source: Page, lang: str) -> Handoff:
         target = self.page(source.key, lang)
-        return handoff(source, target, lang, self._translated_text(source, target, lang), site_links(self.pairs, self.served, self.source_lang, lang))
+        return handoff(
+            source,
+            target,
+            lang,
+            self._translated_text(source, target, lang),
+            site_links(self.pairs, self.served, self.source_lang, lang),
+        )
 
     def _translated_text(self, source: Page, target: Page | None, lang: str) -> Snapshot | None:
         """What the translation translates: the source itself when up to date, else the `--mark` record."""
@@ -80,20 +86,28 @@ def export(content: Content, out_dir: Path, langs: tuple[str, ...], everything: 
 
 def _document(work: Handoff) -> Document:
     target = work.target.path if work.target else f"a new page in content/{work.lang}/"
-    header = (f"Translate {work.source.path} ({work.source.lang}) into {work.lang} for {target}.",
-              "Tags stand for phone numbers, opening hours, links and markup: keep every tag, and move it where the sentence needs it.",
-              "Units already marked final are translated and unchanged since; they are there as context.")
-    units = tuple(Unit(segment.id, split_inline(segment.source),
-                       split_inline(segment.target) if segment.target is not None else None, _notes(work, segment))
-                  for segment in work.segments)
+    header = (
+        f"Translate {work.source.path} ({work.source.lang}) into {work.lang} for {target}.",
+        "Tags stand for phone numbers, opening hours, links and markup: keep every tag, and move it where the sentence needs it.",
+        "Units already marked final are translated and unchanged since; they are there as context.",
+    )
+    units = tuple(
+        Unit(
+            segment.id,
+            split_inline(segment.source),
+            split_inline(segment.target) if segment.target is not None else None,
+            _notes(work, segment),
+        )
+        for segment in work.segments
+    )
     return Document(work.source.path, work.source.version, work.source.lang, work.lang, units, header)
 
 
 def _notes(work: Handoff, segment: Segment) -> tuple[str, ...]:
-    notes = (f"{segment.what}, {work.source.path}:{segment.line}",)
+    notes = [f"{segment.what}, {work.source.path}:{segment.line}"]
     if segment.previous is not None:
-        notes += (f"Previous translation (its source text changed): {segment.previous}",)
-    return notes
+        notes.append(f"Previous translation (its source text changed): {segment.previous}")
+    return tuple(notes)
 
 
 def import_files(content: Content, files: list[Path], shown_root: Path) -> list[str]:
@@ -105,12 +119,20 @@ def import_files(content: Content, files: list[Path], shown_root: Path) -> list[
         try:
             planned.append(_planned_page(content, read(file), shown))
         except UnreadableFile as exc:
-            hint = "check the file's name and folder" if exc.line == 0 else "import the file as the vendor's tool saved it, or " + RESEND
+            hint = (
+                "check the file's name and folder"
+                if exc.line == 0
+                else "import the file as the vendor's tool saved it, or " + RESEND
+            )
             problems.append(ContentError(shown, exc.line, exc.problem, hint))
         except SiteErrors as exc:
             problems += exc.errors
     targets = Counter(path for path, *_ in planned)
-    problems += [ContentError(str(path), 1, "two files translate the same page", "import one of them") for path, n in targets.items() if n > 1]
+    problems += [
+        ContentError(str(path), 1, "two files translate the same page", "import one of them")
+        for path, n in targets.items()
+        if n > 1
+    ]
     if problems:
         raise SiteErrors(problems)
     done: list[str] = []
@@ -130,11 +152,28 @@ def _planned_page(content: Content, document: Document, shown: str) -> tuple[Pat
     """Where the translated page goes and its text; SiteErrors naming each unit that is wrong."""
     source = next((p for p in content.pages if p.path == document.original and p.lang == content.source_lang), None)
     if source is None:
-        raise SiteErrors([ContentError(shown, 1, f"the file translates {document.original!r}, which is not a {content.source_lang} page of this project",
-                                       "import it into the project it was exported from")])
+        raise SiteErrors(
+            [
+                ContentError(
+                    shown,
+                    1,
+                    f"the file translates {document.original!r}, which is not a {content.source_lang} page of this project",
+                    "import it into the project it was exported from",
+                )
+            ]
+        )
     if document.target_lang not in content.languages[1:]:
-        raise SiteErrors([ContentError(shown, 1, f"the file's target language {document.target_lang!r} is not one of this site's translations "
-                                       f"({', '.join(content.languages[1:])})", "ask the vendor for a file with the language it was sent in")])
+        raise SiteErrors(
+            [
+                ContentError(
+                    shown,
+                    1,
+                    f"the file's target language {document.target_lang!r} is not one of this site's translations "
+                    f"({', '.join(content.languages[1:])})",
+                    "ask the vendor for a file with the language it was sent in",
+                )
+            ]
+        )
     work = content.handoff(source, document.target_lang)
     texts = _checked_texts(document, work, shown)
     target = work.target
@@ -145,10 +184,31 @@ def _planned_page(content: Content, document: Document, shown: str) -> tuple[Pat
     try:
         parse_page(text.encode("utf-8"), _shown(path, content.root), work.lang)
     except SourceError as exc:
-        raise SiteErrors([ContentError(shown, 1, f"the translated page would not be valid: {exc.problem}", "fix the title or description in the file")]) from None
-    if target is None and content.page(source.key, work.lang) is None and any(p.lang == work.lang and p.slug == slug for p in content.pages):
-        raise SiteErrors([ContentError(shown, 1, f"the new page's address {slug!r} is taken by another {work.lang} page",
-                                       "add the translation by hand with another slug, then export it with --all")])
+        raise SiteErrors(
+            [
+                ContentError(
+                    shown,
+                    1,
+                    f"the translated page would not be valid: {exc.problem}",
+                    "fix the title or description in the file",
+                )
+            ]
+        ) from None
+    if (
+        target is None
+        and content.page(source.key, work.lang) is None
+        and any(p.lang == work.lang and p.slug == slug for p in content.pages)
+    ):
+        raise SiteErrors(
+            [
+                ContentError(
+                    shown,
+                    1,
+                    f"the new page's address {slug!r} is taken by another {work.lang} page",
+                    "add the translation by hand with another slug, then export it with --all",
+                )
+            ]
+        )
     return path, text, source, work.lang
 
 
@@ -157,31 +217,70 @@ def _checked_texts(document: Document, work: Handoff, shown: str) -> dict[str, s
     expected = {segment.id: segment for segment in work.segments}
     problems: list[SourceError] = []
     if document.version != work.source.version:
-        changed = [unit for unit in document.units if unit.id in expected and join_inline(unit.source) != expected[unit.id].source]
+        changed = [
+            unit
+            for unit in document.units
+            if unit.id in expected and join_inline(unit.source) != expected[unit.id].source
+        ]
         gone = [unit for unit in document.units if unit.id not in expected]
         where = "; ".join(f"{unit.id} (line {unit.line} of this file)" for unit in (changed + gone)[:5]) or "its layout"
-        problems.append(ContentError(shown, 1, f"{work.source.path} has changed since this file was exported (version {document.version or '?'}, "
-                                     f"now {work.source.version}); changed: {where}", RESEND))
+        problems.append(
+            ContentError(
+                shown,
+                1,
+                f"{work.source.path} has changed since this file was exported (version {document.version or '?'}, "
+                f"now {work.source.version}); changed: {where}",
+                RESEND,
+            )
+        )
         raise SiteErrors(problems)
     texts: dict[str, str] = {}
     for unit in document.units:
         segment = expected.get(unit.id)
         if segment is None:
-            problems.append(ContentError(shown, unit.line, f"unit {unit.id!r} is not a text of {work.source.path}", RESEND))
+            problems.append(
+                ContentError(shown, unit.line, f"unit {unit.id!r} is not a text of {work.source.path}", RESEND)
+            )
         elif join_inline(unit.source) != segment.source:
-            problems.append(ContentError(shown, unit.line, f"unit {unit.id}'s source text is not {work.source.path}:{segment.line} as it is now", RESEND))
+            problems.append(
+                ContentError(
+                    shown,
+                    unit.line,
+                    f"unit {unit.id}'s source text is not {work.source.path}:{segment.line} as it is now",
+                    RESEND,
+                )
+            )
         elif unit.target is None:
-            problems.append(ContentError(shown, unit.line, f"unit {unit.id} ({segment.what}, {work.source.path}:{segment.line}) has no translation",
-                                         "ask the vendor to translate it, or fill in its <target>"))
+            problems.append(
+                ContentError(
+                    shown,
+                    unit.line,
+                    f"unit {unit.id} ({segment.what}, {work.source.path}:{segment.line}) has no translation",
+                    "ask the vendor to translate it, or fill in its <target>",
+                )
+            )
         else:
             problem = _code_problem(split_inline(segment.source), unit.target)
             if problem:
-                problems.append(ContentError(shown, unit.line, f"unit {unit.id} ({segment.what}, {work.source.path}:{segment.line}): {problem}",
-                                             "keep every tag of the source text in the translation, unchanged"))
+                problems.append(
+                    ContentError(
+                        shown,
+                        unit.line,
+                        f"unit {unit.id} ({segment.what}, {work.source.path}:{segment.line}): {problem}",
+                        "keep every tag of the source text in the translation, unchanged",
+                    )
+                )
             texts[unit.id] = join_inline(unit.target)
     missing = [segment for segment in work.segments if segment.id not in {unit.id for unit in document.units}]
-    problems += [ContentError(shown, 1, f"the file has no unit for {segment.what} {segment.id} ({work.source.path}:{segment.line})", RESEND)
-                 for segment in missing]
+    problems += [
+        ContentError(
+            shown,
+            1,
+            f"the file has no unit for {segment.what} {segment.id} ({work.source.path}:{segment.line})",
+            RESEND,
+        )
+        for segment in missing
+    ]
     if problems:
         raise SiteErrors(problems)
     return texts
@@ -195,7 +294,9 @@ def _code_problem(source: Inline, target: Inline) -> str:
         missing = list((wanted - got).elements())
         extra = list((got - wanted).elements())
         if missing:
-            return f"the translation drops or changes {_shown_code(missing[0])}" + (f" (it has {_shown_code(extra[0])} instead)" if extra else "")
+            return f"the translation drops or changes {_shown_code(missing[0])}" + (
+                f" (it has {_shown_code(extra[0])} instead)" if extra else ""
+            )
         return f"the translation adds {_shown_code(extra[0])}, which the source does not have"
     opened: set[str] = set()
     source_ids = {code.native: code.id for code in codes(source)}
@@ -212,4 +313,3 @@ def _code_problem(source: Inline, target: Inline) -> str:
 
 def _shown_code(code: tuple[str, str]) -> str:
     return repr(code[1])
-

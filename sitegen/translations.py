@@ -46,15 +46,17 @@ def statuses(pairs: list[PagePair], unpaired: list[Page], languages: tuple[str, 
         group = groups[key]
         source = group.get(source_lang)
         for lang in languages:
-            page = group.get(lang)
+            translation = group.get(lang)
             if lang == source_lang:
-                found.append(Status(key, lang, "source" if page else "missing", page, []))
-            elif page is None:
+                found.append(Status(key, lang, "source" if translation else "missing", translation, []))
+            elif translation is None:
                 found.append(Status(key, lang, "missing", None, []))
-            elif source is None or page.translated_from == source.version:
-                found.append(Status(key, lang, "up to date", page, []))
+            elif source is None or translation.translated_from == source.version:
+                found.append(Status(key, lang, "up to date", translation, []))
             else:
-                found.append(Status(key, lang, "stale", page, changed_paragraphs(source, read_snapshot(root, lang, key))))
+                found.append(
+                    Status(key, lang, "stale", translation, changed_paragraphs(source, read_snapshot(root, lang, key)))
+                )
     return found
 
 
@@ -70,7 +72,7 @@ class StaleNotice:
         return f"{self.source_lang}|{self.source_url}|{self.changed_on}"
 
     @classmethod
-    def parse(cls, key: str) -> "StaleNotice | None":
+    def parse(cls, key: str) -> StaleNotice | None:
         if not key:
             return None
         lang, url, changed_on = key.split("|", 2)
@@ -79,8 +81,12 @@ class StaleNotice:
 
 def stale_notices(pairs: list[PagePair], source_lang: str, root: Path) -> dict[str, str]:
     """Each stale translation's notice (as the key its output is built from), by path."""
-    stale = [(page, pair.pages[source_lang]) for pair in pairs for lang, page in pair.pages.items()
-             if lang != source_lang and page.translated_from != pair.pages[source_lang].version]
+    stale = [
+        (page, pair.pages[source_lang])
+        for pair in pairs
+        for lang, page in pair.pages.items()
+        if lang != source_lang and page.translated_from != pair.pages[source_lang].version
+    ]
     dates = last_commit_dates(root, {source.path for _, source in stale}) if stale else {}
     return {page.path: StaleNotice(source.url, source_lang, dates.get(source.path, "")).key() for page, source in stale}
 
@@ -89,10 +95,20 @@ def last_commit_dates(root: Path, paths: set[str]) -> dict[str, str]:
     """The date each file was last committed, if it has no uncommitted change (one `git log` for all).
     Deterministic: the same repository state gives the same dates; outside git, no dates."""
     try:
-        changed = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", *sorted(paths)],
-                                 capture_output=True, text=True, timeout=30, check=True).stdout
-        log = subprocess.run(["git", "-C", str(root), "log", "--format=%x00%cs", "--name-only", "--", *sorted(paths)],
-                             capture_output=True, text=True, timeout=60, check=True).stdout
+        changed = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", *sorted(paths)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+        log = subprocess.run(
+            ["git", "-C", str(root), "log", "--format=%x00%cs", "--name-only", "--", *sorted(paths)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return {}
     dirty = {line[3:].strip() for line in changed.splitlines()}
@@ -110,7 +126,13 @@ def last_commit_dates(root: Path, paths: set[str]) -> dict[str, str]:
 def _repository_prefix(root: Path) -> str:
     """The project's folder inside its repository, e.g. "" or "site-project/"."""
     try:
-        return subprocess.run(["git", "-C", str(root), "rev-parse", "--show-prefix"], capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--show-prefix"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
 
@@ -121,9 +143,14 @@ def stale_warnings(pairs: list[PagePair], source_lang: str) -> list[SourceError]
         source = pair.pages[source_lang]
         for lang, page in pair.pages.items():
             if lang != source_lang and page.translated_from != source.version:
-                warnings.append(ContentError(page.path, page.line_of("translated_from") if page.translated_from else 1,
-                                             f"translation is stale: {source.path} changed since it was translated",
-                                             f"update the text, then run `python3 build.py translations --mark {page.path}`"))
+                warnings.append(
+                    ContentError(
+                        page.path,
+                        page.line_of("translated_from") if page.translated_from else 1,
+                        f"translation is stale: {source.path} changed since it was translated",
+                        f"update the text, then run `python3 build.py translations --mark {page.path}`",
+                    )
+                )
     return warnings
 
 
@@ -152,7 +179,7 @@ def read_snapshot(root: Path, lang: str, key: str) -> Snapshot | None:
         meta = tomllib.loads("\n".join(lines[1:end]))
     except tomllib.TOMLDecodeError:
         meta = {}
-    return Snapshot(meta.get("title"), meta.get("description"), "\n".join(lines[end + 1:]))
+    return Snapshot(meta.get("title"), meta.get("description"), "\n".join(lines[end + 1 :]))
 
 
 def changed_paragraphs(source: Page, snapshot: Snapshot | None) -> list[tuple[int, str]]:
@@ -193,8 +220,10 @@ def mark_translated(translation: Path, source: Page, root: Path, lang: str) -> N
     translation.write_text("\n".join(lines), encoding="utf-8")
     snapshot = snapshot_path(root, lang, source.key)
     snapshot.parent.mkdir(parents=True, exist_ok=True)
-    record = f"{FENCE}\ntitle = {json.dumps(source.title, ensure_ascii=False)}\n" \
-             f"description = {json.dumps(source.description, ensure_ascii=False)}\n{FENCE}\n{source.body}"
+    record = (
+        f"{FENCE}\ntitle = {json.dumps(source.title, ensure_ascii=False)}\n"
+        f"description = {json.dumps(source.description, ensure_ascii=False)}\n{FENCE}\n{source.body}"
+    )
     snapshot.write_text(record, encoding="utf-8")
 
 
@@ -207,7 +236,9 @@ def format_table(found: list[Status]) -> str:
     for status in found:
         if status.state == "stale" and status.page:
             source = sources.get(status.key)
-            out.append(f"\n{status.page.path} is stale; what changed in {source.path if source else 'its source'} since it was translated:")
+            out.append(
+                f"\n{status.page.path} is stale; what changed in {source.path if source else 'its source'} since it was translated:"
+            )
             for line, text in status.changed:
                 out.append(f"  line {line}: {text[:160]}{'…' if len(text) > 160 else ''}")
     return "\n".join(out)

@@ -19,9 +19,9 @@ from .checks.structure import check_structure
 from .config import SiteConfig
 from .content import Page, parse_page
 from .errors import SourceError
+from .keys import KeyMaker
 from .passages import body_for_market, find_passages
 from .placeholders import placeholders_used, resolve
-from .keys import KeyMaker
 from .render import Templates, in_tree, markdown_to_html
 from .translations import StaleNotice
 
@@ -31,7 +31,7 @@ class RenderContext:
     config: SiteConfig
     templates: Templates
     staging: Path
-    keys: "KeyMaker"
+    keys: KeyMaker
     readability: bool = True  # an editor's aid (check, serve, --strict); plain builds skip its cost
     root: Path | None = None  # where page paths are relative to, for pages restored from the cache without a body
 
@@ -72,7 +72,9 @@ def render_page(job: PageJob) -> PageResult:
     passages, errors = find_passages(page, set(config.markets))
     if errors:
         return PageResult(page.path, None, errors)
-    body, line_numbers = body_for_market(page, passages, config.market.name) if passages and config.market else (page.body, None)
+    body, line_numbers = (
+        body_for_market(page, passages, config.market.name) if passages and config.market else (page.body, None)
+    )
     markdown_source, errors = resolve(page, config, body, line_numbers)
     if errors:
         return PageResult(page.path, None, errors)
@@ -85,9 +87,17 @@ def render_page(job: PageJob) -> PageResult:
     templates.contacts_used = set()
     hrefs, ids = links_and_ids(body_html)  # as written: links are checked within the page's own tree
     try:
-        html = templates.render(page.lang, "page.html", page=page, title=page.title, description=page.description,
-                                content=Markup(in_tree(body_html, config.prefix)), alternates=job.alternates, canonical=page.url,
-                                stale=StaleNotice.parse(job.notice))
+        html = templates.render(
+            page.lang,
+            "page.html",
+            page=page,
+            title=page.title,
+            description=page.description,
+            content=Markup(in_tree(body_html, config.prefix)),
+            alternates=job.alternates,
+            canonical=page.url,
+            stale=StaleNotice.parse(job.notice),
+        )
     except SourceError as exc:
         return PageResult(page.path, None, [exc])
     missing = missing_notice_links("templates/page.html", html, notice_hrefs(config, page.lang))
@@ -99,6 +109,9 @@ def render_page(job: PageJob) -> PageResult:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(html.encode())  # staging is private until publish moves it into place
     key = _context.keys.key(page.digest, page.lang, job.alternates, deps, job.notice)
-    return PageResult(page.path, OutputRecord(key, output, deps, tuple(hrefs), tuple(sorted(ids | links_and_ids(html)[1]))), [], warnings)
-
-
+    return PageResult(
+        page.path,
+        OutputRecord(key, output, deps, tuple(hrefs), tuple(sorted(ids | links_and_ids(html)[1]))),
+        [],
+        warnings,
+    )

@@ -23,11 +23,11 @@ CODE_CLASSES = {"ph": codes_xml.Ph, "bpt": codes_xml.Bpt, "ept": codes_xml.Ept}
 TRANSPARENT = {"mrk", "g"}  # markup CAT tools wrap around words; the words inside are the translation
 
 
-class _Unit(xliff.xliffunit):
+class _Unit(xliff.xliffunit):  # type: ignore[misc]  # translate-toolkit ships no type information
     namespace = NAMESPACE
 
 
-class _File(xliff.xlifffile):
+class _File(xliff.xlifffile):  # type: ignore[misc]
     """translate-toolkit writes XLIFF 1.1 unless told; every tool we hand files to reads 1.2."""
 
     UnitClass = _Unit
@@ -92,8 +92,9 @@ def to_bytes(document: Document) -> bytes:
 
 
 def _rich(parts: Inline) -> StringElem:
-    return StringElem([CODE_CLASSES[part.kind](id=part.id, sub=[part.native]) if isinstance(part, Code) else part
-                       for part in parts])
+    return StringElem(
+        [CODE_CLASSES[part.kind](id=part.id, sub=[part.native]) if isinstance(part, Code) else part for part in parts]
+    )
 
 
 def read(path: Path) -> Document:
@@ -110,12 +111,27 @@ def read(path: Path) -> Document:
         raise UnreadableFile(1, f"the file is not XLIFF ({exc})") from None
     files = store.document.getroot().findall(f"{{{store.namespace}}}file")
     if len(files) != 1:
-        raise UnreadableFile(1, f"the file holds {len(files)} <file> elements; this tool reads files with exactly one page")
+        raise UnreadableFile(
+            1, f"the file holds {len(files)} <file> elements; this tool reads files with exactly one page"
+        )
     file_node = files[0]
-    units = tuple(Unit(unit.getid().split("\x04")[-1], _inline(unit.rich_source), _target(unit), tuple(unit.getnotes().split("\n")),
-                       unit.xmlelement.sourceline or 1) for unit in store.units)
-    return Document(file_node.get("original", ""), file_node.get("build-num", ""), file_node.get("source-language", ""),
-                    file_node.get("target-language", ""), units)
+    units = tuple(
+        Unit(
+            unit.getid().split("\x04")[-1],
+            _inline(unit.rich_source),
+            _target(unit),
+            tuple(unit.getnotes().split("\n")),
+            unit.xmlelement.sourceline or 1,
+        )
+        for unit in store.units
+    )
+    return Document(
+        file_node.get("original", ""),
+        file_node.get("build-num", ""),
+        file_node.get("source-language", ""),
+        file_node.get("target-language", ""),
+        units,
+    )
 
 
 def _target(unit: xliff.xliffunit) -> Inline | None:
@@ -158,7 +174,7 @@ def _tag(element: StringElem) -> str | None:
     """The XLIFF element a rich element came from, or None for plain text."""
     node = getattr(element, "xml_node", None)
     if node is not None:
-        return etree.QName(node).localname
+        return str(etree.QName(node).localname)
     for name, cls in CODE_CLASSES.items():
         if type(element) is cls:
             return name

@@ -62,8 +62,14 @@ def fresh_token(client: httpx.Client | Any, lang: str = "en") -> str:
     return token_from(page.text)
 
 
-def submit(client: httpx.Client | Any, lang: str = "en", fields: dict[str, str] | None = None, token: str | None = None,
-           origin: str | None = None, **kwargs: Any) -> httpx.Response:
+def submit(
+    client: httpx.Client | Any,
+    lang: str = "en",
+    fields: dict[str, str] | None = None,
+    token: str | None = None,
+    origin: str | None = None,
+    **kwargs: Any,
+) -> httpx.Response:
     data = dict(GOOD if fields is None else fields)
     data["token"] = fresh_token(client, lang) if token is None else token
     headers = {"origin": origin if origin is not None else str(client.base_url).rstrip("/")}
@@ -79,8 +85,12 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 def staff_login(client: Any, username: str, password: str = STAFF_PASSWORD) -> Any:
     page = client.get("/staff/login")
     token = LOGIN_TOKEN.search(page.text).group(1)  # type: ignore[union-attr]
-    return client.post("/staff/login", data={"username": username, "password": password, "token": token, "next": "/staff/"},
-                       headers={"origin": str(client.base_url).rstrip("/")}, follow_redirects=False)
+    return client.post(
+        "/staff/login",
+        data={"username": username, "password": password, "token": token, "next": "/staff/"},
+        headers={"origin": str(client.base_url).rstrip("/")},
+        follow_redirects=False,
+    )
 
 
 def csrf_of(client: Any, path: str = "/staff/") -> str:
@@ -88,6 +98,9 @@ def csrf_of(client: Any, path: str = "/staff/") -> str:
 
 
 def staff_post(client: Any, path: str, data: dict[str, str], csrf: str | None = None) -> Any:
-    return client.post(path, data={**data, "csrf": csrf_of(client) if csrf is None else csrf},
-                       headers={"origin": str(client.base_url).rstrip("/")}, follow_redirects=False)
-
+    return client.post(
+        path,
+        data={**data, "csrf": csrf_of(client) if csrf is None else csrf},
+        headers={"origin": str(client.base_url).rstrip("/")},
+        follow_redirects=False,
+    )

@@ -32,7 +32,9 @@ def run_build(source: Path, out: Path, *options: str) -> BuildRun:
     """Run `python build.py` as an editor would, in a separate process."""
     done = subprocess.run(
         [sys.executable, str(ROOT / "build.py"), "--source", str(source), "--out", str(out), *options],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     return BuildRun(done.returncode, done.stdout, done.stderr)
 

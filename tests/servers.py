@@ -38,12 +38,28 @@ class UvicornServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "UvicornServer":
+    def start(self) -> UvicornServer:
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "forms_backend.app:app", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--workers", str(self.workers), "--no-server-header", "--log-level", self.env.get("LOG_LEVEL", "info")],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "forms_backend.app:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                    "--no-server-header",
+                    "--log-level",
+                    self.env.get("LOG_LEVEL", "info"),
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
             )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -74,7 +90,7 @@ class UvicornServer:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
 
-    def __enter__(self) -> "UvicornServer":
+    def __enter__(self) -> UvicornServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -100,17 +116,24 @@ class PostgresCluster:
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
-    def start(self) -> "PostgresCluster":
+    def start(self) -> PostgresCluster:
         if self.as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")
         data = self.dir / "data"
-        self._run([_pg_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-instructions"])
+        self._run(
+            [_pg_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-instructions"]
+        )
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=on -c max_connections=100"
-        self._run([_pg_bin("pg_ctl"), "-D", str(data), "-l", str(self.dir / "log"), "-o", options, "-w", "-t", "60", "start"])
+        self._run(
+            [_pg_bin("pg_ctl"), "-D", str(data), "-l", str(self.dir / "log"), "-o", options, "-w", "-t", "60", "start"]
+        )
         return self
 
     def stop(self) -> None:
-        subprocess.run([*self.as_postgres, _pg_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop"], capture_output=True)
+        subprocess.run(
+            [*self.as_postgres, _pg_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def reset(self) -> None:

@@ -14,7 +14,17 @@ from forms_backend.app import create_app
 from .backend import make_settings, staff_login, staff_post, submit
 from .browser.fixtures import gate_site
 from .browser.gate import axe_violations, keyboard_problems, reflow_problems, screenshot, weight_problem
-from .browser.scenarios import FORMS, STAFF_USER, Scenario, backend_scenarios, fill_good_form, new_context, open_scenario, staff_scenarios, static_scenarios
+from .browser.scenarios import (
+    FORMS,
+    STAFF_USER,
+    Scenario,
+    backend_scenarios,
+    fill_good_form,
+    new_context,
+    open_scenario,
+    staff_scenarios,
+    static_scenarios,
+)
 from .conftest import ROOT
 from .servers import UvicornServer
 from .vnu import html_errors
@@ -47,10 +57,15 @@ def test_page_is_usable_by_keyboard_alone(browser: Browser, live_server: Uvicorn
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=str)
-def test_page_reflows_at_320px_and_200_percent_zoom(browser: Browser, live_server: UvicornServer, scenario: Scenario) -> None:
+def test_page_reflows_at_320px_and_200_percent_zoom(
+    browser: Browser, live_server: UvicornServer, scenario: Scenario
+) -> None:
     problems = []
     # 200% zoom of a 1280 px window lays out like a 640 px window at twice the pixel density.
-    for label, viewport, scale in (("320 px", {"width": 320, "height": 640}, 1), ("200% zoom", {"width": 640, "height": 400}, 2)):
+    for label, viewport, scale in (
+        ("320 px", {"width": 320, "height": 640}, 1),
+        ("200% zoom", {"width": 640, "height": 400}, 2),
+    ):
         context = new_context(browser, viewport=viewport, device_scale_factor=scale)
         page = open_scenario(context, live_server.url, scenario)
         problems += reflow_problems(page, label)
@@ -63,7 +78,9 @@ def test_page_reflows_at_320px_and_200_percent_zoom(browser: Browser, live_serve
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=str)
-def test_page_reads_completely_without_javascript(browser: Browser, live_server: UvicornServer, scenario: Scenario) -> None:
+def test_page_reads_completely_without_javascript(
+    browser: Browser, live_server: UvicornServer, scenario: Scenario
+) -> None:
     with_js = new_context(browser)
     without_js = new_context(browser, java_script_enabled=False)
     text_with = open_scenario(with_js, live_server.url, scenario).inner_text("main")
@@ -71,20 +88,28 @@ def test_page_reads_completely_without_javascript(browser: Browser, live_server:
     with_js.close()
     without_js.close()
     if scenario.action == "sent":  # each submission gets its own reference number
-        text_with, text_without = (re.sub(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", "REF", t) for t in (text_with, text_without))
+        text_with, text_without = (
+            re.sub(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", "REF", t) for t in (text_with, text_without)
+        )
     if scenario.action in ("staff", "bulk"):  # each visit adds to the audit trail the page shows
-        text_with, text_without = (re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d.*", "", t, flags=re.S) for t in (text_with, text_without))
+        text_with, text_without = (
+            re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d.*", "", t, flags=re.S) for t in (text_with, text_without)
+        )
     assert len(text_without) > 20 and text_without == text_with
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=str)
-def test_page_language_is_marked_and_nothing_is_fetched_from_elsewhere(browser: Browser, live_server: UvicornServer, scenario: Scenario) -> None:
+def test_page_language_is_marked_and_nothing_is_fetched_from_elsewhere(
+    browser: Browser, live_server: UvicornServer, scenario: Scenario
+) -> None:
     context = new_context(browser)
     requests: list[str] = []
     context.on("request", lambda request: requests.append(request.url))
     page = open_scenario(context, live_server.url, scenario)
     html_lang = page.evaluate("() => document.documentElement.lang")
-    unmarked = page.evaluate("() => [...document.querySelectorAll('a[hreflang]')].filter(a => a.closest('[lang]').lang !== a.hreflang).map(a => a.outerHTML)")
+    unmarked = page.evaluate(
+        "() => [...document.querySelectorAll('a[hreflang]')].filter(a => a.closest('[lang]').lang !== a.hreflang).map(a => a.outerHTML)"
+    )
     context.close()
     assert html_lang == scenario.lang
     assert unmarked == [], "links to another language must carry that language's lang attribute"
@@ -127,7 +152,9 @@ def test_backend_pages_are_valid_html(live_server: UvicornServer, tmp_path: Path
 def test_every_backend_page_route_is_covered_by_the_gate(tmp_path: Path) -> None:
     app = create_app(make_settings(tmp_path, serve_site=False))
     not_pages = {"/healthz", "/staff/export.csv", "/staff/reports/report.csv"}
-    routes = {route.path for route in app.routes if "GET" in getattr(route, "methods", set()) and route.path not in not_pages}  # type: ignore[attr-defined]
+    routes = {
+        route.path for route in app.routes if "GET" in getattr(route, "methods", set()) and route.path not in not_pages
+    }  # type: ignore[attr-defined]
     covered = {s.path.split("?")[0] for s in backend_scenarios() + staff_scenarios()}
     assert routes <= covered
 

@@ -19,8 +19,22 @@ def ids(path: Path) -> set[str]:
 def test_messages_pot_matches_the_templates(tmp_path: Path) -> None:
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-o", str(fresh), "--no-location", "--omit-header", "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-o",
+            str(fresh),
+            "--no-location",
+            "--omit-header",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     assert ids(fresh) == ids(ROOT / "locales/messages.pot"), "run `make messages` and translate the new strings"
 
@@ -40,15 +54,26 @@ def spanish(message_id: str) -> str:
 
 
 def test_spanish_wording_members_asked_for() -> None:
-    assert spanish("If you need help sooner, call us.") == "Si necesita ayuda antes de recibir nuestra respuesta, llámenos."
-    assert "cuando nos llame para hablar de su mensaje" in spanish("Please write it down. Give this number when you call us about your message.")
+    assert (
+        spanish("If you need help sooner, call us.")
+        == "Si necesita ayuda antes de recibir nuestra respuesta, llámenos."
+    )
+    assert "cuando nos llame para hablar de su mensaje" in spanish(
+        "Please write it down. Give this number when you call us about your message."
+    )
     assert spanish("What is your question about?") == "¿De qué se trata su pregunta?"
-    assert spanish("You asked us to call you. Enter your phone number.").startswith("Eligió «Por teléfono».")  # no gender assumed
-    assert "demasiado largo" in spanish("Your message was too large for us to read. Please make it shorter and send it again.")
+    assert spanish("You asked us to call you. Enter your phone number.").startswith(
+        "Eligió «Por teléfono»."
+    )  # no gender assumed
+    assert "demasiado largo" in spanish(
+        "Your message was too large for us to read. Please make it shorter and send it again."
+    )
     assert "fecha válida" in spanish("Date of birth must be a real date. Check the day and the month.")
 
 
 def test_the_deliberate_read_this_site_in_spanish_line_says_why_for_translators() -> None:
     with (ROOT / "locales/es/LC_MESSAGES/messages.po").open("rb") as handle:
         message = read_po(handle)["Read this site in English"]
-    assert message.string == "Lea este sitio en español" and any("Deliberate" in comment for comment in message.user_comments)
+    assert message.string == "Lea este sitio en español" and any(
+        "Deliberate" in comment for comment in message.user_comments
+    )

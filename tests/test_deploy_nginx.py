@@ -26,9 +26,14 @@ class Nginx:
         self.port = free_port()
         self.run_dir = run_dir
         values = {
-            "RUN_DIR": str(run_dir), "MIME_TYPES": "/etc/nginx/mime.types", "DEPLOY_DIR": str(ROOT / "deploy"),
-            "USER_DIRECTIVE": "user root;" if os.geteuid() == 0 else "", "UPSTREAM_SERVERS": f"server 127.0.0.1:{backend_port};",
-            "LISTEN": f"127.0.0.1:{self.port}", "SERVER_NAME": "localhost 127.0.0.1", "SITE_DIR": str(site),
+            "RUN_DIR": str(run_dir),
+            "MIME_TYPES": "/etc/nginx/mime.types",
+            "DEPLOY_DIR": str(ROOT / "deploy"),
+            "USER_DIRECTIVE": "user root;" if os.geteuid() == 0 else "",
+            "UPSTREAM_SERVERS": f"server 127.0.0.1:{backend_port};",
+            "LISTEN": f"127.0.0.1:{self.port}",
+            "SERVER_NAME": "localhost 127.0.0.1",
+            "SITE_DIR": str(site),
         }
         # safe_substitute: nginx's own $uri-style variables stay as they are
         config = string.Template((ROOT / "deploy" / "nginx.conf").read_text()).safe_substitute(values)
@@ -40,7 +45,7 @@ class Nginx:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> "Nginx":
+    def __enter__(self) -> Nginx:
         subprocess.run([NGINX, "-t", "-c", str(self.config)], check=True, capture_output=True)
         subprocess.run([NGINX, "-c", str(self.config)], check=True, capture_output=True)
         return self
@@ -51,9 +56,20 @@ class Nginx:
 
 @pytest.fixture
 def stack(tmp_path: Path, built_site: Path, postgres_url: str) -> Iterator[tuple[Nginx, UvicornServer]]:
-    env = {"SITE_DIR": str(built_site), "DATA_DIR": str(tmp_path), "DATABASE_URL": postgres_url, "SECRET_KEYS": "deploy-test",
-           "ENCRYPTION_KEYS": new_key_spec(), "MIN_FILL_SECONDS": "0", "TRUSTED_PROXIES": "127.0.0.1", "SERVE_SITE": "false"}
-    with UvicornServer(env, tmp_path / "backend.log", workers=2) as backend, Nginx(tmp_path, built_site, backend.port) as nginx:
+    env = {
+        "SITE_DIR": str(built_site),
+        "DATA_DIR": str(tmp_path),
+        "DATABASE_URL": postgres_url,
+        "SECRET_KEYS": "deploy-test",
+        "ENCRYPTION_KEYS": new_key_spec(),
+        "MIN_FILL_SECONDS": "0",
+        "TRUSTED_PROXIES": "127.0.0.1",
+        "SERVE_SITE": "false",
+    }
+    with (
+        UvicornServer(env, tmp_path / "backend.log", workers=2) as backend,
+        Nginx(tmp_path, built_site, backend.port) as nginx,
+    ):
         yield nginx, backend
 
 
@@ -76,7 +92,9 @@ def test_form_submission_through_nginx_reaches_two_workers_on_postgres(stack: tu
     assert len(set(processes)) >= 2, "expected two uvicorn workers"
 
 
-def test_nginx_serves_the_site_with_types_compression_caching_and_language_404s(stack: tuple[Nginx, UvicornServer]) -> None:
+def test_nginx_serves_the_site_with_types_compression_caching_and_language_404s(
+    stack: tuple[Nginx, UvicornServer],
+) -> None:
     nginx, _ = stack
     with httpx.Client(base_url=nginx.url) as client:
         page = client.get("/es/gestion-de-uso/", headers={"accept-encoding": "gzip"})
@@ -96,7 +114,9 @@ def test_nginx_serves_the_site_with_types_compression_caching_and_language_404s(
         assert client.get("/staff/", follow_redirects=False).headers["location"].startswith("/staff/login")
 
 
-def test_nginx_sends_hsts_on_every_static_answer_and_keeps_redirects_on_the_asked_host(stack: tuple[Nginx, UvicornServer]) -> None:
+def test_nginx_sends_hsts_on_every_static_answer_and_keeps_redirects_on_the_asked_host(
+    stack: tuple[Nginx, UvicornServer],
+) -> None:
     nginx, _ = stack
     with httpx.Client(base_url=nginx.url) as client:
         page = client.get("/en/utilization-management/")
@@ -117,23 +137,45 @@ def test_the_deploy_docs_state_the_security_properties_the_config_has() -> None:
         assert property_ in docs
 
 
-def test_nginx_serves_market_trees_with_their_own_404s_and_proxies_their_forms(tmp_path: Path, postgres_url: str) -> None:
+def test_nginx_serves_market_trees_with_their_own_404s_and_proxies_their_forms(
+    tmp_path: Path, postgres_url: str
+) -> None:
     from .conftest import run_build
     from .test_markets import markets_project
 
     project = markets_project(tmp_path / "project")
     assert run_build(project, project / "site").code == 0
     site = project / "site"
-    env = {"PROJECT_DIR": str(project), "SITE_DIR": str(site), "DATA_DIR": str(tmp_path), "DATABASE_URL": postgres_url, "SECRET_KEYS": "deploy-test",
-           "ENCRYPTION_KEYS": new_key_spec(), "MIN_FILL_SECONDS": "0", "TRUSTED_PROXIES": "127.0.0.1", "SERVE_SITE": "false"}
-    with UvicornServer(env, tmp_path / "backend.log") as backend, Nginx(tmp_path, site, backend.port) as nginx, \
-            httpx.Client(base_url=nginx.url) as client:
+    env = {
+        "PROJECT_DIR": str(project),
+        "SITE_DIR": str(site),
+        "DATA_DIR": str(tmp_path),
+        "DATABASE_URL": postgres_url,
+        "SECRET_KEYS": "deploy-test",
+        "ENCRYPTION_KEYS": new_key_spec(),
+        "MIN_FILL_SECONDS": "0",
+        "TRUSTED_PROXIES": "127.0.0.1",
+        "SERVE_SITE": "false",
+    }
+    with (
+        UvicornServer(env, tmp_path / "backend.log") as backend,
+        Nginx(tmp_path, site, backend.port) as nginx,
+        httpx.Client(base_url=nginx.url) as client,
+    ):
         assert "Georgia Medicaid" in client.get("/").text
         assert "1-855-555-0201" in client.get("/ga/plans/medicaid/es/gestion-de-uso/").text
         missing = client.get("/ga/plans/medicaid/es/no-existe/")
-        assert missing.status_code == 404 and "No encontramos la página" in missing.text and "1-855-555-0201" in missing.text
+        assert (
+            missing.status_code == 404
+            and "No encontramos la página" in missing.text
+            and "1-855-555-0201" in missing.text
+        )
         top = client.get("/no-such-plan/")
         assert top.status_code == 404 and "Wisconsin Marketplace" in top.text
         form = client.get("/wi/plans/marketplace/en/tell-us/")
-        assert form.status_code == 200 and "1-833-555-0301" in form.text and form.headers["cache-control"].startswith("no-store")
+        assert (
+            form.status_code == 200
+            and "1-833-555-0301" in form.text
+            and form.headers["cache-control"].startswith("no-store")
+        )
         assert client.get("/ga/plans/medicaid/.build-id").status_code == 404

@@ -45,8 +45,15 @@ def unpaired_page(p: Path) -> None:
 
 
 def duplicate_slug(p: Path) -> None:
-    (p / "content/en/copy.md").write_text((p / EN).read_text().replace('key = "utilization-management"', 'key = "copy"'))
-    (p / "content/es/copia.md").write_text((p / ES).read_text().replace('key = "utilization-management"', 'key = "copy"').replace('slug = "gestion-de-uso"', 'slug = "copia"'))
+    (p / "content/en/copy.md").write_text(
+        (p / EN).read_text().replace('key = "utilization-management"', 'key = "copy"')
+    )
+    (p / "content/es/copia.md").write_text(
+        (p / ES)
+        .read_text()
+        .replace('key = "utilization-management"', 'key = "copy"')
+        .replace('slug = "gestion-de-uso"', 'slug = "copia"')
+    )
 
 
 def missing_template(p: Path) -> None:
@@ -66,7 +73,11 @@ def broken_anchor(p: Path) -> None:
 
 
 def bad_config(p: Path) -> None:
-    edit(p / "site.toml", 'hours = [{ days = "mon-fri", open = "08:00", close = "17:00" }]', 'hours = [{ days = "monday-fri", open = "08:00", close = "17:00" }]')
+    edit(
+        p / "site.toml",
+        'hours = [{ days = "mon-fri", open = "08:00", close = "17:00" }]',
+        'hours = [{ days = "monday-fri", open = "08:00", close = "17:00" }]',
+    )
 
 
 def invalid_toml_config(p: Path) -> None:
@@ -95,7 +106,10 @@ def tagline_with_a_typed_number(p: Path) -> None:
 
 def footer_without_the_notices(p: Path) -> None:
     text = (p / "templates/base.html").read_text()
-    start, end = text.index('<p class="notices">'), text.index("</p>", text.index('<p class="notices">')) + len("</p>\n")
+    start, end = (
+        text.index('<p class="notices">'),
+        text.index("</p>", text.index('<p class="notices">')) + len("</p>\n"),
+    )
     (p / "templates/base.html").write_text(text[:start] + text[end:])
 
 
@@ -108,23 +122,63 @@ CASES: list[tuple[Callable[[Path], None], str, str]] = [
     (bad_front_matter, f"{EN}:2: front matter cannot be read: a value is not in double quotes", "double quotes"),
     (unclosed_front_matter, f"{EN}:1: front matter is never closed", "add a '+++' line"),
     (missing_title, f"{ES}:1: front matter needs a non-empty 'title'", 'add title = "…"'),
-    (unknown_placeholder_kind, f"{EN}:29: unknown placeholder kind 'fax'", "use one of: phone, tty, hours, contact, call, email, address, form"),
-    (unknown_contact_line, f"{ES}:18: unknown contact line 'um-equipo'", "use one of: civil-rights, hhs-ocr, language-help, member-services, um-team"),
+    (
+        unknown_placeholder_kind,
+        f"{EN}:29: unknown placeholder kind 'fax'",
+        "use one of: phone, tty, hours, contact, call, email, address, form",
+    ),
+    (
+        unknown_contact_line,
+        f"{ES}:18: unknown contact line 'um-equipo'",
+        "use one of: civil-rights, hhs-ocr, language-help, member-services, um-team",
+    ),
     (unpaired_page, f"{EN}:4: no Spanish page has key 'utilization-management'", "add content/es/<slug>.md"),
     (duplicate_slug, f"{EN}:5: slug 'utilization-management' is already used by content/en/copy.md", "different slug"),
     (missing_template, "templates/page.html: template is missing", "create it"),
     (template_syntax_error, "templates/page.html:13: template syntax error", "check the {% %} and {{ }} tags"),
     (broken_link, f"{EN}:18: link '/en/utilisation/' leads to no page", "check the slug"),
-    (broken_anchor, f"{EN}:18: link '/en/utilization-management/#new-approvals' names a heading that does not exist", "#new-care-approvals"),
+    (
+        broken_anchor,
+        f"{EN}:18: link '/en/utilization-management/#new-approvals' names a heading that does not exist",
+        "#new-care-approvals",
+    ),
     (bad_config, "site.toml:", "cannot read days 'monday-fri'"),
     (invalid_toml_config, "site.toml:5: not valid TOML", "check quotes"),
-    (unknown_language_code, "content/taglines.toml:33: unknown language code 'xx'", 'use a BCP 47 code that CLDR knows'),
-    (list_names_a_language_without_tagline, "site.toml:63: notices.taglines names 'hmn', which has no tagline in content/taglines.toml", "add a [hmn] table"),
-    (short_list, "site.toml:63: notices.taglines lists 12 languages; at least 15 are needed", "the state's top 15 languages"),
-    (tagline_with_another_lines_phone, "content/taglines.toml:43: tagline 'vi' uses {{phone:member-services}}, not the language-help line", "write {{phone:language-help}}"),
-    (tagline_with_a_typed_number, "content/taglines.toml:33: tagline 'so' has a phone number typed into it", "use {{phone:language-help}}"),
-    (footer_without_the_notices, "templates/page.html: a page made from it has no link to the notice at /en/language-assistance/", '<p class="notices">'),
-    (nondiscrimination_page_missing, "site.toml:56: the nondiscrimination notice /en/nondiscrimination-notice/ is not a page", "write content/en/nondiscrimination-notice.md"),
+    (
+        unknown_language_code,
+        "content/taglines.toml:33: unknown language code 'xx'",
+        "use a BCP 47 code that CLDR knows",
+    ),
+    (
+        list_names_a_language_without_tagline,
+        "site.toml:63: notices.taglines names 'hmn', which has no tagline in content/taglines.toml",
+        "add a [hmn] table",
+    ),
+    (
+        short_list,
+        "site.toml:63: notices.taglines lists 12 languages; at least 15 are needed",
+        "the state's top 15 languages",
+    ),
+    (
+        tagline_with_another_lines_phone,
+        "content/taglines.toml:43: tagline 'vi' uses {{phone:member-services}}, not the language-help line",
+        "write {{phone:language-help}}",
+    ),
+    (
+        tagline_with_a_typed_number,
+        "content/taglines.toml:33: tagline 'so' has a phone number typed into it",
+        "use {{phone:language-help}}",
+    ),
+    (
+        footer_without_the_notices,
+        "templates/page.html: a page made from it has no link to the notice at /en/language-assistance/",
+        '<p class="notices">',
+    ),
+    (
+        nondiscrimination_page_missing,
+        "site.toml:56: the nondiscrimination notice /en/nondiscrimination-notice/ is not a page",
+        "write content/en/nondiscrimination-notice.md",
+    ),
 ]
 
 
@@ -138,7 +192,9 @@ def tree_digest(folder: Path) -> str:
 
 
 @pytest.mark.parametrize(("mistake", "message", "hint"), CASES, ids=[c[0].__name__ for c in CASES])
-def test_mistake_gives_path_line_message_and_keeps_previous_site(project: Path, tmp_path: Path, mistake: Callable[[Path], None], message: str, hint: str) -> None:
+def test_mistake_gives_path_line_message_and_keeps_previous_site(
+    project: Path, tmp_path: Path, mistake: Callable[[Path], None], message: str, hint: str
+) -> None:
     out = tmp_path / "site"
     assert run_build(project, out).code == 0
     before = tree_digest(out)

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from itsdangerous import TimestampSigner
 from starlette.testclient import TestClient
 
@@ -36,7 +37,11 @@ def backend(tmp_path: Path, built_site: Path) -> Iterator[Backend]:
 
 
 def urlencoded(client: TestClient, body: bytes, lang: str = "en", **headers: str) -> Any:
-    return client.post(FORM[lang], content=body, headers={"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver", **headers})
+    return client.post(
+        FORM[lang],
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver", **headers},
+    )
 
 
 def body_with(client: TestClient, extra: str) -> bytes:
@@ -55,24 +60,70 @@ def signed_with(secret: str, payload: str, age_seconds: int = 0) -> str:
 
 HOSTILE: list[tuple[str, Callable[[TestClient], Any], int, str]] = [
     ("oversized body", lambda c: urlencoded(c, body_with(c, "&message=" + "a" * 9000)), 413, "too large"),
-    ("oversized body without length", lambda c: c.post(FORM["en"], content=iter([b"message=", b"a" * 9000]), headers={"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver"}), 413, "too large"),
+    (
+        "oversized body without length",
+        lambda c: c.post(
+            FORM["en"],
+            content=iter([b"message=", b"a" * 9000]),
+            headers={"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver"},
+        ),
+        413,
+        "too large",
+    ),
     ("invalid utf-8", lambda c: urlencoded(c, body_with(c, "") + b"&last_name=%ff%fe"), 400, "could not read"),
-    ("nul byte", lambda c: urlencoded(c, body_with(c, "").replace(b"first_name=Ana", b"first_name=A%00na")), 400, "could not read"),
+    (
+        "nul byte",
+        lambda c: urlencoded(c, body_with(c, "").replace(b"first_name=Ana", b"first_name=A%00na")),
+        400,
+        "could not read",
+    ),
     ("unknown field", lambda c: urlencoded(c, body_with(c, "&is_admin=1")), 400, "could not read"),
     ("repeated field", lambda c: urlencoded(c, body_with(c, "&first_name=Bob")), 400, "could not read"),
     ("missing token", lambda c: submit(c, token=""), 400, "could not accept this form"),
-    ("forged token", lambda c: submit(c, token=signed_with("not-our-secret", "nonce:en")), 400, "could not accept this form"),
-    ("token for the other language", lambda c: submit(c, token=fresh_token(c, "es")), 400, "could not accept this form"),
-    ("honeypot filled", lambda c: submit(c, fields=dict(GOOD, website="http://spam.example")), 400, "could not accept this form"),
-    ("wrong content type", lambda c: c.post(FORM["en"], json=GOOD, headers={"origin": "http://testserver"}), 415, "could not read"),
-    ("multipart", lambda c: c.post(FORM["en"], data=GOOD, files={"f": ("a.txt", b"x")}, headers={"origin": "http://testserver"}), 415, "could not read"),
-    ("wrong origin", lambda c: submit(c, origin="https://evil.example"), 403, "only accept this form from our own website"),
+    (
+        "forged token",
+        lambda c: submit(c, token=signed_with("not-our-secret", "nonce:en")),
+        400,
+        "could not accept this form",
+    ),
+    (
+        "token for the other language",
+        lambda c: submit(c, token=fresh_token(c, "es")),
+        400,
+        "could not accept this form",
+    ),
+    (
+        "honeypot filled",
+        lambda c: submit(c, fields=dict(GOOD, website="http://spam.example")),
+        400,
+        "could not accept this form",
+    ),
+    (
+        "wrong content type",
+        lambda c: c.post(FORM["en"], json=GOOD, headers={"origin": "http://testserver"}),
+        415,
+        "could not read",
+    ),
+    (
+        "multipart",
+        lambda c: c.post(FORM["en"], data=GOOD, files={"f": ("a.txt", b"x")}, headers={"origin": "http://testserver"}),
+        415,
+        "could not read",
+    ),
+    (
+        "wrong origin",
+        lambda c: submit(c, origin="https://evil.example"),
+        403,
+        "only accept this form from our own website",
+    ),
     ("no origin or referer", lambda c: submit(c, origin="", headers={"origin": ""}), 403, "only accept this form"),
 ]
 
 
 @pytest.mark.parametrize(("name", "attack", "status", "says"), HOSTILE, ids=[h[0] for h in HOSTILE])
-def test_hostile_request_gets_clear_4xx_page_and_stores_nothing(backend: Backend, name: str, attack: Callable[[TestClient], Any], status: int, says: str) -> None:
+def test_hostile_request_gets_clear_4xx_page_and_stores_nothing(
+    backend: Backend, name: str, attack: Callable[[TestClient], Any], status: int, says: str
+) -> None:
     response = attack(backend.client)
     assert response.status_code == status
     assert response.headers["content-type"].startswith("text/html")
@@ -108,7 +159,9 @@ def test_rate_limit_stops_a_flood_from_one_client(tmp_path: Path, built_site: Pa
     with TestClient(create_app(make_settings(tmp_path, built_site, rate_limit_count=3))) as client:
         statuses = [submit(client).status_code for _ in range(5)]
         assert statuses == [303, 303, 303, 429, 429]
-        assert "wait a few minutes" in main_text(submit(client, "es").text.replace("Espere unos minutos", "wait a few minutes"))
+        assert "wait a few minutes" in main_text(
+            submit(client, "es").text.replace("Espere unos minutos", "wait a few minutes")
+        )
 
 
 def test_script_in_every_field_is_stored_as_text_and_escaped_on_output(backend: Backend) -> None:

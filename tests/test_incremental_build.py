@@ -81,7 +81,12 @@ def test_footer_contact_edit_renders_every_page(corpus: Path, tmp_path: Path) ->
     project = fresh(corpus, tmp_path)
     assert run_build(project, tmp_path / "site").code == 0
     config = project / "site.toml"
-    config.write_text(config.read_text().replace('open = "08:00", close = "20:00" }]\n\n[contacts.um-team]', 'open = "07:00", close = "20:00" }]\n\n[contacts.um-team]'))
+    config.write_text(
+        config.read_text().replace(
+            'open = "08:00", close = "20:00" }]\n\n[contacts.um-team]',
+            'open = "07:00", close = "20:00" }]\n\n[contacts.um-team]',
+        )
+    )
     edit = run_build(project, tmp_path / "site")
     assert edit.code == 0 and rendered(edit.stdout) == 202  # every page's footer shows Member Services
 
@@ -162,6 +167,9 @@ def test_serve_style_edit_that_removes_a_linked_anchor_reports_the_linking_page(
     target.write_text(target.read_text().replace("{#part-two}", "{#second-part}"))
     with pytest.raises(SiteErrors) as problems:
         builder.build({target})
-    assert any(e.path == f"content/en/{linking.name}" and "names a heading that does not exist" in e.problem for e in problems.value.errors)
+    assert any(
+        e.path == f"content/en/{linking.name}" and "names a heading that does not exist" in e.problem
+        for e in problems.value.errors
+    )
     if builder.cache:
         builder.cache.close()

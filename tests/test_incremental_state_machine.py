@@ -30,7 +30,9 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-CLEAN_SITES: dict[str, dict[str, bytes]] = {}  # sources digest -> the clean build's site (replays while shrinking repeat states)
+CLEAN_SITES: dict[
+    str, dict[str, bytes]
+] = {}  # sources digest -> the clean build's site (replays while shrinking repeat states)
 
 
 def clean_site(project: Project, scratch: Path) -> dict[str, bytes]:
@@ -80,8 +82,14 @@ class IncrementalBuilds(RuleBasedStateMachine):
 
     def add_pair_files(self, name: str, body: str) -> None:
         en, es = self.pair_files(name)
-        self.write(en, f'+++\ntitle = "Page {name}"\ndescription = "About {name}."\nkey = "{name}"\nslug = "{name}"\n+++\n\n{body}\n')
-        self.write(es, f'+++\ntitle = "Página {name}"\ndescription = "Sobre {name}."\nkey = "{name}"\nslug = "{name}-es"\n+++\n\n{body}\n')
+        self.write(
+            en,
+            f'+++\ntitle = "Page {name}"\ndescription = "About {name}."\nkey = "{name}"\nslug = "{name}"\n+++\n\n{body}\n',
+        )
+        self.write(
+            es,
+            f'+++\ntitle = "Página {name}"\ndescription = "Sobre {name}."\nkey = "{name}"\nslug = "{name}-es"\n+++\n\n{body}\n',
+        )
 
     # -- edits -----------------------------------------------------------------------------------
 
@@ -91,13 +99,22 @@ class IncrementalBuilds(RuleBasedStateMachine):
 
     @rule(page=st.sampled_from([EN_PAGE, ES_PAGE]), words=WORDS)
     def edit_a_title(self, page: str, words: str) -> None:
-        self.edit(page, lambda text: re.sub(r'^title = ".*"$', f'title = "{words.rstrip(".")}"', text, count=1, flags=re.M))
+        self.edit(
+            page, lambda text: re.sub(r'^title = ".*"$', f'title = "{words.rstrip(".")}"', text, count=1, flags=re.M)
+        )
 
     @rule()
     def change_a_contact_line(self) -> None:
         self.numbers += 1
-        self.edit("site.toml", lambda text: re.sub(r'phone = "1-800-555-\d{4}"|phone = "1-833-230-2020"',
-                                                      f'phone = "1-800-555-{1000 + self.numbers}"', text, count=1))
+        self.edit(
+            "site.toml",
+            lambda text: re.sub(
+                r'phone = "1-800-555-\d{4}"|phone = "1-833-230-2020"',
+                f'phone = "1-800-555-{1000 + self.numbers}"',
+                text,
+                count=1,
+            ),
+        )
 
     @rule(target=added, name=st.sampled_from(["alpha", "beta", "gamma"]), words=WORDS)
     def add_a_pair(self, name: str, words: str) -> str:
@@ -146,6 +163,11 @@ class IncrementalBuilds(RuleBasedStateMachine):
         self.last = "ok"
 
 
-IncrementalBuilds.TestCase.settings = settings(max_examples=10, stateful_step_count=6, deadline=None,
-                                                suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+IncrementalBuilds.TestCase.settings = settings(
+    max_examples=10,
+    stateful_step_count=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+)
 test_a_warm_builder_always_publishes_what_a_clean_build_would = IncrementalBuilds.TestCase

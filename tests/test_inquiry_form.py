@@ -34,7 +34,9 @@ def test_form_page_looks_like_the_site(client: TestClient, lang: str) -> None:
 def test_every_field_has_a_visible_label_and_required_ones_say_so(client: TestClient) -> None:
     html = client.get(FORM["en"]).text
     for field in ("first_name", "last_name", "member_id", "phone", "email", "topic", "message"):
-        assert re.search(rf'<label for="{field}">[^<]+<span class="required">\((required|optional)\)</span></label>', html), field
+        assert re.search(
+            rf'<label for="{field}">[^<]+<span class="required">\((required|optional)\)</span></label>', html
+        ), field
     assert html.count("(required)") == 6
 
 
@@ -53,32 +55,48 @@ def test_valid_submission_is_stored_then_redirected_to_a_confirmation(client: Te
 
 
 def test_errors_come_back_in_spanish_with_input_kept_and_linked_summary(client: TestClient) -> None:
-    fields = dict(GOOD, first_name="", email="no-at-sign", contact_method="email", message="Necesito ayuda <script>alert(1)</script>")
+    fields = dict(
+        GOOD,
+        first_name="",
+        email="no-at-sign",
+        contact_method="email",
+        message="Necesito ayuda <script>alert(1)</script>",
+    )
     response = submit(client, "es", fields)
     assert response.status_code == 400
     html = response.text
     assert "<title>Error: Cuéntenos: envíenos una pregunta | CareSource</title>" in html
     assert '<li><a href="#first_name">Nombre: Escriba esta información.</a></li>' in html
-    assert '<li><a href="#email">Correo electrónico: Escriba un correo electrónico como nombre@ejemplo.com.</a></li>' in html
+    assert (
+        '<li><a href="#email">Correo electrónico: Escriba un correo electrónico como nombre@ejemplo.com.</a></li>'
+        in html
+    )
     assert 'id="email" name="email" value="no-at-sign"' in html
     assert 'aria-describedby="first_name-error" aria-invalid="true"' in html
     assert '<span class="error-message" id="email-error">Error: Escriba un correo electrónico' in html
     assert "Necesito ayuda &lt;script&gt;alert(1)&lt;/script&gt;</textarea>" in html
-    assert 'value="maria@example.org"' not in html and 'value="María José"' not in html  # the wrong values, kept as typed
+    assert (
+        'value="maria@example.org"' not in html and 'value="María José"' not in html
+    )  # the wrong values, kept as typed
     assert 'name="last_name" value="O&#39;Brien-Núñez"' in html
 
 
-@pytest.mark.parametrize(("change", "field", "message"), [
-    ({"phone": "12345"}, "phone", "Enter a 10-digit phone number"),
-    ({"dob_year": "2999"}, "date_of_birth", "Date of birth must be in the past."),
-    ({"dob_month": "2", "dob_day": "30"}, "date_of_birth", "Date of birth must be a real date."),
-    ({"phone": "", "email": ""}, "phone", "Give us a phone number or an email address"),
-    ({"contact_method": "email", "email": ""}, "email", "You asked us to email you."),
-    ({"topic": "lottery"}, "topic", "Choose one of the options."),
-    ({"message": "x" * 2001}, "message", "This is too long."),
-    ({"member_id": "12"}, "member_id", "6 to 20 letters and numbers"),
-])
-def test_each_invalid_field_gets_a_kind_message_next_to_it(client: TestClient, change: dict[str, str], field: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"phone": "12345"}, "phone", "Enter a 10-digit phone number"),
+        ({"dob_year": "2999"}, "date_of_birth", "Date of birth must be in the past."),
+        ({"dob_month": "2", "dob_day": "30"}, "date_of_birth", "Date of birth must be a real date."),
+        ({"phone": "", "email": ""}, "phone", "Give us a phone number or an email address"),
+        ({"contact_method": "email", "email": ""}, "email", "You asked us to email you."),
+        ({"topic": "lottery"}, "topic", "Choose one of the options."),
+        ({"message": "x" * 2001}, "message", "This is too long."),
+        ({"member_id": "12"}, "member_id", "6 to 20 letters and numbers"),
+    ],
+)
+def test_each_invalid_field_gets_a_kind_message_next_to_it(
+    client: TestClient, change: dict[str, str], field: str, message: str
+) -> None:
     response = submit(client, "en", dict(GOOD, **change))
     assert response.status_code == 400
     error = re.search(rf'<span class="error-message" id="{field}-error">Error: ([^<]+)</span>', response.text)

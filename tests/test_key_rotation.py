@@ -15,12 +15,16 @@ from .backend import FORM, make_settings, submit, token_from
 def test_form_open_before_a_secret_rotation_can_still_be_sent(tmp_path: Path, built_site: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path / "a", built_site, secret_keys=("old-secret",)))) as before:
         token = token_from(before.get(FORM["en"]).text)
-    with TestClient(create_app(make_settings(tmp_path / "b", built_site, secret_keys=("old-secret", "new-secret")))) as after:
+    with TestClient(
+        create_app(make_settings(tmp_path / "b", built_site, secret_keys=("old-secret", "new-secret")))
+    ) as after:
         assert submit(after, token=token).status_code == 303
         assert "new-secret" not in token  # and new tokens are signed with the new key:
     with TestClient(create_app(make_settings(tmp_path / "c", built_site, secret_keys=("new-secret",)))) as only_new:
         fresh = token_from(only_new.get(FORM["en"]).text)
-    with TestClient(create_app(make_settings(tmp_path / "d", built_site, secret_keys=("old-secret", "new-secret")))) as rotated:
+    with TestClient(
+        create_app(make_settings(tmp_path / "d", built_site, secret_keys=("old-secret", "new-secret")))
+    ) as rotated:
         assert submit(rotated, token=fresh).status_code == 303
 
 

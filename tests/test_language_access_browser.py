@@ -42,7 +42,9 @@ def every_tagline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = copy_project(tmp_path_factory.mktemp("all-taglines") / "project")
     codes = list(tomllib.loads((project / "content/taglines.toml").read_text()))
     config = (project / "site.toml").read_text()
-    (project / "site.toml").write_text(re.sub(r"(?m)^taglines = \[.*\]$", "taglines = " + repr(codes).replace("'", '"'), config))
+    (project / "site.toml").write_text(
+        re.sub(r"(?m)^taglines = \[.*\]$", "taglines = " + repr(codes).replace("'", '"'), config)
+    )
     result = run_build(project, project / "site")
     assert result.code == 0, result.stderr
     return project / "site"
@@ -58,7 +60,9 @@ def open_built(browser: Browser, site: Path, page_path: str, width: int = 1024) 
 
 def test_the_missing_glyph_detector_sees_a_missing_glyph(browser: Browser, every_tagline_site: Path) -> None:
     page = open_built(browser, every_tagline_site, "en/language-assistance/index.html")
-    page.evaluate("() => { const p = document.createElement('p'); p.id = 'probe'; p.textContent = 'a \\u{10FFFC} b'; document.body.append(p); }")
+    page.evaluate(
+        "() => { const p = document.createElement('p'); p.id = 'probe'; p.textContent = 'a \\u{10FFFC} b'; document.body.append(p); }"
+    )
     assert page.eval_on_selector("#probe", MISSING_GLYPHS_JS) == ["\U0010fffc"]
     page.context.close()
 
@@ -69,7 +73,9 @@ def test_every_tagline_is_drawn_with_a_real_font_in_its_script(browser: Browser,
     assert len(items) == len(tomllib.loads((ROOT / "content/taglines.toml").read_text()))
     missing = {item.get_attribute("lang"): item.evaluate(MISSING_GLYPHS_JS) for item in items}
     page.context.close()
-    assert {lang: chars for lang, chars in missing.items() if chars} == {}, "install the Noto fonts (scripts/setup.sh --test does)"
+    assert {lang: chars for lang, chars in missing.items() if chars} == {}, (
+        "install the Noto fonts (scripts/setup.sh --test does)"
+    )
 
 
 @pytest.mark.parametrize("width", [320, 1280])

@@ -24,8 +24,21 @@ class Preview:
         self.port = free_port()
         self.log = log
         with log.open("wb") as out:
-            self.process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--source", str(project), "--out", str(project / "site"),
-                                             "--port", str(self.port)], stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(ROOT / "build.py"),
+                    "serve",
+                    "--source",
+                    str(project),
+                    "--out",
+                    str(project / "site"),
+                    "--port",
+                    str(self.port),
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -70,10 +83,18 @@ def test_saving_a_page_rebuilds_it_and_reloads_the_browser(browser: Browser, pre
     page = browser.new_page()
     page.goto(server.url + "/en/utilization-management/")
     page.evaluate("() => { window.beforeReload = true; }")
-    edit(project / "content/en/utilization-management.md", "We will review the request for:", "We will carefully review the request for:")
-    page.wait_for_function("() => document.body.innerText.includes('We will carefully review the request for:')", timeout=15000)
+    edit(
+        project / "content/en/utilization-management.md",
+        "We will review the request for:",
+        "We will carefully review the request for:",
+    )
+    page.wait_for_function(
+        "() => document.body.innerText.includes('We will carefully review the request for:')", timeout=15000
+    )
     assert page.evaluate("() => window.beforeReload") is None  # the page really reloaded
-    assert "rebuilt: rendered 2 page(s)" in server.output()  # that page, and its Spanish partner, which now says it is out of date
+    assert (
+        "rebuilt: rendered 2 page(s)" in server.output()
+    )  # that page, and its Spanish partner, which now says it is out of date
 
     edit(project / "content/en/utilization-management.md", "{{tty:language-help}}", "{{fax:language-help}}")
     page.wait_for_function("() => document.body.innerText.includes(\"unknown placeholder kind 'fax'\")", timeout=15000)
@@ -81,6 +102,8 @@ def test_saving_a_page_rebuilds_it_and_reloads_the_browser(browser: Browser, pre
     assert "content/en/utilization-management.md:29: unknown placeholder kind 'fax'" in server.output()
 
     edit(project / "content/en/utilization-management.md", "{{fax:language-help}}", "{{tty:language-help}}")
-    page.wait_for_function("() => document.body.innerText.includes('We will carefully review the request for:')", timeout=15000)
+    page.wait_for_function(
+        "() => document.body.innerText.includes('We will carefully review the request for:')", timeout=15000
+    )
     assert "1-800-743-3333" in page.inner_text("main")
     page.close()

@@ -12,7 +12,11 @@ import pytest
 from .conftest import ROOT, copy_project, mark_taglines_reviewed, run_build
 
 FIXTURE = ROOT / "tests" / "fixtures" / "markets"
-TREES = {"in-medicaid": "in/plans/medicaid", "ga-medicaid": "ga/plans/medicaid", "wi-marketplace": "wi/plans/marketplace"}
+TREES = {
+    "in-medicaid": "in/plans/medicaid",
+    "ga-medicaid": "ga/plans/medicaid",
+    "wi-marketplace": "wi/plans/marketplace",
+}
 # Numbers each market's config gives it (member services, its TTY, UM team, language help).
 NUMBERS = {
     "in-medicaid": ("1-844-555-0101", "1-800-555-0102", "1-844-555-0103", "1-844-555-0104"),
@@ -55,16 +59,26 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def digests(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # -- every market's tree -------------------------------------------------------------------------
+
 
 def test_each_market_gets_its_own_tree_with_home_404_sitemap_and_language_root(market_site: Path) -> None:
     for market, tree in TREES.items():
         languages = ["en"] if market == "wi-marketplace" else ["en", "es"]
         root = market_site / tree
-        for name in ["index.html", "404.html", "sitemap.xml", *[f"{lang}/{page}" for lang in languages for page in ("index.html", "404.html")]]:
+        for name in [
+            "index.html",
+            "404.html",
+            "sitemap.xml",
+            *[f"{lang}/{page}" for lang in languages for page in ("index.html", "404.html")],
+        ]:
             assert (root / name).is_file(), f"{tree}/{name}"
         assert not (root / "static").exists() and not (root / "robots.txt").exists()  # shared from the top
     assert not (market_site / "en").exists() and not (market_site / "es").exists()
@@ -75,7 +89,9 @@ def test_english_only_market_has_no_spanish_pages_and_no_language_switcher(marke
     assert not (wi / "es").exists()
     page = (wi / "en/utilization-management/index.html").read_text()
     assert "language-switcher" not in page and 'hreflang="es"' not in page
-    assert 'hreflang="x-default" href="https://www.caresource.com/wi/plans/marketplace/en/utilization-management/"' in page
+    assert (
+        'hreflang="x-default" href="https://www.caresource.com/wi/plans/marketplace/en/utilization-management/"' in page
+    )
 
 
 def test_every_page_shows_its_own_markets_numbers_and_no_other_markets(market_site: Path) -> None:
@@ -89,7 +105,9 @@ def test_every_page_shows_its_own_markets_numbers_and_no_other_markets(market_si
             text = path.read_text()
             for number in others:
                 digits = number.replace("-", "")
-                assert number not in text and digits not in text, f"{path.relative_to(market_site)} shows {number} of another market"
+                assert number not in text and digits not in text, (
+                    f"{path.relative_to(market_site)} shows {number} of another market"
+                )
             if path.suffix == ".html":
                 assert own_member_services in text, f"{path.relative_to(market_site)} lacks its Member Services line"
             scanned += 1
@@ -102,17 +120,31 @@ def test_the_top_of_the_site_shows_no_market_numbers(market_site: Path) -> None:
         assert not re.search(r"\d{3}-\d{3}-\d{4}|tel:", text), name
 
 
-@pytest.mark.parametrize(("page", "phrases"), [
-    ("in/plans/medicaid/en/utilization-management/index.html", ["Monday – Friday from 8 a.m. to 5 p.m. Eastern Time"]),
-    ("in/plans/medicaid/es/gestion-de-uso/index.html", ["de lunes a viernes, de 8 a. m. a 5 p. m., hora del este"]),
-    ("ga/plans/medicaid/en/utilization-management/index.html",
-     ["Monday – Friday from 7:30 a.m. to 4:30 p.m. Eastern Time",
-      "7 a.m. to 7 p.m., Monday – Friday and 9 a.m. to 1 p.m., Saturday Eastern Time"]),
-    ("ga/plans/medicaid/es/gestion-de-uso/index.html",
-     ["de 7 a. m. a 7 p. m., de lunes a viernes y de 9 a. m. a 1 p. m., sábado, hora del este"]),
-    ("wi/plans/marketplace/en/utilization-management/index.html",
-     ["Monday – Friday from 8 a.m. to 4 p.m. Central Time", "7 a.m. to 6 p.m., Monday – Friday Central Time"]),
-])
+@pytest.mark.parametrize(
+    ("page", "phrases"),
+    [
+        (
+            "in/plans/medicaid/en/utilization-management/index.html",
+            ["Monday – Friday from 8 a.m. to 5 p.m. Eastern Time"],
+        ),
+        ("in/plans/medicaid/es/gestion-de-uso/index.html", ["de lunes a viernes, de 8 a. m. a 5 p. m., hora del este"]),
+        (
+            "ga/plans/medicaid/en/utilization-management/index.html",
+            [
+                "Monday – Friday from 7:30 a.m. to 4:30 p.m. Eastern Time",
+                "7 a.m. to 7 p.m., Monday – Friday and 9 a.m. to 1 p.m., Saturday Eastern Time",
+            ],
+        ),
+        (
+            "ga/plans/medicaid/es/gestion-de-uso/index.html",
+            ["de 7 a. m. a 7 p. m., de lunes a viernes y de 9 a. m. a 1 p. m., sábado, hora del este"],
+        ),
+        (
+            "wi/plans/marketplace/en/utilization-management/index.html",
+            ["Monday – Friday from 8 a.m. to 4 p.m. Central Time", "7 a.m. to 6 p.m., Monday – Friday Central Time"],
+        ),
+    ],
+)
 def test_hours_and_time_zones_follow_the_market(market_site: Path, page: str, phrases: list[str]) -> None:
     text = visible_text((market_site / page).read_text())
     for phrase in phrases:
@@ -120,8 +152,14 @@ def test_hours_and_time_zones_follow_the_market(market_site: Path, page: str, ph
 
 
 def test_a_market_may_name_its_plan(market_site: Path) -> None:
-    assert "<title>Utilization Management | CareSource Georgia</title>" in (market_site / "ga/plans/medicaid/en/utilization-management/index.html").read_text()
-    assert "<title>Utilization Management | CareSource</title>" in (market_site / "in/plans/medicaid/en/utilization-management/index.html").read_text()
+    assert (
+        "<title>Utilization Management | CareSource Georgia</title>"
+        in (market_site / "ga/plans/medicaid/en/utilization-management/index.html").read_text()
+    )
+    assert (
+        "<title>Utilization Management | CareSource</title>"
+        in (market_site / "in/plans/medicaid/en/utilization-management/index.html").read_text()
+    )
 
 
 def test_every_site_link_and_alternate_stays_in_its_market_tree(market_site: Path) -> None:
@@ -134,7 +172,7 @@ def test_every_site_link_and_alternate_stays_in_its_market_tree(market_site: Pat
                     assert (market_site / href.lstrip("/")).is_file()
                     continue
                 assert href.startswith(f"/{tree}/"), f"{path.relative_to(market_site)} links out of its tree: {href}"
-                inside = href[len(tree) + 1:]
+                inside = href[len(tree) + 1 :]
                 assert inside in form_paths or (market_site / href.lstrip("/") / "index.html").is_file(), href
             for href in re.findall(r'rel="(?:alternate|canonical)"[^>]*href="([^"]+)"', html):
                 assert href.startswith(f"https://www.caresource.com/{tree}/"), href
@@ -146,7 +184,9 @@ def test_market_sitemaps_list_their_own_pages_and_the_top_sitemap_lists_the_mark
     assert "<sitemapindex" in top
     for tree in TREES.values():
         assert f"<loc>https://www.caresource.com/{tree}/sitemap.xml</loc>" in top
-        locs = re.findall(r"<loc>https://www\.caresource\.com/([^<]*)</loc>", (market_site / tree / "sitemap.xml").read_text())
+        locs = re.findall(
+            r"<loc>https://www\.caresource\.com/([^<]*)</loc>", (market_site / tree / "sitemap.xml").read_text()
+        )
         assert locs and all(loc.startswith(tree + "/") and (market_site / loc / "index.html").is_file() for loc in locs)
     assert "Sitemap: https://www.caresource.com/sitemap.xml" in (market_site / "robots.txt").read_text()
 
@@ -156,8 +196,10 @@ def test_the_top_index_lists_every_market_in_its_languages(market_site: Path) ->
     main = index.split("<main", 1)[1].split("</main>", 1)[0]  # the footer links each market's notices
     links = dict(re.findall(r'<a href="(/[^"]+)" hreflang="[a-z]+">([^<]+)</a>', main))
     assert links == {
-        "/in/plans/medicaid/en/": "Indiana Medicaid", "/in/plans/medicaid/es/": "Medicaid de Indiana",
-        "/ga/plans/medicaid/en/": "Georgia Medicaid", "/ga/plans/medicaid/es/": "Medicaid de Georgia",
+        "/in/plans/medicaid/en/": "Indiana Medicaid",
+        "/in/plans/medicaid/es/": "Medicaid de Indiana",
+        "/ga/plans/medicaid/en/": "Georgia Medicaid",
+        "/ga/plans/medicaid/es/": "Medicaid de Georgia",
         "/wi/plans/marketplace/en/": "Wisconsin Marketplace",
     }
     assert '<p lang="es">Elija su estado y su plan' in index
@@ -165,6 +207,7 @@ def test_the_top_index_lists_every_market_in_its_languages(market_site: Path) ->
 
 
 # -- market passages and pages limited to markets -------------------------------------------------
+
 
 def test_market_blocks_keep_each_passage_in_its_markets_only(market_site: Path) -> None:
     ga = visible_text((market_site / "ga/plans/medicaid/en/appeals/index.html").read_text())
@@ -189,17 +232,22 @@ def test_a_page_limited_to_some_markets_is_built_and_listed_only_there(market_si
 
 # -- the single plan -------------------------------------------------------------------------------
 
+
 def test_the_original_single_plan_config_builds_exactly_what_it_built_before(tmp_path: Path) -> None:
     """tests/golden/single-plan-site.sha256 was taken from the build before markets existed, and taken
     again when every page gained its language-help and nondiscrimination links."""
     out = tmp_path / "site"
     assert run_build(ROOT, out, "--no-cache").code == 0
-    expected = dict(reversed(line.split("  ./")) for line in (ROOT / "tests/golden/single-plan-site.sha256").read_text().splitlines())
+    expected = dict(
+        reversed(line.split("  ./"))
+        for line in (ROOT / "tests/golden/single-plan-site.sha256").read_text().splitlines()
+    )
     built = {name: digest for name, digest in digests(out).items() if name != ".build-id"}
     assert built == expected
 
 
 # -- editor mistakes --------------------------------------------------------------------------------
+
 
 def test_a_market_missing_a_contact_line_a_page_uses_is_a_path_line_error_naming_the_market(tmp_path: Path) -> None:
     project = markets_project(tmp_path / "project")
@@ -208,50 +256,98 @@ def test_a_market_missing_a_contact_line_a_page_uses_is_a_path_line_error_naming
     toml = project / "site.toml"
     text = toml.read_text()
     start = text.index("[markets.wi-marketplace.contacts.um-team]")
-    toml.write_text(text[:start] + text[text.index("[markets.wi-marketplace.contacts.language-help]"):])
+    toml.write_text(text[:start] + text[text.index("[markets.wi-marketplace.contacts.language-help]") :])
     result = run_build(project, project / "site")
     assert result.code == 1
-    assert f"{EN}:17: market 'wi-marketplace' has no contact line 'um-team' — add [markets.wi-marketplace.contacts.um-team]" in result.stderr
+    assert (
+        f"{EN}:17: market 'wi-marketplace' has no contact line 'um-team' — add [markets.wi-marketplace.contacts.um-team]"
+        in result.stderr
+    )
     assert "Traceback" not in result.stderr
-    assert "content/en/appeals.md" not in result.stderr  # its um-team sentence is in an '::: except wi-marketplace' block
+    assert (
+        "content/en/appeals.md" not in result.stderr
+    )  # its um-team sentence is in an '::: except wi-marketplace' block
     assert digests(project / "site") == before
 
 
 def test_a_link_into_another_markets_tree_is_an_error(tmp_path: Path) -> None:
     project = markets_project(tmp_path / "project")
-    edit(project / "content/en/appeals.md", "This is called an appeal.", "This is called an [appeal](/ga/plans/medicaid/en/appeals/).")
+    edit(
+        project / "content/en/appeals.md",
+        "This is called an appeal.",
+        "This is called an [appeal](/ga/plans/medicaid/en/appeals/).",
+    )
     result = run_build(project, project / "site")
     assert result.code == 1
-    assert "content/en/appeals.md:7: link '/ga/plans/medicaid/en/appeals/' leads into market 'ga-medicaid', not this page's market" in result.stderr
+    assert (
+        "content/en/appeals.md:7: link '/ga/plans/medicaid/en/appeals/' leads into market 'ga-medicaid', not this page's market"
+        in result.stderr
+    )
     assert not (project / "site").exists()
 
 
 def test_links_written_as_tree_paths_land_in_each_markets_tree(tmp_path: Path) -> None:
     project = markets_project(tmp_path / "project")
-    edit(project / "content/en/appeals.md", "This is called an appeal.", "Read about [reviews](/en/utilization-management/).")
+    edit(
+        project / "content/en/appeals.md",
+        "This is called an appeal.",
+        "Read about [reviews](/en/utilization-management/).",
+    )
     assert run_build(project, project / "site").code == 0, "tree paths resolve in every market"
     for tree in TREES.values():
-        assert f'<a href="/{tree}/en/utilization-management/">reviews</a>' in (project / "site" / tree / "en/appeals/index.html").read_text()
+        assert (
+            f'<a href="/{tree}/en/utilization-management/">reviews</a>'
+            in (project / "site" / tree / "en/appeals/index.html").read_text()
+        )
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda p: edit(p / "content/en/appeals.md", "::: only ga-medicaid", "::: only gx-medicaid"),
-     "content/en/appeals.md:9: unknown market 'gx-medicaid' in a market block — use one of: ga-medicaid, in-medicaid, wi-marketplace"),
-    (lambda p: edit(p / "content/en/appeals.md", "Georgia law gives you 60 days to ask for an appeal.\n:::", "Georgia law gives you 60 days to ask for an appeal."),
-     "content/en/appeals.md:12: a market block opens inside another one"),
-    (lambda p: edit(p / "content/en/rides.md", 'markets = ["in-medicaid", "ga-medicaid"]', 'markets = ["in-medicaid", "oh-medicaid"]'),
-     "content/en/rides.md:6: unknown market 'oh-medicaid' — use one of: ga-medicaid, in-medicaid, wi-marketplace"),
-    (lambda p: edit(p / "content/es/transporte.md", 'markets = ["in-medicaid", "ga-medicaid"]', 'markets = ["in-medicaid"]'),
-     "content/es/transporte.md:6: the page is published in other markets than its translation content/en/rides.md"),
-    (lambda p: edit(p / "site.toml", 'path = "/wi/plans/marketplace"', 'path = "/in/plans/medicaid/wi"'),
-     "site.toml:69: market path '/in/plans/medicaid/wi' lies inside market 'in-medicaid' (/in/plans/medicaid)"),
-    (lambda p: edit(p / "site.toml", 'hours = [{ days = "always" }]\n', ""),
-     "site.toml:85: missing 'markets.wi-marketplace.contacts.language-help.hours'"),
-    (lambda p: edit(p / "site.toml", 'languages = ["en"]', 'languages = ["en", "fr"]'),
-     "site.toml:70: market 'wi-marketplace' languages ['en', 'fr'] are not among the site's ['en', 'es']"),
-    (lambda p: edit(p / "site.toml", 'taglines = ["es", "vi", "ko",', '# taglines = ["es", "vi", "ko",'),
-     "site.toml:40: missing the list of tagline languages (markets.ga-medicaid.taglines)"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda p: edit(p / "content/en/appeals.md", "::: only ga-medicaid", "::: only gx-medicaid"),
+            "content/en/appeals.md:9: unknown market 'gx-medicaid' in a market block — use one of: ga-medicaid, in-medicaid, wi-marketplace",
+        ),
+        (
+            lambda p: edit(
+                p / "content/en/appeals.md",
+                "Georgia law gives you 60 days to ask for an appeal.\n:::",
+                "Georgia law gives you 60 days to ask for an appeal.",
+            ),
+            "content/en/appeals.md:12: a market block opens inside another one",
+        ),
+        (
+            lambda p: edit(
+                p / "content/en/rides.md",
+                'markets = ["in-medicaid", "ga-medicaid"]',
+                'markets = ["in-medicaid", "oh-medicaid"]',
+            ),
+            "content/en/rides.md:6: unknown market 'oh-medicaid' — use one of: ga-medicaid, in-medicaid, wi-marketplace",
+        ),
+        (
+            lambda p: edit(
+                p / "content/es/transporte.md", 'markets = ["in-medicaid", "ga-medicaid"]', 'markets = ["in-medicaid"]'
+            ),
+            "content/es/transporte.md:6: the page is published in other markets than its translation content/en/rides.md",
+        ),
+        (
+            lambda p: edit(p / "site.toml", 'path = "/wi/plans/marketplace"', 'path = "/in/plans/medicaid/wi"'),
+            "site.toml:69: market path '/in/plans/medicaid/wi' lies inside market 'in-medicaid' (/in/plans/medicaid)",
+        ),
+        (
+            lambda p: edit(p / "site.toml", 'hours = [{ days = "always" }]\n', ""),
+            "site.toml:85: missing 'markets.wi-marketplace.contacts.language-help.hours'",
+        ),
+        (
+            lambda p: edit(p / "site.toml", 'languages = ["en"]', 'languages = ["en", "fr"]'),
+            "site.toml:70: market 'wi-marketplace' languages ['en', 'fr'] are not among the site's ['en', 'es']",
+        ),
+        (
+            lambda p: edit(p / "site.toml", 'taglines = ["es", "vi", "ko",', '# taglines = ["es", "vi", "ko",'),
+            "site.toml:40: missing the list of tagline languages (markets.ga-medicaid.taglines)",
+        ),
+    ],
+)
 def test_market_mistakes_stop_the_build_with_path_line(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
     project = markets_project(tmp_path / "project")
     change(project)
@@ -263,22 +359,34 @@ def test_market_mistakes_stop_the_build_with_path_line(tmp_path: Path, change, m
 
 
 def test_market_blocks_in_a_site_without_markets_are_an_error(project: Path) -> None:
-    edit(project / EN, "Call us if you have questions", "::: only in-medicaid\nIndiana only.\n:::\n\nCall us if you have questions")
+    edit(
+        project / EN,
+        "Call us if you have questions",
+        "::: only in-medicaid\nIndiana only.\n:::\n\nCall us if you have questions",
+    )
     result = run_build(project, project / "site")
     assert result.code == 1
-    assert f"{EN}:15: unknown market 'in-medicaid' in a market block — use one of: (site.toml defines no markets)" in result.stderr
+    assert (
+        f"{EN}:15: unknown market 'in-medicaid' in a market block — use one of: (site.toml defines no markets)"
+        in result.stderr
+    )
 
 
 # -- rebuilding --------------------------------------------------------------------------------------
 
+
 def test_changing_one_markets_line_rerenders_only_that_markets_pages(tmp_path: Path) -> None:
     project = markets_project(tmp_path / "project")
     assert run_build(project, project / "site").code == 0
-    edit(project / "site.toml", 'open = "08:00", close = "16:00"', 'open = "08:00", close = "15:00"')  # wi-marketplace's UM team
+    edit(
+        project / "site.toml", 'open = "08:00", close = "16:00"', 'open = "08:00", close = "15:00"'
+    )  # wi-marketplace's UM team
     result = run_build(project, project / "site")
     assert result.code == 0, result.stderr
     assert "rendered 1," in result.stdout  # the one wi-marketplace page that shows its UM team's hours
-    assert "8 a.m. to 3 p.m. Central Time" in visible_text((project / "site/wi/plans/marketplace/en/utilization-management/index.html").read_text())
+    assert "8 a.m. to 3 p.m. Central Time" in visible_text(
+        (project / "site/wi/plans/marketplace/en/utilization-management/index.html").read_text()
+    )
     assert "nothing changed" in run_build(project, project / "site").stdout
 
 
@@ -287,7 +395,7 @@ def test_removing_a_market_removes_its_tree_and_its_index_entry(tmp_path: Path) 
     assert run_build(project, project / "site").code == 0
     text = (project / "site.toml").read_text()
     start = text.index("[markets.wi-marketplace]")
-    (project / "site.toml").write_text(text[:start] + text[text.index("# ---- Forms"):])
+    (project / "site.toml").write_text(text[:start] + text[text.index("# ---- Forms") :])
     assert run_build(project, project / "site").code == 0
     assert not (project / "site/wi").exists()
     assert "Wisconsin" not in (project / "site/index.html").read_text()
@@ -300,7 +408,16 @@ def test_turning_a_single_plan_into_markets_and_back_leaves_no_stale_pages(tmp_p
     single = digests(project / "site")
     shutil.copy2(FIXTURE / "site.toml", project / "site.toml")
     assert run_build(project, project / "site").code == 0
-    assert sorted(p.name for p in (project / "site").iterdir()) == ["404.html", "ga", "in", "index.html", "robots.txt", "sitemap.xml", "static", "wi"]
+    assert sorted(p.name for p in (project / "site").iterdir()) == [
+        "404.html",
+        "ga",
+        "in",
+        "index.html",
+        "robots.txt",
+        "sitemap.xml",
+        "static",
+        "wi",
+    ]
     shutil.copy2(ROOT / "site.toml", project / "site.toml")
     assert run_build(project, project / "site").code == 0
     assert digests(project / "site") == single
@@ -347,7 +464,12 @@ def test_the_market_fixture_passes_every_check_strictly(tmp_path: Path) -> None:
 
     project = markets_project(tmp_path / "project")
     mark_taglines_reviewed(project)
-    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "check", "--strict", "--source", str(project)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "check", "--strict", "--source", str(project)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "check passed: 19 pages, 0 warning(s)" in result.stdout
 
@@ -364,7 +486,11 @@ def test_publishing_a_page_in_another_market_while_serving_adds_it_there(tmp_pat
         assert not (wi / "rides").exists()
         pages = [project / "content/en/rides.md", project / "content/es/transporte.md"]
         for page in pages:
-            edit(page, 'markets = ["in-medicaid", "ga-medicaid"]', 'markets = ["in-medicaid", "ga-medicaid", "wi-marketplace"]')
+            edit(
+                page,
+                'markets = ["in-medicaid", "ga-medicaid"]',
+                'markets = ["in-medicaid", "ga-medicaid", "wi-marketplace"]',
+            )
         builder.build(set(pages))
         assert "1-833-555-0301" in (wi / "rides/index.html").read_text()
         assert 'href="/wi/plans/marketplace/en/rides/"' in (wi / "index.html").read_text()

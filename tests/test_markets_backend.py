@@ -43,7 +43,9 @@ def client(tmp_path: Path, market_project: Path, database_url: str) -> Iterator[
 def send(client: TestClient, path: str, **changes: str) -> str:
     """Fill in and send the form at `path` as a member would; return the reference it confirms."""
     token = token_from(client.get(path).text)
-    response = client.post(path, data={**GOOD, **changes, "token": token}, headers={"origin": "http://testserver"}, follow_redirects=False)
+    response = client.post(
+        path, data={**GOOD, **changes, "token": token}, headers={"origin": "http://testserver"}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
     assert response.headers["location"].startswith(path + "sent/?r=")
     confirmation = client.get(response.headers["location"])
@@ -54,7 +56,8 @@ def send(client: TestClient, path: str, **changes: str) -> str:
 
 def stored_market(client: TestClient, reference: str) -> tuple[str, str]:
     row = client.app.state.database.run_sync_read(  # type: ignore[attr-defined]
-        lambda tx: tx.fetchone("SELECT market, lang FROM submissions WHERE reference = ?", (reference,)))
+        lambda tx: tx.fetchone("SELECT market, lang FROM submissions WHERE reference = ?", (reference,))
+    )
     return str(row[0]), str(row[1])
 
 
@@ -93,7 +96,9 @@ def test_staff_filter_the_inbox_by_market_and_see_it_on_the_submission_and_in_th
     assert "<td>Georgia Medicaid</td>" in filtered
     assert "unknown market &#39;zz-medicaid&#39; ignored" in client.get("/staff/?market=zz-medicaid").text
     assert "<dt>Plan</dt><dd>Wisconsin Marketplace</dd>" in client.get(f"/staff/inquiries/{wisconsin}").text
-    rows = list(csv.DictReader(io.StringIO(client.get("/staff/export.csv?market=wi-marketplace").content.decode("utf-8-sig"))))
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/staff/export.csv?market=wi-marketplace").content.decode("utf-8-sig")))
+    )
     assert [(row["reference"], row["market"]) for row in rows] == [(wisconsin, "wi-marketplace")]
 
 
@@ -109,12 +114,23 @@ def test_a_market_with_a_stricter_contract_gets_its_own_deadline_in_its_own_time
 
     def resolve_by(reference: str) -> tuple[datetime, datetime]:
         created, due = client.app.state.database.run_sync_read(  # type: ignore[attr-defined]
-            lambda tx: tx.fetchone("SELECT created_at, resolve_due_at FROM submissions WHERE reference = ?", (reference,)))
-        return (datetime.fromisoformat(str(created).replace("Z", "+00:00")), datetime.fromisoformat(str(due).replace("Z", "+00:00")))
+            lambda tx: tx.fetchone(
+                "SELECT created_at, resolve_due_at FROM submissions WHERE reference = ?", (reference,)
+            )
+        )
+        return (
+            datetime.fromisoformat(str(created).replace("Z", "+00:00")),
+            datetime.fromisoformat(str(due).replace("Z", "+00:00")),
+        )
 
     created, due = resolve_by(georgia)
-    assert timedelta(days=30) <= due - created < timedelta(days=31)  # casework.toml: Georgia resolves grievances in 30 days
+    assert (
+        timedelta(days=30) <= due - created < timedelta(days=31)
+    )  # casework.toml: Georgia resolves grievances in 30 days
     created, due = resolve_by(wisconsin)
     assert timedelta(days=90) <= due - created < timedelta(days=91)
     chicago_end_of_day = due.astimezone(ZoneInfo("America/Chicago"))
-    assert (chicago_end_of_day.hour, chicago_end_of_day.minute) == (23, 59)  # the end of the day where the Wisconsin plan is
+    assert (chicago_end_of_day.hour, chicago_end_of_day.minute) == (
+        23,
+        59,
+    )  # the end of the day where the Wisconsin plan is

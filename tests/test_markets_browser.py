@@ -10,11 +10,11 @@ import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser
 
-from .browser.gate import axe_violations, keyboard_problems, reflow_problems
 from forms_backend.staff.accounts import add_user
 from forms_backend.storage import open_database
 
 from .backend import GOOD, token_from
+from .browser.gate import axe_violations, keyboard_problems, reflow_problems
 from .browser.scenarios import STAFF_USER, Scenario, new_context, open_scenario
 from .conftest import run_build
 from .servers import UvicornServer
@@ -43,21 +43,33 @@ def market_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UvicornS
     project = markets_project(tmp / "project")
     result = run_build(project, project / "site")
     assert result.code == 0, result.stderr
-    env = {"PROJECT_DIR": str(project), "SITE_DIR": str(project / "site"), "DATA_DIR": str(tmp / "data"),
-           "DATABASE_URL": f"sqlite:///{tmp / 'gate.db'}", "MIN_FILL_SECONDS": "0", "RATE_LIMIT": "100000/1"}
+    env = {
+        "PROJECT_DIR": str(project),
+        "SITE_DIR": str(project / "site"),
+        "DATA_DIR": str(tmp / "data"),
+        "DATABASE_URL": f"sqlite:///{tmp / 'gate.db'}",
+        "MIN_FILL_SECONDS": "0",
+        "RATE_LIMIT": "100000/1",
+    }
     with UvicornServer(env, tmp / "server.log") as running:
         database = open_database(env["DATABASE_URL"])
         add_user(database, *STAFF_USER, role="admin")
         database.close_sync()
         with httpx.Client(base_url=running.url) as client:  # one Georgia inquiry, so the staff pages show a market
             form = client.get("/ga/plans/medicaid/en/tell-us/").text
-            sent = client.post("/ga/plans/medicaid/en/tell-us/", data={**GOOD, "token": token_from(form)}, headers={"origin": running.url})
+            sent = client.post(
+                "/ga/plans/medicaid/en/tell-us/",
+                data={**GOOD, "token": token_from(form)},
+                headers={"origin": running.url},
+            )
             assert sent.status_code == 303
         yield running
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=str)
-def test_market_page_passes_axe_keyboard_and_reflow(browser: Browser, market_server: UvicornServer, scenario: Scenario) -> None:
+def test_market_page_passes_axe_keyboard_and_reflow(
+    browser: Browser, market_server: UvicornServer, scenario: Scenario
+) -> None:
     context = new_context(browser, bypass_csp=True)  # only so axe's script can be injected
     page = open_scenario(context, market_server.url, scenario)
     problems = axe_violations(page) + keyboard_problems(page)

@@ -54,8 +54,17 @@ def smtp() -> Iterator[SMTPServer]:
 
 
 def app_for(tmp_path: Path, built_site: Path, smtp: SMTPServer, database_url: str) -> TestClient:
-    settings = make_settings(tmp_path, built_site, database_url=database_url, smtp_host="127.0.0.1", smtp_port=smtp.port, notify_to="inquiries@plan.example",
-                             notify_from="tell-us@plan.example", notify_retry_seconds=0.2, public_base_url="https://members.plan.example")
+    settings = make_settings(
+        tmp_path,
+        built_site,
+        database_url=database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        notify_to="inquiries@plan.example",
+        notify_from="tell-us@plan.example",
+        notify_retry_seconds=0.2,
+        public_base_url="https://members.plan.example",
+    )
     return TestClient(create_app(settings))
 
 
@@ -68,7 +77,9 @@ def wait_for(condition: object, seconds: float = 10) -> bool:
     return False
 
 
-def test_team_gets_an_email_with_reference_and_link_but_no_phi(tmp_path: Path, built_site: Path, smtp: SMTPServer, database_url: str) -> None:
+def test_team_gets_an_email_with_reference_and_link_but_no_phi(
+    tmp_path: Path, built_site: Path, smtp: SMTPServer, database_url: str
+) -> None:
     smtp.start()
     with app_for(tmp_path, built_site, smtp, database_url) as client:
         response = submit(client, "es", PHI)
@@ -83,7 +94,9 @@ def test_team_gets_an_email_with_reference_and_link_but_no_phi(tmp_path: Path, b
         assert marker not in smtp.inbox.messages[0].decode(errors="replace")
 
 
-def test_mail_server_down_keeps_the_submission_and_sends_when_it_is_back(tmp_path: Path, built_site: Path, smtp: SMTPServer, database_url: str) -> None:
+def test_mail_server_down_keeps_the_submission_and_sends_when_it_is_back(
+    tmp_path: Path, built_site: Path, smtp: SMTPServer, database_url: str
+) -> None:
     with app_for(tmp_path, built_site, smtp, database_url) as client:
         assert submit(client, "en", PHI).status_code == 303  # acknowledged although mail is down
         database = client.app.state.database  # type: ignore[attr-defined]
@@ -91,6 +104,8 @@ def test_mail_server_down_keeps_the_submission_and_sends_when_it_is_back(tmp_pat
         assert client.portal.call(client.app.state.submissions.count) == 1  # type: ignore[attr-defined]
         assert smtp.inbox.messages == []
         smtp.start()
-        database.run_sync_write(lambda tx: tx.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00.000000Z'"))  # skip the back-off wait
+        database.run_sync_write(
+            lambda tx: tx.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00.000000Z'")
+        )  # skip the back-off wait
         assert wait_for(lambda: len(smtp.inbox.messages) == 1)
         assert database.run_sync_read(lambda tx: tx.fetchone("SELECT sent_at IS NOT NULL FROM outbox"))[0]

@@ -11,12 +11,17 @@ import pytest
 from .conftest import run_build
 
 BASE = "https://www.caresource.com"
-PAIRS = [("en/utilization-management/index.html", "/es/gestion-de-uso/"), ("es/gestion-de-uso/index.html", "/en/utilization-management/")]
+PAIRS = [
+    ("en/utilization-management/index.html", "/es/gestion-de-uso/"),
+    ("es/gestion-de-uso/index.html", "/en/utilization-management/"),
+]
 
 
 def exists(site: Path, url: str) -> bool:
     path = url.removeprefix(BASE)
-    return (site / path.strip("/") / "index.html").is_file() if path.endswith("/") else (site / path.strip("/")).is_file()
+    return (
+        (site / path.strip("/") / "index.html").is_file() if path.endswith("/") else (site / path.strip("/")).is_file()
+    )
 
 
 @pytest.mark.parametrize(("page", "partner"), PAIRS)
@@ -52,7 +57,16 @@ def test_sitemap_alternates_point_to_pages_that_exist(built_site: Path) -> None:
 
 
 def test_every_page_kind_is_built(built_site: Path) -> None:
-    for name in ["index.html", "404.html", "en/index.html", "es/index.html", "en/404.html", "es/404.html", "robots.txt", "sitemap.xml"]:
+    for name in [
+        "index.html",
+        "404.html",
+        "en/index.html",
+        "es/index.html",
+        "en/404.html",
+        "es/404.html",
+        "robots.txt",
+        "sitemap.xml",
+    ]:
         assert (built_site / name).is_file(), name
     assert "Sitemap: https://www.caresource.com/sitemap.xml" in (built_site / "robots.txt").read_text()
     assert len(list((built_site / "static").glob("site.*.css"))) == 1
@@ -60,13 +74,21 @@ def test_every_page_kind_is_built(built_site: Path) -> None:
 
 def test_home_page_lists_the_pages_of_its_language(built_site: Path) -> None:
     assert '<a href="/es/gestion-de-uso/">Gestión de uso</a>' in (built_site / "es/index.html").read_text()
-    assert '<a href="/en/utilization-management/">Utilization Management</a>' in (built_site / "en/index.html").read_text()
+    assert (
+        '<a href="/en/utilization-management/">Utilization Management</a>' in (built_site / "en/index.html").read_text()
+    )
 
 
 def test_tell_us_link_goes_to_the_form_in_the_same_language(built_site: Path) -> None:
     # <wbr> after each "/": the address breaks there on a narrow screen, never inside a word.
-    assert '<a href="/en/tell-us/" class="address">CareSource.com/<wbr>MemberInquiry</a>' in (built_site / "en/utilization-management/index.html").read_text()
-    assert '<a href="/es/cuentenos/" class="address">www.caresource.com/<wbr>es/<wbr>MemberInquiry</a>' in (built_site / "es/gestion-de-uso/index.html").read_text()
+    assert (
+        '<a href="/en/tell-us/" class="address">CareSource.com/<wbr>MemberInquiry</a>'
+        in (built_site / "en/utilization-management/index.html").read_text()
+    )
+    assert (
+        '<a href="/es/cuentenos/" class="address">www.caresource.com/<wbr>es/<wbr>MemberInquiry</a>'
+        in (built_site / "es/gestion-de-uso/index.html").read_text()
+    )
 
 
 def test_ui_strings_come_from_the_spanish_catalog(built_site: Path) -> None:
@@ -108,7 +130,9 @@ def sitemap_clusters(site: Path) -> dict[str, frozenset[tuple[str, str]]]:
     found = {}
     for sitemap in site.rglob("sitemap.xml"):
         for url in ET.parse(sitemap).getroot().findall("s:url", ns):
-            found[url.find("s:loc", ns).text] = frozenset((link.get("hreflang"), link.get("href")) for link in url.findall("x:link", ns))  # type: ignore[union-attr]
+            found[url.find("s:loc", ns).text] = frozenset(
+                (link.get("hreflang"), link.get("href")) for link in url.findall("x:link", ns)
+            )  # type: ignore[union-attr]
     return found
 
 
@@ -126,7 +150,11 @@ def assert_reciprocal_and_in_the_sitemap(site: Path) -> None:
 def test_every_hreflang_cluster_is_reciprocal_and_matches_the_sitemap(built_site: Path) -> None:
     assert_reciprocal_and_in_the_sitemap(built_site)
     root = dict(ALTERNATE.findall((built_site / "index.html").read_text()))
-    assert root == {"en": f"{BASE}/en/", "es": f"{BASE}/es/", "x-default": f"{BASE}/"}  # the chooser is the homes' x-default
+    assert root == {
+        "en": f"{BASE}/en/",
+        "es": f"{BASE}/es/",
+        "x-default": f"{BASE}/",
+    }  # the chooser is the homes' x-default
 
 
 def test_hreflang_clusters_are_reciprocal_in_every_market_tree(tmp_path: Path) -> None:

@@ -31,7 +31,9 @@ def fill_member(page: Page, lang: str, day: str, month: str, year: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
-def test_a_date_of_birth_typed_by_its_labels_is_stored_as_the_member_meant(browser: Browser, live_server: UvicornServer, lang: str) -> None:
+def test_a_date_of_birth_typed_by_its_labels_is_stored_as_the_member_meant(
+    browser: Browser, live_server: UvicornServer, lang: str
+) -> None:
     page = new_context(browser).new_page()
     page.goto(live_server.url + FORM[lang])
     order = page.eval_on_selector_all(".date-parts label", "labels => labels.map(l => l.textContent)")
@@ -47,18 +49,26 @@ def test_a_date_of_birth_typed_by_its_labels_is_stored_as_the_member_meant(brows
     assert shown == "5 March 1980 (1980-03-05)"
 
 
-def test_after_a_failed_send_focus_is_on_the_error_summary_and_its_links_reach_the_controls(browser: Browser, live_server: UvicornServer) -> None:
+def test_after_a_failed_send_focus_is_on_the_error_summary_and_its_links_reach_the_controls(
+    browser: Browser, live_server: UvicornServer
+) -> None:
     page = new_context(browser).new_page()
     page.goto(live_server.url + FORM["es"])
     fill_member(page, "es", "27", "", "1980")
-    page.evaluate("() => { for (const r of document.querySelectorAll('[name=preferred_language]')) r.checked = false; }")
+    page.evaluate(
+        "() => { for (const r of document.querySelectorAll('[name=preferred_language]')) r.checked = false; }"
+    )
     with page.expect_navigation():
         page.click("button[type=submit]")
     focused = page.evaluate("() => document.activeElement.className")
-    links = page.eval_on_selector_all(".error-summary a", "links => links.map(a => [a.textContent, a.getAttribute('href')])")
+    links = page.eval_on_selector_all(
+        ".error-summary a", "links => links.map(a => [a.textContent, a.getAttribute('href')])"
+    )
     assert focused == "error-summary"
-    assert links == [["Fecha de nacimiento: La fecha de nacimiento debe incluir el mes.", "#dob_month"],
-                     ["¿Qué idioma prefiere? Elija una de las opciones.", "#preferred_language-en"]]
+    assert links == [
+        ["Fecha de nacimiento: La fecha de nacimiento debe incluir el mes.", "#dob_month"],
+        ["¿Qué idioma prefiere? Elija una de las opciones.", "#preferred_language-en"],
+    ]
     for _, href in links:
         page.click(f".error-summary a[href='{href}']")
         assert page.evaluate("() => '#' + document.activeElement.id") == href  # a control that takes focus
@@ -77,7 +87,9 @@ UNITS_JS = """(selector) => [...document.querySelectorAll(selector)].flatMap(el 
 
 
 @pytest.mark.parametrize("path", ["/en/utilization-management/", "/es/gestion-de-uso/", "/es/asistencia-con-idiomas/"])
-def test_at_320px_no_phone_number_hour_or_address_breaks_across_lines(browser: Browser, live_server: UvicornServer, path: str) -> None:
+def test_at_320px_no_phone_number_hour_or_address_breaks_across_lines(
+    browser: Browser, live_server: UvicornServer, path: str
+) -> None:
     page = new_context(browser, viewport={"width": 320, "height": 640}).new_page()
     page.goto(live_server.url + path)
     page.evaluate("""() => {  // mark every '8 p. m.'-style time so it can be measured as one unit
@@ -97,7 +109,9 @@ def test_at_320px_no_phone_number_hour_or_address_breaks_across_lines(browser: B
     assert times >= (1 if "asistencia" in path else 2)
 
 
-def test_at_320px_the_reference_on_the_confirmation_stays_on_one_line(browser: Browser, live_server: UvicornServer) -> None:
+def test_at_320px_the_reference_on_the_confirmation_stays_on_one_line(
+    browser: Browser, live_server: UvicornServer
+) -> None:
     page = new_context(browser, viewport={"width": 320, "height": 640}).new_page()
     page.goto(live_server.url + FORM["en"])
     fill_member(page, "en", "5", "3", "1980")
@@ -106,11 +120,15 @@ def test_at_320px_the_reference_on_the_confirmation_stays_on_one_line(browser: B
     assert page.evaluate(UNITS_JS, ".reference") == []
     english = page.get_attribute(".language-switcher a", "href")
     page.context.close()
-    assert english is not None and english.startswith("/es/cuentenos/sent/?r=")  # the other language's confirmation, not an empty form
+    assert english is not None and english.startswith(
+        "/es/cuentenos/sent/?r="
+    )  # the other language's confirmation, not an empty form
 
 
 @pytest.mark.parametrize("width", [1280, 320])
-def test_the_inbox_fits_a_desk_and_a_phone_without_clipping(browser: Browser, live_server: UvicornServer, width: int) -> None:
+def test_the_inbox_fits_a_desk_and_a_phone_without_clipping(
+    browser: Browser, live_server: UvicornServer, width: int
+) -> None:
     page = new_context(browser, viewport={"width": width, "height": 900}).new_page()
     staff_sign_in(page, live_server.url)
     table = page.evaluate("""() => { const t = document.querySelector('table'); const box = t.parentElement;

@@ -39,27 +39,54 @@ def fill(url: str, count: int, notes: int = 0) -> None:
     references = run_async(store_all)
     cipher = FieldCipher.from_spec(KEY_A)
     for reference in references[:notes]:
-        database.run_sync_write(lambda tx, r=reference: tx.execute(
-            "INSERT INTO notes (reference, author, created_at, sealed) VALUES (?, 'ana', '2026-11-29T00:00:00Z', ?)",
-            (r, cipher.seal({"text": "Called back; left a message."}, bound_to=f"{r}:note"))))
-        database.run_sync_write(lambda tx, r=reference: tx.execute(
-            "INSERT INTO contact_attempts (reference, at, staff, outcome, language, interpreter, sealed)"
-            " VALUES (?, '2026-11-29T00:00:00Z', 'ana', 'voicemail', 'es', 0, ?)", (r, cipher.seal({"note": "Dejé un mensaje."}, bound_to=f"{r}:call"))))
+        database.run_sync_write(
+            lambda tx, r=reference: tx.execute(
+                "INSERT INTO notes (reference, author, created_at, sealed) VALUES (?, 'ana', '2026-11-29T00:00:00Z', ?)",
+                (r, cipher.seal({"text": "Called back; left a message."}, bound_to=f"{r}:note")),
+            )
+        )
+        database.run_sync_write(
+            lambda tx, r=reference: tx.execute(
+                "INSERT INTO contact_attempts (reference, at, staff, outcome, language, interpreter, sealed)"
+                " VALUES (?, '2026-11-29T00:00:00Z', 'ana', 'voicemail', 'es', 0, ?)",
+                (r, cipher.seal({"note": "Dejé un mensaje."}, bound_to=f"{r}:call")),
+            )
+        )
     database.close_sync()
 
 
 def command(url: str, tmp_path: Path, keys: str, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "DATABASE_URL": url, "ENCRYPTION_KEYS": keys, "SECRET_KEYS": "rekey-test", "SEARCH_KEYS": new_search_key_spec(),
-           "DATA_DIR": str(tmp_path / "data"), "PROJECT_DIR": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "forms_backend", "rekey", *args], env=env, cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "ENCRYPTION_KEYS": keys,
+        "SECRET_KEYS": "rekey-test",
+        "SEARCH_KEYS": new_search_key_spec(),
+        "DATA_DIR": str(tmp_path / "data"),
+        "PROJECT_DIR": str(ROOT),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "forms_backend", "rekey", *args],
+        env=env,
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def sealed_rows(url: str) -> list[tuple[str, str, bytes]]:
     database = open_database(url)
-    rows = database.run_sync_read(lambda tx: [("submissions", str(r), bytes(s)) for r, s in tx.fetchall("SELECT reference, sealed FROM submissions")]
-                                  + [("notes", str(r), bytes(s)) for r, s in tx.fetchall("SELECT reference, sealed FROM notes")]
-                                  + [("contact_attempts", str(r), bytes(s)) for r, s in tx.fetchall("SELECT reference, sealed FROM contact_attempts")])
+    rows = database.run_sync_read(
+        lambda tx: (
+            [("submissions", str(r), bytes(s)) for r, s in tx.fetchall("SELECT reference, sealed FROM submissions")]
+            + [("notes", str(r), bytes(s)) for r, s in tx.fetchall("SELECT reference, sealed FROM notes")]
+            + [
+                ("contact_attempts", str(r), bytes(s))
+                for r, s in tx.fetchall("SELECT reference, sealed FROM contact_attempts")
+            ]
+        )
+    )
     database.close_sync()
     return rows
 
@@ -68,7 +95,9 @@ def opened(url: str, keys: str) -> list[dict[str, str]]:
     """Every stored row, opened with `keys` (raises if any one cannot be)."""
     cipher = FieldCipher.from_spec(keys)
     binding = {"submissions": "{}", "notes": "{}:note", "contact_attempts": "{}:call"}
-    return [cipher.open(sealed, bound_to=binding[table].format(reference)) for table, reference, sealed in sealed_rows(url)]
+    return [
+        cipher.open(sealed, bound_to=binding[table].format(reference)) for table, reference, sealed in sealed_rows(url)
+    ]
 
 
 def test_rekey_lets_the_old_key_be_removed(tmp_path: Path, database_url: str) -> None:
@@ -84,9 +113,15 @@ def test_rekey_lets_the_old_key_be_removed(tmp_path: Path, database_url: str) ->
     check.communicate(timeout=60)
     assert check.returncode == 0
     database = open_database(database_url)
-    audit = database.run_sync_read(lambda tx: tx.fetchall("SELECT action, detail FROM audit_log WHERE action = 'encryption.rekey'"))
+    audit = database.run_sync_read(
+        lambda tx: tx.fetchall("SELECT action, detail FROM audit_log WHERE action = 'encryption.rekey'")
+    )
     database.close_sync()
-    assert len(audit) == 1 and "30 submissions, 5 notes, 5 contact_attempts under key b" in audit[0][1] and "keys listed: b, a" in audit[0][1]
+    assert (
+        len(audit) == 1
+        and "30 submissions, 5 notes, 5 contact_attempts under key b" in audit[0][1]
+        and "keys listed: b, a" in audit[0][1]
+    )
 
 
 def test_check_names_rows_no_listed_key_opens(tmp_path: Path, database_url: str) -> None:
@@ -114,4 +149,6 @@ def test_rekey_killed_half_way_loses_nothing_and_finishes_when_run_again(tmp_pat
     again.communicate(timeout=120)
     assert again.returncode == 0
     rows = opened(database_url, KEY_B)
-    assert len(rows) == 1500 and all(row["first_name"] == GOOD["first_name"] for row in rows)  # each sealed exactly once
+    assert len(rows) == 1500 and all(
+        row["first_name"] == GOOD["first_name"] for row in rows
+    )  # each sealed exactly once

@@ -34,7 +34,10 @@ def admin(signed_in_admin: TestClient) -> TestClient:
 
 # -- 1. sign-in does not stall the server -------------------------------------------------------------
 
-def test_password_checks_run_off_the_event_loop_a_few_at_a_time(tmp_path: Path, built_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_password_checks_run_off_the_event_loop_a_few_at_a_time(
+    tmp_path: Path, built_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     threads: list[str] = []
     running, most = [0], [0]
     lock = threading.Lock()
@@ -62,7 +65,9 @@ def test_password_checks_run_off_the_event_loop_a_few_at_a_time(tmp_path: Path, 
 
             async with anyio.create_task_group() as group:
                 for i in range(8):
-                    group.start_soon(accounts.authenticate, client.app.state.database, "ana" if i % 2 else "nobody", "wrong password")  # type: ignore[attr-defined]
+                    group.start_soon(
+                        accounts.authenticate, client.app.state.database, "ana" if i % 2 else "nobody", "wrong password"
+                    )  # type: ignore[attr-defined]
 
         client.portal.call(eight_sign_ins)
     assert len(threads) == 8 and loop_thread not in threads
@@ -70,6 +75,7 @@ def test_password_checks_run_off_the_event_loop_a_few_at_a_time(tmp_path: Path, 
 
 
 # -- 2. no query parameter gives a 500 ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", ["/staff/", "/staff/export.csv", "/staff/audit"])
 @pytest.mark.parametrize("page", ["²", "٣", "1" * 31, "-1", "0", "", "1e3", " 2", "99999999999"])
@@ -80,21 +86,45 @@ def test_odd_page_numbers_never_give_a_server_error(admin: TestClient, path: str
 
 VALUES = st.one_of(
     st.text(max_size=40),
-    st.sampled_from(["²", "٣", "１２", "-5", "0", "", "9" * 40, "2026-13-45", "２０２６-01-01", "2026-W01-1", "new", "\x00", "%", "' OR 1=1 --"]),
+    st.sampled_from(
+        [
+            "²",
+            "٣",
+            "１２",
+            "-5",
+            "0",
+            "",
+            "9" * 40,
+            "2026-13-45",
+            "２０２６-01-01",
+            "2026-W01-1",
+            "new",
+            "\x00",
+            "%",
+            "' OR 1=1 --",
+        ]
+    ),
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
 )
 PARAMS = ["page", "status", "topic", "lang", "market", "from", "to", "next"]
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(path=st.sampled_from(["/staff/", "/staff/export.csv", "/staff/audit", "/staff/login", "/staff/inquiries/7KM4-9QPX-2DHT"]),
-       query=st.lists(st.tuples(st.sampled_from(PARAMS), VALUES), max_size=6))
-def test_no_staff_query_parameter_value_gives_a_server_error(admin: TestClient, path: str, query: list[tuple[str, str]]) -> None:
+@given(
+    path=st.sampled_from(
+        ["/staff/", "/staff/export.csv", "/staff/audit", "/staff/login", "/staff/inquiries/7KM4-9QPX-2DHT"]
+    ),
+    query=st.lists(st.tuples(st.sampled_from(PARAMS), VALUES), max_size=6),
+)
+def test_no_staff_query_parameter_value_gives_a_server_error(
+    admin: TestClient, path: str, query: list[tuple[str, str]]
+) -> None:
     response = admin.get(path, params=query, follow_redirects=False)  # repeated keys included
     assert response.status_code < 500, (path, query)
 
 
 # -- 3. redirects stay on the host the browser asked for -----------------------------------------------
+
 
 def test_the_directory_redirect_ignores_a_forged_host_header(tmp_path: Path, built_site: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path, built_site))) as client:
@@ -105,9 +135,20 @@ def test_the_directory_redirect_ignores_a_forged_host_header(tmp_path: Path, bui
 
 # -- 4. invisible characters ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("field,value", [("email", "\u202egro.elpmaxe@x.example"), ("first_name", "Ana\u200b"), ("last_name", "\u2066Núñez\u2069"),
-                                         ("member_id", "AB123\u200d456789"), ("phone", "513\u200e555 0142")])
-def test_structured_fields_refuse_invisible_format_characters(tmp_path: Path, built_site: Path, field: str, value: str) -> None:
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("email", "\u202egro.elpmaxe@x.example"),
+        ("first_name", "Ana\u200b"),
+        ("last_name", "\u2066Núñez\u2069"),
+        ("member_id", "AB123\u200d456789"),
+        ("phone", "513\u200e555 0142"),
+    ],
+)
+def test_structured_fields_refuse_invisible_format_characters(
+    tmp_path: Path, built_site: Path, field: str, value: str
+) -> None:
     with TestClient(create_app(make_settings(tmp_path, built_site))) as client:
         response = submit(client, "en", dict(GOOD, **{field: value}))
         count = client.portal.call(client.app.state.submissions.count)  # type: ignore[attr-defined]
@@ -121,16 +162,22 @@ def test_a_joiner_inside_a_name_is_kept(tmp_path: Path, built_site: Path) -> Non
         assert submit(client, "en", dict(GOOD, first_name="Mehr\u200cnaz")).status_code == 303
 
 
-def test_invisible_characters_in_a_message_are_shown_isolated_to_staff_and_spelled_out_in_the_export(admin: TestClient) -> None:
+def test_invisible_characters_in_a_message_are_shown_isolated_to_staff_and_spelled_out_in_the_export(
+    admin: TestClient,
+) -> None:
     [reference] = store(admin, message="Please call \u202eEVIL\u202c me")
     page = admin.get(f"/staff/inquiries/{reference}").text
-    assert '<bdi dir="auto">Please call <span class="hidden-char">[U+202E]</span>EVIL<span class="hidden-char">[U+202C]</span> me</bdi>' in page
+    assert (
+        '<bdi dir="auto">Please call <span class="hidden-char">[U+202E]</span>EVIL<span class="hidden-char">[U+202C]</span> me</bdi>'
+        in page
+    )
     assert "\u202e" not in page
     exported = admin.get("/staff/export.csv").content.decode("utf-8-sig")
     assert "Please call [U+202E]EVIL[U+202C] me" in exported and "\u202e" not in exported
 
 
 # -- 5. CSV cells that become formulas after a split ----------------------------------------------------
+
 
 def test_every_exported_cell_is_quoted_and_no_piece_of_a_split_cell_starts_a_formula(admin: TestClient) -> None:
     store(admin, message="abc;=1+1\t=2+2,@SUM(A1) -x")
@@ -143,12 +190,15 @@ def test_every_exported_cell_is_quoted_and_no_piece_of_a_split_cell_starts_a_for
         assert not any(piece.lstrip().startswith(("=", "+", "-", "@")) for piece in message.split(separator))
 
 
-@pytest.mark.parametrize("value,safe", [("=1+1", "'=1+1"), ("x; +1", "x; '+1"), ("a\n-1", "a\n'-1"), ("plain, text", "plain, text")])
+@pytest.mark.parametrize(
+    "value,safe", [("=1+1", "'=1+1"), ("x; +1", "x; '+1"), ("a\n-1", "a\n'-1"), ("plain, text", "plain, text")]
+)
 def test_neutralise_marks_every_segment_a_spreadsheet_could_run(value: str, safe: str) -> None:
     assert neutralise(value) == safe
 
 
 # -- 6. private file modes -----------------------------------------------------------------------------
+
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)

@@ -32,7 +32,7 @@ def test_every_seed_sentence_appears_in_order_in_the_page(built_site: Path, seed
     position = 0
     for sentence in seed_sentences(SEEDS / seed):
         found = text.find(sentence, position)
-        assert found >= 0, f"missing or out of order: {sentence!r}\n(after: {text[position - 80:position]!r})"
+        assert found >= 0, f"missing or out of order: {sentence!r}\n(after: {text[position - 80 : position]!r})"
         position = found + len(sentence)
 
 
@@ -55,9 +55,20 @@ def test_english_phrases_on_the_spanish_page_are_marked_english(built_site: Path
     assert '<span lang="en">Food and Drug Administration</span>' in es
 
 
-@pytest.mark.parametrize(("page", "sentence"), [
-    ("en/utilization-management/index.html", 'Call <a href="tel:+18446072829" class="tel" aria-label="Member Services: 1-844-607-2829">Member Services</a> and ask'),
-    ("es/gestion-de-uso/index.html", 'Llame a <a href="tel:+18446072829" class="tel" aria-label="Servicios para Afiliados: 1-844-607-2829">Servicios para Afiliados</a> y pida'),
-])
-def test_where_the_page_says_call_member_services_one_tap_calls_them(built_site: Path, page: str, sentence: str) -> None:
+@pytest.mark.parametrize(
+    ("page", "sentence"),
+    [
+        (
+            "en/utilization-management/index.html",
+            'Call <a href="tel:+18446072829" class="tel" aria-label="Member Services: 1-844-607-2829">Member Services</a> and ask',
+        ),
+        (
+            "es/gestion-de-uso/index.html",
+            'Llame a <a href="tel:+18446072829" class="tel" aria-label="Servicios para Afiliados: 1-844-607-2829">Servicios para Afiliados</a> y pida',
+        ),
+    ],
+)
+def test_where_the_page_says_call_member_services_one_tap_calls_them(
+    built_site: Path, page: str, sentence: str
+) -> None:
     assert sentence in (built_site / page).read_text()  # the seed's words, unchanged; the line's name is the link

@@ -23,12 +23,22 @@ pytestmark = pytest.mark.postgres
 
 
 def two_workers(tmp_path: Path, built_site: Path, postgres_url: str, **limits: str) -> UvicornServer:
-    env = {"SITE_DIR": str(built_site), "DATA_DIR": str(tmp_path), "DATABASE_URL": postgres_url, "SECRET_KEYS": "shared-limits",
-           "ENCRYPTION_KEYS": new_key_spec(), "SEARCH_KEYS": new_search_key_spec(), "MIN_FILL_SECONDS": "0", **limits}
+    env = {
+        "SITE_DIR": str(built_site),
+        "DATA_DIR": str(tmp_path),
+        "DATABASE_URL": postgres_url,
+        "SECRET_KEYS": "shared-limits",
+        "ENCRYPTION_KEYS": new_key_spec(),
+        "SEARCH_KEYS": new_search_key_spec(),
+        "MIN_FILL_SECONDS": "0",
+        **limits,
+    }
     return UvicornServer(env, tmp_path / "server.log", workers=2)
 
 
-def test_one_clients_burst_is_limited_to_the_configured_count_across_two_workers(tmp_path: Path, built_site: Path, postgres_url: str) -> None:
+def test_one_clients_burst_is_limited_to_the_configured_count_across_two_workers(
+    tmp_path: Path, built_site: Path, postgres_url: str
+) -> None:
     with two_workers(tmp_path, built_site, postgres_url, RATE_LIMIT="5/600") as server:
         statuses = []
         for _ in range(24):  # a new connection each time, so the two workers share the requests
@@ -37,7 +47,9 @@ def test_one_clients_burst_is_limited_to_the_configured_count_across_two_workers
     assert statuses.count(303) == 5 and statuses.count(429) == 19, statuses  # in memory, each worker would allow 5
 
 
-def test_wrong_passwords_spread_over_two_workers_are_throttled_together(tmp_path: Path, built_site: Path, postgres_url: str) -> None:
+def test_wrong_passwords_spread_over_two_workers_are_throttled_together(
+    tmp_path: Path, built_site: Path, postgres_url: str
+) -> None:
     database = open_database(postgres_url)
     for name in ("ana", "ben", "cy"):
         add_user(database, name, STAFF_PASSWORD, "staff")
@@ -48,8 +60,16 @@ def test_wrong_passwords_spread_over_two_workers_are_throttled_together(tmp_path
             with httpx.Client(base_url=server.url) as client:
                 page = client.get("/staff/login")
                 token = page.text.split('name="token" value="')[1].split('"')[0]
-                response = client.post("/staff/login", data={"username": ("ana", "ben", "cy")[attempt % 3], "password": "wrong password!!",
-                                                            "token": token, "next": "/staff/"}, headers={"origin": server.url})
+                response = client.post(
+                    "/staff/login",
+                    data={
+                        "username": ("ana", "ben", "cy")[attempt % 3],
+                        "password": "wrong password!!",
+                        "token": token,
+                        "next": "/staff/",
+                    },
+                    headers={"origin": server.url},
+                )
                 statuses.append(response.status_code)
     assert statuses[:10] == [401] * 10 and statuses[10:] == [429] * 5, statuses
 
@@ -61,7 +81,10 @@ def test_postgres_shares_buckets_and_sqlite_keeps_them_in_memory(tmp_path: Path,
         assert isinstance(rate_limiter(local_db, "form", 3, 60), MemoryRateLimiter)
 
         async def burst() -> list[bool]:
-            one, other = rate_limiter(shared_db, "form", 3, 60), rate_limiter(shared_db, "form", 3, 60)  # two workers' limiters
+            one, other = (
+                rate_limiter(shared_db, "form", 3, 60),
+                rate_limiter(shared_db, "form", 3, 60),
+            )  # two workers' limiters
             results = await asyncio.gather(*(limiter.allow("203.0.113.7") for limiter in (one, other) * 4))
             return list(results) + [await one.allow("198.51.100.1")]  # another client has its own bucket
 
@@ -72,7 +95,9 @@ def test_postgres_shares_buckets_and_sqlite_keeps_them_in_memory(tmp_path: Path,
         local_db.close_sync()
 
 
-def test_rows_of_clients_whose_bucket_refilled_are_cleaned_up(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rows_of_clients_whose_bucket_refilled_are_cleaned_up(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import forms_backend.rate_limits as limits
 
     monkeypatch.setattr(limits, "CLEAN_EVERY", 10)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx2 as httpx
 import pytest
@@ -26,7 +26,9 @@ from .servers import UvicornServer
 pytestmark = pytest.mark.browser
 
 
-def test_sign_in_filter_open_triage_note_and_export_are_all_audited(browser: Browser, live_server: UvicornServer) -> None:
+def test_sign_in_filter_open_triage_note_and_export_are_all_audited(
+    browser: Browser, live_server: UvicornServer
+) -> None:
     context = new_context(browser, accept_downloads=True)
     page = context.new_page()
     staff_sign_in(page, live_server.url)
@@ -62,7 +64,11 @@ def test_sign_in_filter_open_triage_note_and_export_are_all_audited(browser: Bro
     context.close()
 
     database = open_database(live_server.env["DATABASE_URL"])
-    actions = database.run_sync_read(lambda tx: tx.fetchall("SELECT actor, action, reference FROM audit_log WHERE actor = ? ORDER BY id", (STAFF_USER[0],)))
+    actions = database.run_sync_read(
+        lambda tx: tx.fetchall(
+            "SELECT actor, action, reference FROM audit_log WHERE actor = ? ORDER BY id", (STAFF_USER[0],)
+        )
+    )
     database.close_sync()
     trail = [(action, ref) for _, action, ref in actions]
     for step in [("login", None), ("view", reference), ("status", reference), ("note", reference), ("export", None)]:
@@ -70,17 +76,22 @@ def test_sign_in_filter_open_triage_note_and_export_are_all_audited(browser: Bro
     assert trail.index(("status", reference)) < trail.index(("note", reference)) < trail.index(("export", None))
 
 
-def test_a_caseworkers_morning_queue_call_in_spanish_resolve_and_report(browser: Browser, live_server: UvicornServer) -> None:
+def test_a_caseworkers_morning_queue_call_in_spanish_resolve_and_report(
+    browser: Browser, live_server: UvicornServer
+) -> None:
     """Sign in → My queue → the oldest overdue case → log a call in Spanish → resolve it → the report counts it."""
     with httpx.Client(base_url=live_server.url) as client:
         assert submit(client, "es", {**GOOD, "topic": "claims"}).status_code == 303
     database = open_database(live_server.env["DATABASE_URL"])
     casework = Casework(load_case_rules(ROOT / "casework.toml"), Clock("America/New_York", {}))
-    received = stamp(datetime.now(timezone.utc) - timedelta(days=30))
+    received = stamp(datetime.now(UTC) - timedelta(days=30))
 
     def overdue_and_mine(tx):  # type: ignore[no-untyped-def]
         reference = str(tx.fetchone("SELECT reference FROM submissions ORDER BY id DESC LIMIT 1")[0])
-        tx.execute("UPDATE submissions SET created_at = ?, assigned_to = ? WHERE reference = ?", (received, STAFF_USER[0], reference))
+        tx.execute(
+            "UPDATE submissions SET created_at = ?, assigned_to = ? WHERE reference = ?",
+            (received, STAFF_USER[0], reference),
+        )
         casework.open_case(tx, reference, received, "claims", "")
         return reference
 
@@ -94,7 +105,9 @@ def test_a_caseworkers_morning_queue_call_in_spanish_resolve_and_report(browser:
         page.click("nav >> text=My queue")
     assert page.inner_text("h1") == "My queue"
     first_row = page.inner_text("tbody tr >> nth=0")
-    assert reference in first_row and "\t30 days\t" in first_row and re.search(r"Overdue by 2[67] days", first_row)  # the oldest overdue case first
+    assert (
+        reference in first_row and "\t30 days\t" in first_row and re.search(r"Overdue by 2[67] days", first_row)
+    )  # the oldest overdue case first
 
     with page.expect_navigation():
         page.click(f"text={reference}")

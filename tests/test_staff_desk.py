@@ -34,7 +34,9 @@ def test_a_phone_number_is_found_however_it_is_typed(desk: TestClient, typed: st
     assert match in results and other not in results
 
 
-@pytest.mark.parametrize("read_aloud", [str.lower, lambda r: r.replace("-", " "), lambda r: r.replace("-", "").lower().replace("0", "o")])
+@pytest.mark.parametrize(
+    "read_aloud", [str.lower, lambda r: r.replace("-", " "), lambda r: r.replace("-", "").lower().replace("0", "o")]
+)
 def test_a_reference_read_over_the_phone_is_found(desk: TestClient, read_aloud) -> None:  # type: ignore[no-untyped-def]
     [match, other] = store(desk, 2)
     results, _ = search_for(desk, read_aloud(match))
@@ -58,7 +60,11 @@ def test_a_tampered_search_link_says_so_instead_of_failing(desk: TestClient) -> 
 
 def test_times_are_in_the_plans_time_zone_and_say_so(desk: TestClient) -> None:
     [reference] = store(desk)
-    inbox, case, log = desk.get("/staff/").text, desk.get(f"/staff/inquiries/{reference}").text, desk.get("/staff/audit").text
+    inbox, case, log = (
+        desk.get("/staff/").text,
+        desk.get(f"/staff/inquiries/{reference}").text,
+        desk.get("/staff/audit").text,
+    )
     assert "UTC" not in inbox + case + log
     assert re.search(r'<td class="nowrap">\d{4}-\d\d-\d\d \d\d:\d\d ET</td>', inbox)
     assert re.search(r"<dt>Received</dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d Eastern Time</dd>", case)
@@ -81,7 +87,9 @@ def test_history_reads_as_words_and_folds_repeated_reads(desk: TestClient) -> No
     assert "ana changed the status (New → In progress)" in history and "in_progress" not in history
     assert re.search(r"ana viewed it 4 times on \d{4}-\d\d-\d\d", history)
     assert history.count("viewed") == 1
-    assert [action for _, action, ref in audit_actions(desk) if ref == reference].count("view") == 4  # the log keeps every read
+    assert [action for _, action, ref in audit_actions(desk) if ref == reference].count(
+        "view"
+    ) == 4  # the log keeps every read
 
 
 def test_the_export_names_statuses_in_words(desk: TestClient) -> None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -19,10 +17,16 @@ from forms_backend.retention import purge
 from forms_backend.staff.accounts import add_user, set_disabled
 from forms_backend.storage.database import IntegrityViolation
 
-from .backend import GOOD, STAFF_PASSWORD, csrf_of, make_settings, staff_login, staff_post
+from .backend import GOOD, STAFF_PASSWORD, make_settings, staff_login, staff_post
 
 STAFF_PAGES = ["/staff/", "/staff/inquiries/7KM4-9QPX-2DHT", "/staff/export.csv", "/staff/audit"]
-STAFF_POSTS = ["/staff/search", "/staff/logout", "/staff/inquiries/7KM4-9QPX-2DHT/status", "/staff/inquiries/7KM4-9QPX-2DHT/assign", "/staff/inquiries/7KM4-9QPX-2DHT/notes"]
+STAFF_POSTS = [
+    "/staff/search",
+    "/staff/logout",
+    "/staff/inquiries/7KM4-9QPX-2DHT/status",
+    "/staff/inquiries/7KM4-9QPX-2DHT/assign",
+    "/staff/inquiries/7KM4-9QPX-2DHT/notes",
+]
 
 
 @pytest.fixture
@@ -43,11 +47,16 @@ def store(client: TestClient, count: int = 1, **fields: str) -> list[str]:
     inquiry = validate(dict(GOOD, **fields), date.today()).inquiry
     assert inquiry is not None
     submissions = client.app.state.submissions  # type: ignore[attr-defined]
-    return [client.portal.call(submissions.store, inquiry, fields.get("lang", "en"), secrets.token_hex(8)) for _ in range(count)]
+    return [
+        client.portal.call(submissions.store, inquiry, fields.get("lang", "en"), secrets.token_hex(8))
+        for _ in range(count)
+    ]
 
 
 def audit_actions(client: TestClient) -> list[tuple[str, str, str | None]]:
-    rows = client.app.state.database.run_sync_read(lambda tx: tx.fetchall("SELECT actor, action, reference FROM audit_log ORDER BY id"))  # type: ignore[attr-defined]
+    rows = client.app.state.database.run_sync_read(
+        lambda tx: tx.fetchall("SELECT actor, action, reference FROM audit_log ORDER BY id")
+    )  # type: ignore[attr-defined]
     return [(str(a), str(b), c) for a, b, c in rows]
 
 
@@ -105,8 +114,10 @@ def test_tampered_session_cookie_is_rejected(staff_app: TestClient) -> None:
 
 def test_idle_session_expires(staff_app: TestClient) -> None:
     staff_login(staff_app, "ana")
-    long_ago = (datetime.now(timezone.utc) - timedelta(minutes=16)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    staff_app.app.state.database.run_sync_write(lambda tx: tx.execute("UPDATE staff_sessions SET last_seen = ?", (long_ago,)))  # type: ignore[attr-defined]
+    long_ago = (datetime.now(UTC) - timedelta(minutes=16)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    staff_app.app.state.database.run_sync_write(
+        lambda tx: tx.execute("UPDATE staff_sessions SET last_seen = ?", (long_ago,))
+    )  # type: ignore[attr-defined]
     assert staff_app.get("/staff/", follow_redirects=False).status_code == 303
 
 
@@ -139,7 +150,7 @@ def test_inbox_lists_newest_first_with_counts_and_filters(staff_app: TestClient)
     assert older[0] in claims and newer[0] not in claims
     spanish = staff_app.get("/staff/?lang=es").text
     assert newer[0] in spanish and older[0] not in spanish
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     assert "<h2>3 submissions</h2>" in staff_app.get(f"/staff/?from={today}&to={today}").text
     assert "<h2>0 submissions</h2>" in staff_app.get("/staff/?to=2000-01-01").text
     assert "unknown status" in staff_app.get("/staff/?status=deleted").text
@@ -153,7 +164,9 @@ def test_inbox_is_paginated(staff_app: TestClient) -> None:
     assert staff_app.get("/staff/?page=2").text.count("/staff/inquiries/") == 1
 
 
-def test_search_matches_decrypted_fields_ignoring_accents_and_is_not_logged(staff_app: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_search_matches_decrypted_fields_ignoring_accents_and_is_not_logged(
+    staff_app: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     [match] = store(staff_app, 1, last_name="Núñez")
     [other] = store(staff_app, 1, last_name="Smith")
     staff_login(staff_app, "ana")
@@ -169,8 +182,18 @@ def test_view_shows_every_field_and_records_who_looked(staff_app: TestClient) ->
     [reference] = store(staff_app, 1, preferred_language="es", contact_method="email")
     staff_login(staff_app, "ana")
     html = staff_app.get(f"/staff/inquiries/{reference}").text
-    assert "<strong>Answer in:</strong> Spanish" in html and "<strong>Contact by:</strong> email, <bdi dir=\"auto\">maria@example.org</bdi>" in html
-    for value in ("María José", "O&#39;Brien-Núñez", "AB123456789", "27 March 1980 (1980-03-27)", "513-555-0142", GOOD["message"]):
+    assert (
+        "<strong>Answer in:</strong> Spanish" in html
+        and '<strong>Contact by:</strong> email, <bdi dir="auto">maria@example.org</bdi>' in html
+    )
+    for value in (
+        "María José",
+        "O&#39;Brien-Núñez",
+        "AB123456789",
+        "27 March 1980 (1980-03-27)",
+        "513-555-0142",
+        GOOD["message"],
+    ):
         assert value in html
     assert ("ana", "view", reference) in audit_actions(staff_app)
 
@@ -179,10 +202,15 @@ def test_status_assignment_and_notes_follow_the_workflow_and_are_audited(staff_a
     [reference] = store(staff_app)
     staff_login(staff_app, "ana")
     page = f"/staff/inquiries/{reference}"
-    assert staff_post(staff_app, page + "/status", {"status": "answered"}).status_code == 409  # new → answered skips a step
+    assert (
+        staff_post(staff_app, page + "/status", {"status": "answered"}).status_code == 409
+    )  # new → answered skips a step
     assert staff_post(staff_app, page + "/status", {"status": "in_progress"}).status_code == 303
     assert staff_post(staff_app, page + "/assign", {"assignee": "root"}).status_code == 303
-    assert staff_post(staff_app, page + "/notes", {"note": "Called back, left voicemail; diagnosis xyzzy"}).status_code == 303
+    assert (
+        staff_post(staff_app, page + "/notes", {"note": "Called back, left voicemail; diagnosis xyzzy"}).status_code
+        == 303
+    )
     html = staff_app.get(page).text
     assert "<dd>In progress</dd>" in html and "<dd>root</dd>" in html
     assert "ana, " in html and "Called back, left voicemail; diagnosis xyzzy" in html
@@ -193,17 +221,20 @@ def test_status_assignment_and_notes_follow_the_workflow_and_are_audited(staff_a
 
 
 def test_export_neutralises_formulas_and_round_trips_spanish_text(staff_app: TestClient) -> None:
-    dangerous = {"first_name": "Ana", "last_name": "Peña", "message": "=HYPERLINK(\"http://evil\")"}
+    dangerous = {"first_name": "Ana", "last_name": "Peña", "message": '=HYPERLINK("http://evil")'}
     store(staff_app, 1, **dangerous)
     store(staff_app, 1, message="+1 llamé; -2 @SUM(A1) \tTabulación")
     staff_login(staff_app, "root")
     response = staff_app.get("/staff/export.csv")
-    assert response.headers["content-type"].startswith("text/csv") and "attachment" in response.headers["content-disposition"]
+    assert (
+        response.headers["content-type"].startswith("text/csv")
+        and "attachment" in response.headers["content-disposition"]
+    )
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert {row["last_name"] for row in rows} >= {"Peña"}
     messages = {row["message"] for row in rows}
-    assert "'=HYPERLINK(\"http://evil\")" in messages and "'+1 llamé; '-2 @SUM(A1) \tTabulación" in messages
+    assert '\'=HYPERLINK("http://evil")' in messages and "'+1 llamé; '-2 @SUM(A1) \tTabulación" in messages
     for row in rows:
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values())
     assert ("root", "export", None) in audit_actions(staff_app)
@@ -224,9 +255,13 @@ def test_retention_removes_exactly_the_expired_submissions_and_is_idempotent(sta
     old = store(staff_app, 3)
     recent = store(staff_app, 2)
     database = staff_app.app.state.database  # type: ignore[attr-defined]
-    long_ago = (datetime.now(timezone.utc) - timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    long_ago = (datetime.now(UTC) - timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     for reference in old:
-        database.run_sync_write(lambda tx, r=reference: tx.execute("UPDATE submissions SET created_at = ? WHERE reference = ?", (long_ago, r)))
+        database.run_sync_write(
+            lambda tx, r=reference: tx.execute(
+                "UPDATE submissions SET created_at = ? WHERE reference = ?", (long_ago, r)
+            )
+        )
     assert purge(database, 365) == 3
     assert purge(database, 365) == 0
     left = {row[0] for row in database.run_sync_read(lambda tx: tx.fetchall("SELECT reference FROM submissions"))}

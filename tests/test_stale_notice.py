@@ -51,8 +51,15 @@ def test_a_stale_translation_says_so_in_its_language_with_the_source_page_and_th
 
 def test_the_notice_gives_the_date_the_source_was_committed(project: Path) -> None:
     def git(*args: str, date: str = "2026-03-03T10:00:00") -> None:
-        env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_NAME": "Editor", "GIT_AUTHOR_EMAIL": "e@example.org",
-               "GIT_COMMITTER_NAME": "Editor", "GIT_COMMITTER_EMAIL": "e@example.org"}
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_DATE": date,
+            "GIT_COMMITTER_DATE": date,
+            "GIT_AUTHOR_NAME": "Editor",
+            "GIT_AUTHOR_EMAIL": "e@example.org",
+            "GIT_COMMITTER_NAME": "Editor",
+            "GIT_COMMITTER_EMAIL": "e@example.org",
+        }
         subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
 
     git("init", "-q")
@@ -67,8 +74,11 @@ def test_the_notice_gives_the_date_the_source_was_committed(project: Path) -> No
 def test_marking_the_translation_done_removes_the_notice_on_the_next_incremental_build(project: Path) -> None:
     change_the_english_page(project)
     assert run_build(project, project / "site").code == 0
-    subprocess.run(["python3", str(ROOT / "build.py"), "translations", "--source", str(project), "--mark", str(project / ES)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["python3", str(ROOT / "build.py"), "translations", "--source", str(project), "--mark", str(project / ES)],
+        check=True,
+        capture_output=True,
+    )
     again = run_build(project, project / "site")
     assert again.code == 0 and rendered(again.stdout) == 1  # the Spanish page alone
     assert notice_on(project / "site") is None

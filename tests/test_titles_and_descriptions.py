@@ -35,7 +35,12 @@ def member_pages(built_site: Path, client: TestClient) -> dict[str, tuple[str, s
         pages[relative] = (lang, file.read_text())
     for lang, form in (("en", "/en/tell-us/"), ("es", "/es/cuentenos/")):
         pages[form] = (lang, client.get(form).text)
-        pages[form + " (errors)"] = (lang, client.post(form, data={"token": token_from(client.get(form).text)}, headers={"origin": "http://testserver"}).text)
+        pages[form + " (errors)"] = (
+            lang,
+            client.post(
+                form, data={"token": token_from(client.get(form).text)}, headers={"origin": "http://testserver"}
+            ).text,
+        )
         pages[form + "sent/"] = (lang, client.get(submit(client, lang, dict(GOOD)).headers["location"]).text)
         pages[form + "sent/ (forged)"] = (lang, client.get(form + "sent/?r=forged").text)
     return pages
@@ -66,7 +71,10 @@ def test_a_favicon_is_linked_and_served(built_site: Path, client: TestClient) ->
     assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
 
 
-@pytest.mark.parametrize(("lang", "words"), [("en", "faster than a person usually types"), ("es", "más rápido de lo que una persona suele escribir")])
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "faster than a person usually types"), ("es", "más rápido de lo que una persona suele escribir")],
+)
 def test_a_form_sent_too_fast_says_why_and_what_to_do(tmp_path: Path, built_site: Path, lang: str, words: str) -> None:
     with TestClient(create_app(make_settings(tmp_path, built_site, min_fill_seconds=60))) as client:
         response = submit(client, lang, dict(GOOD))

@@ -25,8 +25,13 @@ TRANSLATED = "El personal está disponible para aceptar llamadas de cobro revert
 
 
 def translations(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(ROOT / "build.py"), "translations", "--source", str(project), *args],
-                          capture_output=True, text=True, timeout=120, cwd=project)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "translations", "--source", str(project), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=project,
+    )
 
 
 def change_one_english_item(project: Path) -> None:
@@ -44,11 +49,17 @@ def fill(xliff: Path, source: str, target: str) -> None:
     """What the vendor's tool does: put a translation after the unit's source."""
     text = xliff.read_text()
     assert f"<source>{source}</source>" in text
-    xliff.write_text(text.replace(f"<source>{source}</source>", f"<source>{source}</source>\n        <target>{target}</target>"))
+    xliff.write_text(
+        text.replace(f"<source>{source}</source>", f"<source>{source}</source>\n        <target>{target}</target>")
+    )
 
 
 def content_bytes(project: Path) -> dict[str, bytes]:
-    return {p.relative_to(project).as_posix(): p.read_bytes() for p in sorted((project / "content").rglob("*")) + sorted((project / "translations").rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(project).as_posix(): p.read_bytes()
+        for p in sorted((project / "content").rglob("*")) + sorted((project / "translations").rglob("*"))
+        if p.is_file()
+    }
 
 
 def untranslated_units(xliff: Path) -> list[str]:
@@ -80,7 +91,9 @@ def test_export_writes_a_standard_xliff_file_with_only_the_changed_paragraph_unt
 def test_placeholders_links_and_markup_travel_as_locked_tags(project: Path) -> None:
     text = (export(project, "--all") / "es/utilization-management.xlf").read_text()
     assert 'Call <ph id="1">{{call:member-services}}</ph> and ask' in text
-    assert '<bpt id="1">[</bpt>CareSource.com<ept id="1">](/es/)</ept>' in text  # the link already points at the Spanish home
+    assert (
+        '<bpt id="1">[</bpt>CareSource.com<ept id="1">](/es/)</ept>' in text
+    )  # the link already points at the Spanish home
     assert '(<ph id="1">&lt;span lang="en"&gt;</ph>Utilization Management<ph id="2">&lt;/span&gt;</ph>, UM)' in text
 
 
@@ -100,8 +113,10 @@ def test_import_updates_only_that_paragraph_and_marks_the_translation(project: P
     after = (project / ES).read_text()
     removed = [line for line in before.split("\n") if line not in after.split("\n")]
     added = [line for line in after.split("\n") if line not in before.split("\n")]
-    assert removed == ['translated_from = "ac7f9dd6b1157fd5"',
-                       "- El personal está disponible para aceptar llamadas de cobro revertido relacionadas con los asuntos de UM."]
+    assert removed == [
+        'translated_from = "ac7f9dd6b1157fd5"',
+        "- El personal está disponible para aceptar llamadas de cobro revertido relacionadas con los asuntos de UM.",
+    ]
     assert added[0].startswith('translated_from = "') and added[1] == f"- {TRANSLATED}"
     assert "utilization-management    es        up to date" in translations(project).stdout
 
@@ -130,7 +145,9 @@ def test_after_import_the_next_incremental_build_drops_the_notice_and_renders_on
     assert "stale-notice" not in spanish and "los siete días de la semana" in spanish
 
 
-def test_a_round_trip_of_every_page_with_unchanged_translations_rebuilds_a_byte_identical_site(project: Path, tmp_path: Path) -> None:
+def test_a_round_trip_of_every_page_with_unchanged_translations_rebuilds_a_byte_identical_site(
+    project: Path, tmp_path: Path
+) -> None:
     assert run_build(project, tmp_path / "before", "--no-cache").code == 0
     sources = content_bytes(project)
     out = export(project, "--all")
@@ -144,7 +161,11 @@ def test_a_round_trip_of_every_page_with_unchanged_translations_rebuilds_a_byte_
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".build-id"}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".build-id"
+    }
 
 
 def test_a_missing_translation_comes_back_as_a_new_page(project: Path) -> None:
@@ -156,7 +177,9 @@ def test_a_missing_translation_comes_back_as_a_new_page(project: Path) -> None:
     filled = text
     for source in units:
         translation = "Aviso de no discriminación" if source == "Nondiscrimination notice" else "ES " + source
-        filled = filled.replace(f"<source>{source}</source>", f"<source>{source}</source><target>{translation}</target>", 1)
+        filled = filled.replace(
+            f"<source>{source}</source>", f"<source>{source}</source><target>{translation}</target>", 1
+        )
     xliff.write_text(filled)
     done = translations(project, "--import", str(xliff))
     assert done.returncode == 0, done.stderr
@@ -167,20 +190,36 @@ def test_a_missing_translation_comes_back_as_a_new_page(project: Path) -> None:
     assert run_build(project, project / "site").code == 0
 
 
-@pytest.mark.parametrize("tamper, message", [
-    (lambda t: t.replace(f"<target>{TRANSLATED}</target>", "<target>El personal acepta llamadas.</target>")
-     .replace('Llame a <ph id="1">{{call:member-services}}</ph> y', "Llame a 1-800-555-0100 y"),
-     "the translation drops or changes '{{call:member-services}}'"),
-    (lambda t: t.replace('<target state="final">El equipo de UM atiende las llamadas <ph id="1">{{hours:um-team}}</ph>',
-                         '<target state="final">El equipo de UM atiende las llamadas <ph id="1">{{hours:member-services}}</ph>'),
-     "the translation drops or changes '{{hours:um-team}}' (it has '{{hours:member-services}}' instead)"),
-    (lambda t: t.replace(f"<target>{TRANSLATED}</target>", f"<target>{TRANSLATED} {{{{phone:um-team}}}}</target>"),
-     "the words contain '{{' or '}}'"),
-    (lambda t: t.replace(f"<target>{TRANSLATED}</target>", ""), "has no translation"),
-    (lambda t: t.replace("</trans-unit>", "</trans-unt>", 1), "the file is not well-formed XML"),
-    (lambda t: t.replace('original="content/en/utilization-management.md"', 'original="content/en/old-page.md"'),
-     "the file translates 'content/en/old-page.md', which is not a en page of this project"),
-])
+@pytest.mark.parametrize(
+    "tamper, message",
+    [
+        (
+            lambda t: t.replace(
+                f"<target>{TRANSLATED}</target>", "<target>El personal acepta llamadas.</target>"
+            ).replace('Llame a <ph id="1">{{call:member-services}}</ph> y', "Llame a 1-800-555-0100 y"),
+            "the translation drops or changes '{{call:member-services}}'",
+        ),
+        (
+            lambda t: t.replace(
+                '<target state="final">El equipo de UM atiende las llamadas <ph id="1">{{hours:um-team}}</ph>',
+                '<target state="final">El equipo de UM atiende las llamadas <ph id="1">{{hours:member-services}}</ph>',
+            ),
+            "the translation drops or changes '{{hours:um-team}}' (it has '{{hours:member-services}}' instead)",
+        ),
+        (
+            lambda t: t.replace(
+                f"<target>{TRANSLATED}</target>", f"<target>{TRANSLATED} {{{{phone:um-team}}}}</target>"
+            ),
+            "the words contain '{{' or '}}'",
+        ),
+        (lambda t: t.replace(f"<target>{TRANSLATED}</target>", ""), "has no translation"),
+        (lambda t: t.replace("</trans-unit>", "</trans-unt>", 1), "the file is not well-formed XML"),
+        (
+            lambda t: t.replace('original="content/en/utilization-management.md"', 'original="content/en/old-page.md"'),
+            "the file translates 'content/en/old-page.md', which is not a en page of this project",
+        ),
+    ],
+)
 def test_import_refuses_a_bad_file_and_writes_nothing(project: Path, tamper, message: str) -> None:  # type: ignore[no-untyped-def]
     change_one_english_item(project)
     xliff = export(project) / "es/utilization-management.xlf"
@@ -213,15 +252,22 @@ def test_import_refuses_a_file_exported_before_the_source_changed_again(project:
 def test_one_bad_file_stops_the_good_ones_too(project: Path) -> None:
     change_one_english_item(project)
     (project / "content/es/aviso-de-no-discriminacion.md").write_text(
-        (project / "content/es/aviso-de-no-discriminacion.md").read_text().replace('translated_from = "', 'translated_from = "0'))
+        (project / "content/es/aviso-de-no-discriminacion.md")
+        .read_text()
+        .replace('translated_from = "', 'translated_from = "0')
+    )
     out = export(project)
     fill(out / "es/utilization-management.xlf", CHANGED, TRANSLATED)
     broken = out / "es/nondiscrimination-notice.xlf"
     text = broken.read_text()
-    in_target = text.index("{{email:civil-rights}}", text.index("{{email:civil-rights}}") + 1)  # the first is the source's
-    broken.write_text(text[:in_target] + "civil.rights@example.org" + text[in_target + len("{{email:civil-rights}}"):])
+    in_target = text.index(
+        "{{email:civil-rights}}", text.index("{{email:civil-rights}}") + 1
+    )  # the first is the source's
+    broken.write_text(text[:in_target] + "civil.rights@example.org" + text[in_target + len("{{email:civil-rights}}") :])
     sources = content_bytes(project)
-    done = translations(project, "--import", str(out / "es/utilization-management.xlf"), str(out / "es/nondiscrimination-notice.xlf"))
+    done = translations(
+        project, "--import", str(out / "es/utilization-management.xlf"), str(out / "es/nondiscrimination-notice.xlf")
+    )
     assert done.returncode == 1 and "nothing was written" in done.stderr
     assert "the translation drops or changes '{{email:civil-rights}}'" in done.stderr
     assert content_bytes(project) == sources
@@ -235,16 +281,37 @@ def test_market_passages_keep_their_fences_through_a_round_trip(tmp_path: Path) 
     page.write_text(page.read_text().replace("Georgia law gives you 60 days", "Georgia law gives you 65 days"))
     xliff = export(project, "--lang", "es") / "es/appeals.xlf"
     assert untranslated_units(xliff) == ["Georgia law gives you 65 days to ask for an appeal."]
-    fill(xliff, "Georgia law gives you 65 days to ask for an appeal.", "La ley de Georgia le da 65 días para pedir una apelación.")
+    fill(
+        xliff,
+        "Georgia law gives you 65 days to ask for an appeal.",
+        "La ley de Georgia le da 65 días para pedir una apelación.",
+    )
     assert translations(project, "--import", str(xliff)).returncode == 0
     spanish = (project / "content/es/apelaciones.md").read_text()
     assert "::: only ga-medicaid\nLa ley de Georgia le da 65 días para pedir una apelación.\n:::" in spanish
 
 
-MARKDOWN_LINES = st.lists(st.sampled_from([
-    "", "Plain words.", "- an item", "1. a numbered item", "  continued", "## Heading {#id}", "| a | b |", "|---|---|",
-    "::: only x", ":::", "```", "code {{phone:x}}", "> quoted", "Call {{call:member-services}} or [see](/en/).",
-]), max_size=20)
+MARKDOWN_LINES = st.lists(
+    st.sampled_from(
+        [
+            "",
+            "Plain words.",
+            "- an item",
+            "1. a numbered item",
+            "  continued",
+            "## Heading {#id}",
+            "| a | b |",
+            "|---|---|",
+            "::: only x",
+            ":::",
+            "```",
+            "code {{phone:x}}",
+            "> quoted",
+            "Call {{call:member-services}} or [see](/en/).",
+        ]
+    ),
+    max_size=20,
+)
 
 
 @settings(max_examples=200, deadline=None)

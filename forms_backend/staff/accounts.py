@@ -6,8 +6,8 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter
@@ -19,7 +19,11 @@ from ..storage.database import Database, IntegrityViolation, Tx
 from ..submissions import utc_now
 from . import audit
 
-ROLES = ("staff", "supervisor", "admin")  # supervisors see reports; only admins export, read the audit log and manage users
+ROLES = (
+    "staff",
+    "supervisor",
+    "admin",
+)  # supervisors see reports; only admins export, read the audit log and manage users
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -53,7 +57,7 @@ class StaffUser:
         return self.role in ("admin", "supervisor")
 
 
-def _user(row: tuple[object, ...]) -> StaffUser:
+def _user(row: tuple[Any, ...]) -> StaffUser:
     return StaffUser(int(row[0]), str(row[1]), str(row[2]), bool(row[3]))
 
 
@@ -66,7 +70,10 @@ def add_user(database: Database, username: str, password: str, role: str, actor:
 
     def insert(tx: Tx) -> StaffUser:
         try:
-            tx.execute("INSERT INTO staff_users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)", (username, hashed, role, utc_now()))
+            tx.execute(
+                "INSERT INTO staff_users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+                (username, hashed, role, utc_now()),
+            )
         except IntegrityViolation:
             raise AccountError(f"user {username!r} already exists") from None
         audit.record(tx, actor, "user.add", detail=f"{username} ({role})")
@@ -106,20 +113,30 @@ def set_email(database: Database, username: str, email: str, actor: str = "cli")
 
 
 def list_users(database: Database) -> list[StaffUser]:
-    rows = database.run_sync_read(lambda tx: tx.fetchall("SELECT id, username, role, disabled FROM staff_users ORDER BY username"))
+    rows = database.run_sync_read(
+        lambda tx: tx.fetchall("SELECT id, username, role, disabled FROM staff_users ORDER BY username")
+    )
     return [_user(row) for row in rows]
 
 
 async def active_users(database: Database) -> list[StaffUser]:
-    rows = await database.read(lambda tx: tx.fetchall("SELECT id, username, role, disabled FROM staff_users WHERE disabled = 0 ORDER BY username"))
+    rows = await database.read(
+        lambda tx: tx.fetchall(
+            "SELECT id, username, role, disabled FROM staff_users WHERE disabled = 0 ORDER BY username"
+        )
+    )
     return [_user(row) for row in rows]
 
 
 async def authenticate(database: Database, username: str, password: str) -> StaffUser | None:
     """The user if the password is right and the account is usable; counts failures and locks."""
-    row = await database.read(lambda tx: tx.fetchone(
-        "SELECT id, username, role, disabled, password_hash, failed_logins, locked_until FROM staff_users WHERE username = ?", (username,)))
-    now = datetime.now(timezone.utc)
+    row = await database.read(
+        lambda tx: tx.fetchone(
+            "SELECT id, username, role, disabled, password_hash, failed_logins, locked_until FROM staff_users WHERE username = ?",
+            (username,),
+        )
+    )
+    now = datetime.now(UTC)
     if row is None:
         await off_the_loop(_verify, _DUMMY_HASH, password)
         return None
@@ -134,8 +151,13 @@ async def authenticate(database: Database, username: str, password: str) -> Staf
         lock = (now + LOCKOUT).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if failures >= MAX_FAILED_LOGINS else None
 
         def count_failure(tx: Tx) -> None:
-            tx.execute("UPDATE staff_users SET failed_logins = ?, locked_until = ? WHERE id = ?", (0 if lock else failures, lock, user.id))
-            audit.record(tx, username, "login.failed", detail="locked for 15 minutes" if lock else f"attempt {failures}")
+            tx.execute(
+                "UPDATE staff_users SET failed_logins = ?, locked_until = ? WHERE id = ?",
+                (0 if lock else failures, lock, user.id),
+            )
+            audit.record(
+                tx, username, "login.failed", detail="locked for 15 minutes" if lock else f"attempt {failures}"
+            )
 
         await database.write(count_failure)
         return None

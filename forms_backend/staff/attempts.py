@@ -37,8 +37,18 @@ class AttemptRefused(ValueError):
         self.field = field
 
 
-def record_attempt(tx: Tx, cipher: FieldCipher, casework: Casework, actor: str, item: StoredInquiry, at: datetime,
-                   outcome: str, language: str, interpreter: bool, note: str) -> None:
+def record_attempt(
+    tx: Tx,
+    cipher: FieldCipher,
+    casework: Casework,
+    actor: str,
+    item: StoredInquiry,
+    at: datetime,
+    outcome: str,
+    language: str,
+    interpreter: bool,
+    note: str,
+) -> None:
     if outcome not in OUTCOMES:
         raise AttemptRefused("outcome")
     if language not in CALL_LANGUAGES:
@@ -46,9 +56,13 @@ def record_attempt(tx: Tx, cipher: FieldCipher, casework: Casework, actor: str, 
     if len(note) > NOTE_LIMIT:
         raise AttemptRefused("note")
     sealed = cipher.seal({"note": note}, bound_to=f"{item.reference}:call")
-    tx.execute("INSERT INTO contact_attempts (reference, at, staff, outcome, language, interpreter, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)",
-               (item.reference, stamp(at), actor, outcome, language, int(interpreter), sealed))
-    audit.record(tx, actor, "call", item.reference, f"{outcome}, {language}{', interpreter' if interpreter else ''}")  # never the note
+    tx.execute(
+        "INSERT INTO contact_attempts (reference, at, staff, outcome, language, interpreter, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (item.reference, stamp(at), actor, outcome, language, int(interpreter), sealed),
+    )
+    audit.record(
+        tx, actor, "call", item.reference, f"{outcome}, {language}{', interpreter' if interpreter else ''}"
+    )  # never the note
     case_type = casework.case_type(item.case.case_type, item.market) if item.case else None
     if outcome == "reached" and case_type is not None and case_type.acknowledged_by_contact:
         casework.acknowledge(tx, actor, item.reference, at, "first call that reached the member")
@@ -58,12 +72,17 @@ def attempts_in(tx: Tx, cipher: FieldCipher, references: list[str]) -> dict[str,
     """Each case's attempts, oldest first (for the case page and the CSV export)."""
     found: dict[str, list[ContactAttempt]] = {reference: [] for reference in references}
     for start in range(0, len(references), 500):  # stay under every database's bound-parameter limit
-        chunk = references[start:start + 500]
-        rows = tx.fetchall(f"SELECT reference, at, staff, outcome, language, interpreter, sealed FROM contact_attempts"
-                           f" WHERE reference IN ({', '.join('?' * len(chunk))}) ORDER BY at, id", chunk)
+        chunk = references[start : start + 500]
+        rows = tx.fetchall(
+            f"SELECT reference, at, staff, outcome, language, interpreter, sealed FROM contact_attempts"
+            f" WHERE reference IN ({', '.join('?' * len(chunk))}) ORDER BY at, id",
+            chunk,
+        )
         for reference, at, staff, outcome, language, interpreter, sealed in rows:
             note = cipher.open(bytes(sealed), bound_to=f"{reference}:call")["note"]
-            found[str(reference)].append(ContactAttempt(str(at), str(staff), str(outcome), str(language), bool(interpreter), note))
+            found[str(reference)].append(
+                ContactAttempt(str(at), str(staff), str(outcome), str(language), bool(interpreter), note)
+            )
     return found
 
 

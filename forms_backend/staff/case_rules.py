@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -82,7 +82,7 @@ class CaseRules:
     def _end_of(day: date, zone: ZoneInfo) -> datetime:
         """The last moment of a local day, in UTC (a deadline "by the 5th" includes all of the 5th)."""
         next_midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-        return next_midnight.astimezone(timezone.utc) - timedelta(microseconds=1)
+        return next_midnight.astimezone(UTC) - timedelta(microseconds=1)
 
 
 def load_case_rules(path: Path, markets: tuple[str, ...] = ()) -> CaseRules:
@@ -90,11 +90,15 @@ def load_case_rules(path: Path, markets: tuple[str, ...] = ()) -> CaseRules:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CaseRulesError(f"{shown}: the case types file is missing — restore it from version control (see docs/STAFF.md)") from None
+        raise CaseRulesError(
+            f"{shown}: the case types file is missing — restore it from version control (see docs/STAFF.md)"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise CaseRulesError(f"{shown}:{TomlLines.line_of_decode_error(exc) or 1}: cannot be read: {TomlLines.in_editor_words(exc)}") from None
+        raise CaseRulesError(
+            f"{shown}:{TomlLines.line_of_decode_error(exc) or 1}: cannot be read: {TomlLines.in_editor_words(exc)}"
+        ) from None
     lines = TomlLines(text)
 
     def fail(problem: str, *keys: str) -> CaseRulesError:
@@ -113,16 +117,33 @@ def load_case_rules(path: Path, markets: tuple[str, ...] = ()) -> CaseRules:
     for topic in TOPICS:
         owners = [t.name for t in types.values() if topic in t.topics]
         if len(owners) > 1:
-            raise fail(f"topic {topic!r} opens cases of two types ({', '.join(owners)}) — give it to one", "types", owners[1], "topics")
+            raise fail(
+                f"topic {topic!r} opens cases of two types ({', '.join(owners)}) — give it to one",
+                "types",
+                owners[1],
+                "topics",
+            )
     market_types: dict[str, dict[str, CaseType]] = {}
     for market, table in data.get("markets", {}).items():
         if market not in markets:
-            raise fail(f"[markets.{market}] is not a market of site.toml ({', '.join(markets) or 'it has none'})", "markets", market)
+            raise fail(
+                f"[markets.{market}] is not a market of site.toml ({', '.join(markets) or 'it has none'})",
+                "markets",
+                market,
+            )
         overrides = table.get("types", {})
         for name in overrides:
             if name not in types:
-                raise fail(f"[markets.{market}.types.{name}]: no case type {name!r} to override", "markets", market, "types", name)
-        market_types[market] = {name: _overridden(t, overrides.get(name, {}), fail, market) for name, t in types.items()}
+                raise fail(
+                    f"[markets.{market}.types.{name}]: no case type {name!r} to override",
+                    "markets",
+                    market,
+                    "types",
+                    name,
+                )
+        market_types[market] = {
+            name: _overridden(t, overrides.get(name, {}), fail, market) for name, t in types.items()
+        }
     due_soon = data.get("due_soon_days", 2)
     if not isinstance(due_soon, int) or due_soon < 1:
         raise fail("due_soon_days must be a whole number of days, 1 or more", "due_soon_days")
@@ -133,18 +154,36 @@ def _case_type(name: str, table: dict[str, Any], fail: Any) -> CaseType:
     topics = table.get("topics", [])
     unknown = [t for t in topics if t not in TOPICS]
     if unknown:
-        raise fail(f"[types.{name}] topic {unknown[0]!r} is not a form topic ({', '.join(TOPICS)})", "types", name, "topics")
+        raise fail(
+            f"[types.{name}] topic {unknown[0]!r} is not a form topic ({', '.join(TOPICS)})", "types", name, "topics"
+        )
     numbers = _numbers(table, fail, f"types.{name}", ("types", name), required=("acknowledge_days", "resolve_days"))
-    return CaseType(name, str(table.get("label", name)), tuple(topics), numbers["acknowledge_days"], numbers["resolve_days"],
-                    numbers.get("expedited_hours"), bool(table.get("acknowledged_by_contact", False)))
+    return CaseType(
+        name,
+        str(table.get("label", name)),
+        tuple(topics),
+        numbers["acknowledge_days"],
+        numbers["resolve_days"],
+        numbers.get("expedited_hours"),
+        bool(table.get("acknowledged_by_contact", False)),
+    )
 
 
 def _overridden(base: CaseType, table: dict[str, Any], fail: Any, market: str) -> CaseType:
-    numbers = _numbers(table, fail, f"markets.{market}.types.{base.name}", ("markets", market, "types", base.name), required=())
-    return replace(base, **numbers)
+    numbers = _numbers(
+        table, fail, f"markets.{market}.types.{base.name}", ("markets", market, "types", base.name), required=()
+    )
+    return replace(
+        base,
+        acknowledge_days=numbers.get("acknowledge_days", base.acknowledge_days),
+        resolve_days=numbers.get("resolve_days", base.resolve_days),
+        expedited_hours=numbers.get("expedited_hours", base.expedited_hours),
+    )
 
 
-def _numbers(table: dict[str, Any], fail: Any, where: str, keys: tuple[str, ...], required: tuple[str, ...]) -> dict[str, int]:
+def _numbers(
+    table: dict[str, Any], fail: Any, where: str, keys: tuple[str, ...], required: tuple[str, ...]
+) -> dict[str, int]:
     found: dict[str, int] = {}
     for name in NUMBERS:
         if name not in table:

@@ -3,7 +3,7 @@ acknowledgement on a case, and the supervisors' report."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -30,7 +30,7 @@ CLOCK_TIME = "%H:%M"
 
 
 class CasePages:
-    def __init__(self, site: "StaffSite") -> None:
+    def __init__(self, site: StaffSite) -> None:
         self.site = site
 
     def routes(self) -> list[Route]:
@@ -46,15 +46,23 @@ class CasePages:
     def case_page_context(self, item: StoredInquiry, extra: dict[str, Any]) -> dict[str, Any]:
         """What the case page shows of the case: its type, the other types, and the call form (kept values, errors)."""
         casework = self.site.casework
-        here = datetime.now(timezone.utc).astimezone(self.site.clock.zone(item.market))
-        values = {"day": here.date().isoformat(), "time": here.strftime(CLOCK_TIME), "outcome": "", "language": item.preferred_language,
-                  "interpreter": "", "note": ""}
+        here = datetime.now(UTC).astimezone(self.site.clock.zone(item.market))
+        values = {
+            "day": here.date().isoformat(),
+            "time": here.strftime(CLOCK_TIME),
+            "outcome": "",
+            "language": item.preferred_language,
+            "interpreter": "",
+            "note": "",
+        }
         values.update(extra.get("attempt_values", {}))
         return {
             "case_type": casework.case_type(item.case.case_type, item.market) if casework and item.case else None,
             "market_types": casework.rules.types_for(item.market) if casework else {},
-            "outcomes": OUTCOMES, "call_languages": CALL_LANGUAGES,
-            "attempt_values": values, "attempt_errors": extra.get("attempt_errors", {}),
+            "outcomes": OUTCOMES,
+            "call_languages": CALL_LANGUAGES,
+            "attempt_values": values,
+            "attempt_errors": extra.get("attempt_errors", {}),
         }
 
     # -- bulk changes ----------------------------------------------------------------------------
@@ -66,7 +74,9 @@ class CasePages:
         if not isinstance(session, Session):
             return session
         try:
-            fields, lists = await site.posted_lists(request, session, {"assignee", "status", "back"}, frozenset({"ref"}))
+            fields, lists = await site.posted_lists(
+                request, session, {"assignee", "status", "back"}, frozenset({"ref"})
+            )
             references = [r for r in (normalise_reference(text) for text in lists["ref"]) if r]
             if not references or len(references) != len(lists["ref"]):
                 raise Rejection(400, "nothing_chosen")
@@ -77,7 +87,9 @@ class CasePages:
         back = _staff_query(fields.get("back", ""))
         return site.page("bulk_done.html", session=session, changed=report[0], skipped=report[1], back=back)
 
-    def _apply_bulk(self, tx: Tx, session: Session, references: list[str], assignee: str, status: str) -> tuple[list[str], list[str]]:
+    def _apply_bulk(
+        self, tx: Tx, session: Session, references: list[str], assignee: str, status: str
+    ) -> tuple[list[str], list[str]]:
         changed, skipped = [], []
         actor = session.user.username
         for reference in references:
@@ -110,14 +122,26 @@ class CasePages:
         try:
             fields = await site.posted(request, session, ATTEMPT_FIELDS)
             item = await site.submissions.get(reference)
-            if item is None or site.casework is None:
+            casework = site.casework
+            if item is None or casework is None:
                 return site.page("not_found.html", status=404, session=session)
             errors, at = self._attempt_problems(fields, item)
             if not errors:
                 try:
-                    await site.database.write(lambda tx: record_attempt(
-                        tx, site.cipher, site.casework, session.user.username, item, at,  # type: ignore[arg-type]
-                        fields.get("outcome", ""), fields.get("language", ""), fields.get("interpreter") == "yes", fields.get("note", "").strip()))
+                    await site.database.write(
+                        lambda tx: record_attempt(
+                            tx,
+                            site.cipher,
+                            casework,
+                            session.user.username,
+                            item,
+                            at,
+                            fields.get("outcome", ""),
+                            fields.get("language", ""),
+                            fields.get("interpreter") == "yes",
+                            fields.get("note", "").strip(),
+                        )
+                    )
                 except AttemptRefused as refused:
                     errors = {refused.field: "choose_one" if refused.field != "note" else "too_long"}
         except Rejection as rejection:
@@ -138,14 +162,18 @@ class CasePages:
             errors["interpreter"] = "choose_one"
         if len(fields.get("note", "")) > 1000:
             errors["note"] = "too_long"
-        at = datetime.now(timezone.utc)
+        at = datetime.now(UTC)
         day, time = fields.get("day", ""), fields.get("time", "")
         try:
             if not ISO_DAY.fullmatch(day) or len(time) != 5:
                 raise ValueError(day)
-            local = datetime.combine(date.fromisoformat(day), datetime.strptime(time, CLOCK_TIME).time(), tzinfo=self.site.clock.zone(item.market))
-            at = local.astimezone(timezone.utc)
-            if at > datetime.now(timezone.utc) + timedelta(minutes=5) or stamp(at) < item.created_at[:16]:
+            local = datetime.combine(
+                date.fromisoformat(day),
+                datetime.strptime(time, CLOCK_TIME).time(),
+                tzinfo=self.site.clock.zone(item.market),
+            )
+            at = local.astimezone(UTC)
+            if at > datetime.now(UTC) + timedelta(minutes=5) or stamp(at) < item.created_at[:16]:
                 errors["day"] = "not_in_range"
         except ValueError:
             errors["day"] = "bad_time"
@@ -155,8 +183,12 @@ class CasePages:
         site = self.site
 
         def apply(tx: Tx, session: Session, item: StoredInquiry, fields: dict[str, str]) -> None:
+            if site.casework is None:
+                raise Rejection(400, "bad_case_type")
             try:
-                site.casework.reclassify(tx, session.user.username, item, fields.get("case_type", ""), fields.get("expedited") == "yes")  # type: ignore[union-attr]
+                site.casework.reclassify(
+                    tx, session.user.username, item, fields.get("case_type", ""), fields.get("expedited") == "yes"
+                )
             except ValueError:
                 raise Rejection(400, "bad_case_type") from None
 
@@ -166,8 +198,13 @@ class CasePages:
         site = self.site
 
         def apply(tx: Tx, session: Session, item: StoredInquiry, fields: dict[str, str]) -> None:
-            if site.casework is None or not site.casework.acknowledge(tx, session.user.username, item.reference, datetime.now(timezone.utc),
-                                                                       "marked acknowledged (letter or message sent)"):
+            if site.casework is None or not site.casework.acknowledge(
+                tx,
+                session.user.username,
+                item.reference,
+                datetime.now(UTC),
+                "marked acknowledged (letter or message sent)",
+            ):
                 raise Rejection(409, "changed_meanwhile")
 
         return await site._change(request, set(), apply)
@@ -180,8 +217,13 @@ class CasePages:
         if not isinstance(session, Session):
             return session
         period, problems = self._period(dict(request.query_params))
-        report = await build_report(site.database, period, stamp(datetime.now(timezone.utc)))
-        await audit.append(site.database, session.user.username, "report", detail=f"{period.start} to {period.end} {period.market or 'all plans'}")
+        report = await build_report(site.database, period, stamp(datetime.now(UTC)))
+        await audit.append(
+            site.database,
+            session.user.username,
+            "report",
+            detail=f"{period.start} to {period.end} {period.market or 'all plans'}",
+        )
         return site.page("report.html", session=session, report=report, period=period, problems=problems)
 
     async def report_download(self, request: Request) -> Response:
@@ -190,10 +232,15 @@ class CasePages:
         if not isinstance(session, Session):
             return session
         period, _ = self._period(dict(request.query_params))
-        report = await build_report(site.database, period, stamp(datetime.now(timezone.utc)))
+        report = await build_report(site.database, period, stamp(datetime.now(UTC)))
         labels = {name: t.label for name, t in (site.casework.rules.types.items() if site.casework else ())}
-        headers = {**PRIVATE, "content-disposition": f'attachment; filename="inquiries-report-{period.start}-{period.end}.csv"'}
-        return Response(report_csv(report, labels).encode("utf-8"), media_type="text/csv; charset=utf-8", headers=headers)
+        headers = {
+            **PRIVATE,
+            "content-disposition": f'attachment; filename="inquiries-report-{period.start}-{period.end}.csv"',
+        }
+        return Response(
+            report_csv(report, labels).encode("utf-8"), media_type="text/csv; charset=utf-8", headers=headers
+        )
 
     def _period(self, query: dict[str, str]) -> tuple[Period, list[str]]:
         """The report's dates and plan from the query: last quarter unless both dates are given and sensible."""
@@ -202,7 +249,7 @@ class CasePages:
         if market and market not in self.site.markets:
             problems.append("unknown plan ignored")
             market = ""
-        today = datetime.now(timezone.utc).astimezone(self.site.clock.zone(market)).date()
+        today = datetime.now(UTC).astimezone(self.site.clock.zone(market)).date()
         period = Period.last_quarter(today, market)
         start, end = query.get("from", ""), query.get("to", "")
         if start or end:
@@ -214,7 +261,9 @@ class CasePages:
                     raise ValueError(start)
                 period = chosen
             except ValueError:
-                problems.append("dates must be like 2026-11-02, the first not after the last, at most a year apart; showing the last 13 weeks")
+                problems.append(
+                    "dates must be like 2026-11-02, the first not after the last, at most a year apart; showing the last 13 weeks"
+                )
         return period, problems
 
 

@@ -37,32 +37,68 @@ class Casework:
         received = stored_time(created_at)
         local_day = received.astimezone(self.clock.zone(market)).date()
         week = local_day - timedelta(days=local_day.weekday())
-        self._set_deadlines(tx, reference, received, case_type, False, market,
-                            extra=", received_on = ?, received_week = ?", extra_params=(local_day.isoformat(), week.isoformat()))
+        self._set_deadlines(
+            tx,
+            reference,
+            received,
+            case_type,
+            False,
+            market,
+            extra=", received_on = ?, received_week = ?",
+            extra_params=(local_day.isoformat(), week.isoformat()),
+        )
 
     def reclassify(self, tx: Tx, actor: str, item: StoredInquiry, new_type: str, expedited: bool) -> None:
         """Change a case's type or expedited flag; deadlines count again from the day of receipt."""
         case_type = self.case_type(new_type, item.market)
         if case_type is None or (expedited and not case_type.expedited_hours):
             raise ValueError(new_type)
-        before = f"{item.case.case_type}{' (expedited)' if item.case and item.case.expedited else ''}" if item.case else "(none)"
+        before = (
+            f"{item.case.case_type}{' (expedited)' if item.case and item.case.expedited else ''}"
+            if item.case
+            else "(none)"
+        )
         self._set_deadlines(tx, item.reference, stored_time(item.created_at), case_type, expedited, item.market)
-        audit.record(tx, actor, "reclassify", item.reference, f"{before} → {new_type}{' (expedited)' if expedited else ''}")
+        audit.record(
+            tx, actor, "reclassify", item.reference, f"{before} → {new_type}{' (expedited)' if expedited else ''}"
+        )
 
-    def _set_deadlines(self, tx: Tx, reference: str, received: datetime, case_type: CaseType, expedited: bool, market: str,
-                       extra: str = "", extra_params: tuple[object, ...] = ()) -> None:
+    def _set_deadlines(
+        self,
+        tx: Tx,
+        reference: str,
+        received: datetime,
+        case_type: CaseType,
+        expedited: bool,
+        market: str,
+        extra: str = "",
+        extra_params: tuple[object, ...] = (),
+    ) -> None:
         deadlines = self.rules.deadlines(received, case_type, expedited, self.clock.zone(market))
-        tx.execute(f"UPDATE submissions SET case_type = ?, expedited = ?, acknowledge_due_at = ?, resolve_due_at = ?{extra} WHERE reference = ?",
-                   (case_type.name, int(expedited), stamp(deadlines.acknowledge_by), stamp(deadlines.resolve_by), *extra_params, reference))
+        tx.execute(
+            f"UPDATE submissions SET case_type = ?, expedited = ?, acknowledge_due_at = ?, resolve_due_at = ?{extra} WHERE reference = ?",
+            (
+                case_type.name,
+                int(expedited),
+                stamp(deadlines.acknowledge_by),
+                stamp(deadlines.resolve_by),
+                *extra_params,
+                reference,
+            ),
+        )
         self._refresh(tx, reference)
 
     def acknowledge(self, tx: Tx, actor: str, reference: str, at: datetime, how: str) -> bool:
         """Record the acknowledgement once (the first one counts); True if this was it."""
-        row = tx.fetchone("SELECT created_at FROM submissions WHERE reference = ? AND acknowledged_at IS NULL", (reference,))
+        row = tx.fetchone(
+            "SELECT created_at FROM submissions WHERE reference = ? AND acknowledged_at IS NULL", (reference,)
+        )
         if row is None:
             return False
-        tx.execute("UPDATE submissions SET acknowledged_at = ?, acknowledge_hours = ? WHERE reference = ? AND acknowledged_at IS NULL",
-                   (stamp(at), hours_between(str(row[0]), at), reference))
+        tx.execute(
+            "UPDATE submissions SET acknowledged_at = ?, acknowledge_hours = ? WHERE reference = ? AND acknowledged_at IS NULL",
+            (stamp(at), hours_between(str(row[0]), at), reference),
+        )
         self._refresh(tx, reference)
         audit.record(tx, actor, "acknowledge", reference, how)
         return True
@@ -70,12 +106,18 @@ class Casework:
     def status_changed(self, tx: Tx, reference: str, new_status: str, at: datetime) -> None:
         """Answering or closing resolves the case; reopening it makes its resolve deadline count again."""
         if new_status in RESOLVED_STATUSES:
-            row = tx.fetchone("SELECT created_at FROM submissions WHERE reference = ? AND resolved_at IS NULL", (reference,))
+            row = tx.fetchone(
+                "SELECT created_at FROM submissions WHERE reference = ? AND resolved_at IS NULL", (reference,)
+            )
             if row is not None:
-                tx.execute("UPDATE submissions SET resolved_at = ?, resolve_hours = ? WHERE reference = ?",
-                           (stamp(at), hours_between(str(row[0]), at), reference))
+                tx.execute(
+                    "UPDATE submissions SET resolved_at = ?, resolve_hours = ? WHERE reference = ?",
+                    (stamp(at), hours_between(str(row[0]), at), reference),
+                )
         else:
-            tx.execute("UPDATE submissions SET resolved_at = NULL, resolve_hours = NULL WHERE reference = ?", (reference,))
+            tx.execute(
+                "UPDATE submissions SET resolved_at = NULL, resolve_hours = NULL WHERE reference = ?", (reference,)
+            )
         self._refresh(tx, reference)
 
     @staticmethod
@@ -87,8 +129,12 @@ class Casework:
         They are the rows with no received day yet, found through the report index's first column."""
         done = 0
         while True:
-            rows = database.run_sync_read(lambda tx: tx.fetchall(
-                "SELECT reference, created_at, topic, market, status FROM submissions WHERE received_on = '' ORDER BY id LIMIT ?", (batch,)))
+            rows = database.run_sync_read(
+                lambda tx: tx.fetchall(
+                    "SELECT reference, created_at, topic, market, status FROM submissions WHERE received_on = '' ORDER BY id LIMIT ?",
+                    (batch,),
+                )
+            )
             if not rows:
                 return done
 
@@ -96,7 +142,10 @@ class Casework:
                 for reference, created_at, topic, market, status in rows:
                     self.open_case(tx, str(reference), str(created_at), str(topic), str(market))
                     if status in RESOLVED_STATUSES:  # resolved before anyone kept time: no clock to show
-                        tx.execute("UPDATE submissions SET resolved_at = created_at, next_due_at = NULL WHERE reference = ?", (reference,))
+                        tx.execute(
+                            "UPDATE submissions SET resolved_at = created_at, next_due_at = NULL WHERE reference = ?",
+                            (reference,),
+                        )
 
             database.run_sync_write(classify)
             done += len(rows)

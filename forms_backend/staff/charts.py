@@ -41,6 +41,8 @@ class BarChart:
 def bar_chart(values: list[tuple[str, float, str]]) -> BarChart:
     """Horizontal bars, one per (label, value, shown) in order, scaled to the largest value."""
     largest = max((value for _, value, _ in values), default=0) or 1
-    bars = tuple(Bar(label, value, shown, index * ROW + 4, round(BAR_SPACE * value / largest, 1))
-                 for index, (label, value, shown) in enumerate(values))
+    bars = tuple(
+        Bar(label, value, shown, index * ROW + 4, round(BAR_SPACE * value / largest, 1))
+        for index, (label, value, shown) in enumerate(values)
+    )
     return BarChart(bars)

@@ -15,7 +15,17 @@ from .presenting import STATUS_WORDS
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A spreadsheet that splits a cell on ";" (Spanish-locale Excel), "," or tab starts new cells there.
 FORMULA_AFTER_SPLIT = re.compile(r"([;,\t\r\n]\s*)([=+\-@])")
-CLEAR_COLUMNS = ("reference", "received", "status", "assigned_to", "language", "market", "topic", "contact_method", "preferred_language")
+CLEAR_COLUMNS = (
+    "reference",
+    "received",
+    "status",
+    "assigned_to",
+    "language",
+    "market",
+    "topic",
+    "contact_method",
+    "preferred_language",
+)
 CASE_COLUMNS = ("case_type", "expedited", "acknowledge_by", "resolve_by", "acknowledged_at", "resolved_at")
 SEALED_COLUMNS = ("first_name", "last_name", "member_id", "date_of_birth", "phone", "email", "message")
 COLUMNS = CLEAR_COLUMNS + CASE_COLUMNS + SEALED_COLUMNS + ("contact_attempts",)
@@ -31,13 +41,35 @@ def neutralise(value: str) -> str:
 
 def to_csv(items: Iterable[StoredInquiry], attempts: Mapping[str, list[ContactAttempt]] | None = None) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)  # every cell quoted: no field splits on import
+    writer = csv.writer(
+        out, lineterminator="\r\n", quoting=csv.QUOTE_ALL
+    )  # every cell quoted: no field splits on import
     writer.writerow(COLUMNS)
     for item in items:
-        row = [item.reference, item.created_at, STATUS_WORDS.get(item.status, item.status), item.assigned_to or "", item.lang, item.market, item.topic, item.contact_method, item.preferred_language]
+        row = [
+            item.reference,
+            item.created_at,
+            STATUS_WORDS.get(item.status, item.status),
+            item.assigned_to or "",
+            item.lang,
+            item.market,
+            item.topic,
+            item.contact_method,
+            item.preferred_language,
+        ]
         case = item.case
-        row += [case.case_type, "yes" if case.expedited else "no", case.acknowledge_due_at or "", case.resolve_due_at or "",
-                case.acknowledged_at or "", case.resolved_at or ""] if case else [""] * len(CASE_COLUMNS)
+        row += (
+            [
+                case.case_type,
+                "yes" if case.expedited else "no",
+                case.acknowledge_due_at or "",
+                case.resolve_due_at or "",
+                case.acknowledged_at or "",
+                case.resolved_at or "",
+            ]
+            if case
+            else [""] * len(CASE_COLUMNS)
+        )
         row += [item.fields.get(name, "") for name in SEALED_COLUMNS]
         row.append("\n".join(attempt_line(a) for a in (attempts or {}).get(item.reference, [])))
         writer.writerow([neutralise(str(cell)) for cell in row])

@@ -14,15 +14,20 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from ..crypto import DecryptionFailed, FieldCipher
+from ..fields import TOPICS
 from ..references import normalise_reference
 from ..search_index import PHONE, SearchIndex, fold_name, phone_term, query_terms, submission_terms
-from ..fields import TOPICS
 from ..storage.database import Database, Tx
 from ..submissions import SELECT, StoredInquiry, open_row
 
 STATUSES = ("new", "in_progress", "answered", "closed")
 QUEUES = ("mine", "unassigned", "due_soon", "overdue")
-NEXT_STATUSES = {"new": ("in_progress", "closed"), "in_progress": ("answered", "closed"), "answered": ("closed", "in_progress"), "closed": ("in_progress",)}
+NEXT_STATUSES = {
+    "new": ("in_progress", "closed"),
+    "in_progress": ("answered", "closed"),
+    "answered": ("closed", "in_progress"),
+    "closed": ("in_progress",),
+}
 PER_PAGE = 50
 SEARCH_CANDIDATES = 5000
 LAST_PAGE = 100_000  # far past any real inbox; keeps OFFSET within every database's integer range
@@ -67,7 +72,7 @@ class Filters:
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
-    def from_query(cls, query: dict[str, str], languages: tuple[str, ...], markets: tuple[str, ...] = ()) -> "Filters":
+    def from_query(cls, query: dict[str, str], languages: tuple[str, ...], markets: tuple[str, ...] = ()) -> Filters:
         """Accept only known values; anything else is dropped and reported."""
         problems = []
 
@@ -88,17 +93,33 @@ class Filters:
                 problems.append(f"{name} must be a date like 2026-11-24")
                 return ""
 
-        return cls(pick("queue", QUEUES), pick("status", STATUSES), pick("topic", TOPICS), pick("lang", languages), pick("market", markets), day("from"), day("to"),
-                   page_number(query.get("page")), tuple(problems))
+        return cls(
+            pick("queue", QUEUES),
+            pick("status", STATUSES),
+            pick("topic", TOPICS),
+            pick("lang", languages),
+            pick("market", markets),
+            day("from"),
+            day("to"),
+            page_number(query.get("page")),
+            tuple(problems),
+        )
 
-    def where(self, include_status: bool = True, viewer: Viewer | None = None, include_queue: bool = True) -> tuple[str, list[object]]:
+    def where(
+        self, include_status: bool = True, viewer: Viewer | None = None, include_queue: bool = True
+    ) -> tuple[str, list[object]]:
         clauses: list[str] = []
         params: list[object] = []
         if self.queue and viewer and include_queue:
             clause, values = QUEUE_CLAUSES[self.queue]
             clauses.append(clause)
             params += values(viewer)
-        for column, value in (("status", self.status if include_status else ""), ("topic", self.topic), ("lang", self.lang), ("market", self.market)):
+        for column, value in (
+            ("status", self.status if include_status else ""),
+            ("topic", self.topic),
+            ("lang", self.lang),
+            ("market", self.market),
+        ):
             if value:
                 clauses.append(f"{column} = ?")
                 params.append(value)
@@ -116,7 +137,16 @@ class Filters:
         return " ORDER BY next_due_at, id" if self.queue else " ORDER BY created_at DESC, id DESC"
 
     def query_string(self, **changes: object) -> str:
-        values = {"queue": self.queue, "status": self.status, "topic": self.topic, "lang": self.lang, "market": self.market, "from": self.date_from, "to": self.date_to, "page": self.page}
+        values = {
+            "queue": self.queue,
+            "status": self.status,
+            "topic": self.topic,
+            "lang": self.lang,
+            "market": self.market,
+            "from": self.date_from,
+            "to": self.date_to,
+            "page": self.page,
+        }
         values.update({k: v for k, v in changes.items()})
         from urllib.parse import urlencode
 
@@ -136,24 +166,33 @@ class InboxPage:
         return max(1, -(-self.total // PER_PAGE))
 
 
-async def inbox_page(database: Database, cipher: FieldCipher, filters: Filters, viewer: Viewer | None = None) -> InboxPage:
+async def inbox_page(
+    database: Database, cipher: FieldCipher, filters: Filters, viewer: Viewer | None = None
+) -> InboxPage:
     where, params = filters.where(viewer=viewer)
     status_where, status_params = filters.where(include_status=False, viewer=viewer)
     plain = replace(filters, queue="", status="")
 
     def read(tx: Tx) -> InboxPage:
-        rows = tx.fetchall(f"{SELECT}{where}{filters.order} LIMIT ? OFFSET ?", (*params, PER_PAGE, (filters.page - 1) * PER_PAGE))
+        rows = tx.fetchall(
+            f"{SELECT}{where}{filters.order} LIMIT ? OFFSET ?", (*params, PER_PAGE, (filters.page - 1) * PER_PAGE)
+        )
         total = tx.fetchone(f"SELECT COUNT(*) FROM submissions{where}", params)
         counts = dict.fromkeys(STATUSES, 0)
         if not filters.queue:  # a queue is about deadlines; its page shows no status tabs to count for
-            for status, count in tx.fetchall(f"SELECT status, COUNT(*) FROM submissions{status_where} GROUP BY status", status_params):
+            for status, count in tx.fetchall(
+                f"SELECT status, COUNT(*) FROM submissions{status_where} GROUP BY status", status_params
+            ):
                 counts[str(status)] = int(count)
         queue_counts = {}
         if viewer is not None:
             for queue in QUEUES:
                 queue_where, queue_params = replace(plain, queue=queue).where(viewer=viewer)
-                queue_counts[queue] = int(tx.fetchone(f"SELECT COUNT(*) FROM submissions{queue_where}", queue_params)[0])  # type: ignore[index]
-        return InboxPage([open_row(cipher, row) for row in rows], int(total[0]) if total else 0, counts, filters, queue_counts)
+                counted = tx.fetchone(f"SELECT COUNT(*) FROM submissions{queue_where}", queue_params)
+                queue_counts[queue] = int(counted[0]) if counted else 0
+        return InboxPage(
+            [open_row(cipher, row) for row in rows], int(total[0]) if total else 0, counts, filters, queue_counts
+        )
 
     return await database.read(read)
 
@@ -189,7 +228,9 @@ def matcher(text: str) -> Callable[[StoredInquiry], bool]:
     return lambda item: bool(needle) and needle in fold_name(" ".join([item.reference, *item.fields.values()]))
 
 
-async def search(database: Database, cipher: FieldCipher, index: SearchIndex | None, filters: Filters, text: str) -> tuple[list[StoredInquiry], bool]:
+async def search(
+    database: Database, cipher: FieldCipher, index: SearchIndex | None, filters: Filters, text: str
+) -> tuple[list[StoredInquiry], bool]:
     """Submissions in the filtered set that match `text`; True if only the newest were searched.
 
     A phone, member ID, email, reference or name is looked up in the blind index across all time, and
@@ -204,22 +245,37 @@ async def search(database: Database, cipher: FieldCipher, index: SearchIndex | N
         sql = f"{SELECT}{where}{' AND ' if where else ' WHERE '}{looked_up} ORDER BY created_at DESC, id DESC LIMIT ?"
         rows = await database.read(lambda tx: tx.fetchall(sql, (*params, *digests, INDEXED_RESULTS + 1)))
         wanted = set(readings)  # the same terms, compared in the clear once decrypted
-        found = await opened_matches(cipher, rows[:INDEXED_RESULTS], lambda item: not wanted.isdisjoint(submission_terms(item.reference, item.fields)))
+        found = await opened_matches(
+            cipher,
+            rows[:INDEXED_RESULTS],
+            lambda item: not wanted.isdisjoint(submission_terms(item.reference, item.fields)),
+        )
         if found or any(field not in NAME_FIELDS for field, _ in readings):
-            return found, len(rows) > INDEXED_RESULTS  # a number, an address or a reference: the index is the whole answer
-    rows = await database.read(lambda tx: tx.fetchall(f"{SELECT}{where} ORDER BY created_at DESC, id DESC LIMIT ?", (*params, SEARCH_CANDIDATES + 1)))
+            return found, len(
+                rows
+            ) > INDEXED_RESULTS  # a number, an address or a reference: the index is the whole answer
+    rows = await database.read(
+        lambda tx: tx.fetchall(
+            f"{SELECT}{where} ORDER BY created_at DESC, id DESC LIMIT ?", (*params, SEARCH_CANDIDATES + 1)
+        )
+    )
     return await opened_matches(cipher, rows[:SEARCH_CANDIDATES], matches), len(rows) > SEARCH_CANDIDATES
 
 
-async def opened_matches(cipher: FieldCipher, rows: list[tuple[object, ...]], matches: Callable[[StoredInquiry], bool]) -> list[StoredInquiry]:
+async def opened_matches(
+    cipher: FieldCipher, rows: list[tuple[object, ...]], matches: Callable[[StoredInquiry], bool]
+) -> list[StoredInquiry]:
     """Decrypt and keep the matching rows; more than a handful are decrypted in a worker thread."""
+
     def work() -> list[StoredInquiry]:
         return [item for item in (open_row(cipher, row) for row in rows) if matches(item)]
 
     return work() if len(rows) <= DECRYPT_ON_LOOP else await asyncio.to_thread(work)
 
 
-async def export_rows(database: Database, cipher: FieldCipher, filters: Filters, viewer: Viewer | None = None) -> list[StoredInquiry]:
+async def export_rows(
+    database: Database, cipher: FieldCipher, filters: Filters, viewer: Viewer | None = None
+) -> list[StoredInquiry]:
     where, params = filters.where(viewer=viewer)
     rows = await database.read(lambda tx: tx.fetchall(f"{SELECT}{where}{filters.order}", params))
     return [open_row(cipher, row) for row in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_timezone_name
@@ -14,11 +14,26 @@ from ..submissions import stored_time
 from .audit import AuditEntry
 
 STATUS_WORDS = {"new": "New", "in_progress": "In progress", "answered": "Answered", "closed": "Closed"}
-ACTION_WORDS = {"view": "viewed it", "status": "changed the status", "assign": "assigned it", "note": "added a note", "search": "searched",
-                "export": "exported", "login": "signed in", "logout": "signed out", "login.failed": "failed to sign in",
-                "login.refused": "was refused sign-in", "user.add": "added a user", "user.disable": "disabled a user",
-                "user.enable": "enabled a user", "retention.purge": "removed old submissions",
-                "reclassify": "changed the case type", "acknowledge": "acknowledged it", "call": "logged a call", "bulk": "changed it with others"}
+ACTION_WORDS = {
+    "view": "viewed it",
+    "status": "changed the status",
+    "assign": "assigned it",
+    "note": "added a note",
+    "search": "searched",
+    "export": "exported",
+    "login": "signed in",
+    "logout": "signed out",
+    "login.failed": "failed to sign in",
+    "login.refused": "was refused sign-in",
+    "user.add": "added a user",
+    "user.disable": "disabled a user",
+    "user.enable": "enabled a user",
+    "retention.purge": "removed old submissions",
+    "reclassify": "changed the case type",
+    "acknowledge": "acknowledged it",
+    "call": "logged a call",
+    "bulk": "changed it with others",
+}
 
 
 @dataclass(frozen=True)
@@ -80,7 +95,11 @@ def history_lines(entries: Iterable[AuditEntry], clock: Clock, market: str = "")
                 continue
             reads[key] = (len(lines), 1)
         detail = status_change_words(entry.detail) if entry.action == "status" else entry.detail
-        lines.append(HistoryLine(when, entry.actor, ACTION_WORDS.get(entry.action, entry.action) + (f" ({detail})" if detail else "")))
+        lines.append(
+            HistoryLine(
+                when, entry.actor, ACTION_WORDS.get(entry.action, entry.action) + (f" ({detail})" if detail else "")
+            )
+        )
     for (_, day), (index, count) in reads.items():
         if count > 1:
             lines[index] = replace(lines[index], what=f"viewed it {count} times on {day}")
@@ -103,4 +122,3 @@ def span(start: datetime, end: datetime) -> Span:
         if minutes >= size:
             return Span(minutes // size, unit, seconds < 0)
     return Span(minutes, "minute", seconds < 0)
-

@@ -25,14 +25,15 @@ class Period:
     market: str = ""  # "" for every market
 
     def where(self) -> tuple[str, list[object]]:
-        clauses, params = ["received_on >= ?", "received_on <= ?"], [self.start.isoformat(), self.end.isoformat()]
+        clauses = ["received_on >= ?", "received_on <= ?"]
+        params: list[object] = [self.start.isoformat(), self.end.isoformat()]
         if self.market:
             clauses.append("market = ?")
             params.append(self.market)
         return " WHERE " + " AND ".join(clauses), params
 
     @classmethod
-    def last_quarter(cls, today: date, market: str = "") -> "Period":
+    def last_quarter(cls, today: date, market: str = "") -> Period:
         """The 13 whole weeks up to and including this one."""
         monday = today - timedelta(days=today.weekday())
         return cls(monday - timedelta(weeks=12), monday + timedelta(days=6), market)
@@ -56,8 +57,11 @@ class Report:
     overdue: dict[str, int]  # case type -> open cases past their next deadline now
 
     def received_in(self, week: str = "", case_type: str = "", language: str = "") -> int:
-        return sum(n for (w, t, lang), n in self.received.items()
-                   if (not week or w == week) and (not case_type or t == case_type) and (not language or lang == language))
+        return sum(
+            n
+            for (w, t, lang), n in self.received.items()
+            if (not week or w == week) and (not case_type or t == case_type) and (not language or lang == language)
+        )
 
     @property
     def languages(self) -> list[str]:
@@ -70,17 +74,34 @@ async def build_report(database: Database, period: Period, now: str) -> Report:
 
 def report_in(tx: Tx, period: Period, now: str) -> Report:
     where, params = period.where()
-    received = {(str(week), str(case_type), str(language)): int(count) for week, case_type, language, count in tx.fetchall(
-        f"SELECT received_week, case_type, preferred_language, COUNT(*) FROM submissions{where}"
-        " GROUP BY received_week, case_type, preferred_language", params)}
+    received = {
+        (str(week), str(case_type), str(language)): int(count)
+        for week, case_type, language, count in tx.fetchall(
+            f"SELECT received_week, case_type, preferred_language, COUNT(*) FROM submissions{where}"
+            " GROUP BY received_week, case_type, preferred_language",
+            params,
+        )
+    }
     market_where, market_params = (" AND market = ?", [period.market]) if period.market else ("", [])
-    overdue = {str(case_type): int(count) for case_type, count in tx.fetchall(
-        f"SELECT case_type, COUNT(*) FROM submissions WHERE next_due_at < ?{market_where} GROUP BY case_type", [now, *market_params])}
+    overdue = {
+        str(case_type): int(count)
+        for case_type, count in tx.fetchall(
+            f"SELECT case_type, COUNT(*) FROM submissions WHERE next_due_at < ?{market_where} GROUP BY case_type",
+            [now, *market_params],
+        )
+    }
     weeks, monday = [], period.start - timedelta(days=period.start.weekday())
     while monday <= period.end:
         weeks.append(monday.isoformat())
         monday += timedelta(weeks=1)
-    return Report(period, weeks, received, _timings(tx, "acknowledge_hours", where, params), _timings(tx, "resolve_hours", where, params), overdue)
+    return Report(
+        period,
+        weeks,
+        received,
+        _timings(tx, "acknowledge_hours", where, params),
+        _timings(tx, "resolve_hours", where, params),
+        overdue,
+    )
 
 
 def _timings(tx: Tx, column: str, where: str, params: list[object]) -> list[Timing]:
@@ -95,7 +116,9 @@ def _timings(tx: Tx, column: str, where: str, params: list[object]) -> list[Timi
         f" AND {column} IS NOT NULL GROUP BY case_type, ROUND({column} * 10)),"
         " both_levels AS (SELECT g, tenths, k FROM by_type UNION ALL SELECT '', tenths, SUM(k) FROM by_type GROUP BY tenths),"
         " ranked AS (SELECT g, tenths, SUM(k) OVER (PARTITION BY g ORDER BY tenths) AS running, SUM(k) OVER (PARTITION BY g) AS total FROM both_levels)"
-        f" SELECT g, MAX(total), {picks} FROM ranked GROUP BY g ORDER BY g", params)
+        f" SELECT g, MAX(total), {picks} FROM ranked GROUP BY g ORDER BY g",
+        params,
+    )
     return [Timing(str(g), int(count), _float(median), _float(p90)) for g, count, median, p90 in rows]
 
 

@@ -11,7 +11,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature
 
@@ -50,8 +50,12 @@ class StaffSessions:
         """Create a session; return the signed cookie value."""
         token = secrets.token_urlsafe(32)
         now = utc_now()
-        await self.database.write(lambda tx: tx.execute(
-            "INSERT INTO staff_sessions (token_hash, user_id, created_at, last_seen) VALUES (?, ?, ?, ?)", (_hash(token), user.id, now, now)))
+        await self.database.write(
+            lambda tx: tx.execute(
+                "INSERT INTO staff_sessions (token_hash, user_id, created_at, last_seen) VALUES (?, ?, ?, ?)",
+                (_hash(token), user.id, now, now),
+            )
+        )
         return self.signer.sign(token).decode()
 
     async def current(self, cookie: str | None) -> Session | None:
@@ -62,18 +66,26 @@ class StaffSessions:
             token = self.signer.unsign(cookie).decode()
         except BadSignature:
             return None
-        row = await self.database.read(lambda tx: tx.fetchone(
-            "SELECT u.id, u.username, u.role, u.disabled, s.last_seen, s.revoked FROM staff_sessions s"
-            " JOIN staff_users u ON u.id = s.user_id WHERE s.token_hash = ?", (_hash(token),)))
+        row = await self.database.read(
+            lambda tx: tx.fetchone(
+                "SELECT u.id, u.username, u.role, u.disabled, s.last_seen, s.revoked FROM staff_sessions s"
+                " JOIN staff_users u ON u.id = s.user_id WHERE s.token_hash = ?",
+                (_hash(token),),
+            )
+        )
         if row is None or row[3] or row[5]:
             return None
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         last_seen = _parse(str(row[4]))
         if now - last_seen > self.idle:
             await self.end(cookie)
             return None
         if now - last_seen > TOUCH_EVERY:
-            await self.database.write(lambda tx: tx.execute("UPDATE staff_sessions SET last_seen = ? WHERE token_hash = ?", (utc_now(), _hash(token))))
+            await self.database.write(
+                lambda tx: tx.execute(
+                    "UPDATE staff_sessions SET last_seen = ? WHERE token_hash = ?", (utc_now(), _hash(token))
+                )
+            )
         user = StaffUser(int(row[0]), str(row[1]), str(row[2]), False)
         return Session(token, user, self.csrf_for(token))
 

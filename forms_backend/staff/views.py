@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -16,23 +16,43 @@ from starlette.routing import Route
 from sitegen.render import Templates
 
 from ..crypto import FieldCipher
-from ..guards import Rejection, check_origin, client_address, parse_urlencoded, parse_urlencoded_lists, read_capped_body, require_form_content_type
+from ..guards import (
+    Rejection,
+    check_origin,
+    client_address,
+    parse_urlencoded,
+    parse_urlencoded_lists,
+    read_capped_body,
+    require_form_content_type,
+)
+from ..hidden_characters import reveal
+from ..rate_limits import RateLimiter
 from ..references import normalise_reference
+from ..search_index import SearchIndex
 from ..settings import Settings
 from ..signing import KeyedSigner
 from ..storage.database import Database, Tx
 from ..submissions import Submissions, stamp, stored_time, utc_now
 from . import audit
 from .accounts import active_users, authenticate
-from .export import to_csv
-from ..hidden_characters import reveal
-from ..rate_limits import RateLimiter
-from ..search_index import SearchIndex
 from .attempts import attempts_for, attempts_in
 from .case_views import CasePages
 from .cases import Casework
-from .inbox import NEXT_STATUSES, QUEUES, STATUSES, Filters, Viewer, export_rows, inbox_page, open_search, page_number, seal_search, search
 from .charts import bar_chart
+from .export import to_csv
+from .inbox import (
+    NEXT_STATUSES,
+    QUEUES,
+    STATUSES,
+    Filters,
+    Viewer,
+    export_rows,
+    inbox_page,
+    open_search,
+    page_number,
+    seal_search,
+    search,
+)
 from .presenting import STATUS_WORDS, Clock, birth_date_words, history_lines, phone_words, span
 from .sessions import COOKIE, Session, StaffSessions
 
@@ -60,8 +80,10 @@ class StaffSite:
         for environment in self.templates.environments.values():
             environment.filters.update(
                 reveal=reveal,  # member text on staff pages: isolated, hidden characters shown
-                local_time=self.clock.local, phone_words=phone_words, birth_date_words=birth_date_words,
-                from_now=lambda stored: span(datetime.now(timezone.utc), stored_time(stored)),
+                local_time=self.clock.local,
+                phone_words=phone_words,
+                birth_date_words=birth_date_words,
+                from_now=lambda stored: span(datetime.now(UTC), stored_time(stored)),
             )
             environment.globals["bar_chart"] = bar_chart
             environment.globals["status_words"] = STATUS_WORDS
@@ -92,14 +114,22 @@ class StaffSite:
 
     def secure_cookies(self, request: Request) -> bool:
         """Secure cookies over HTTPS: directly, or behind a trusted proxy that says so."""
-        forwarded = request.client is not None and request.client.host in self.settings.trusted_proxies and request.headers.get("x-forwarded-proto") == "https"
+        forwarded = (
+            request.client is not None
+            and request.client.host in self.settings.trusted_proxies
+            and request.headers.get("x-forwarded-proto") == "https"
+        )
         return self.settings.production or request.url.scheme == "https" or forwarded
 
-    async def session_or_login(self, request: Request, admin: bool = False, reports: bool = False) -> Session | Response:
+    async def session_or_login(
+        self, request: Request, admin: bool = False, reports: bool = False
+    ) -> Session | Response:
         session = await self.sessions.current(request.cookies.get(COOKIE))
         if session is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            response: Response = RedirectResponse(f"/staff/login?next={quote(target, safe='')}", status_code=303, headers=PRIVATE)
+            response: Response = RedirectResponse(
+                f"/staff/login?next={quote(target, safe='')}", status_code=303, headers=PRIVATE
+            )
             response.delete_cookie(COOKIE, path="/staff/")
             return response
         if (admin and not session.user.is_admin) or (reports and not session.user.sees_reports):
@@ -111,17 +141,21 @@ class StaffSite:
         fields, _ = await self.posted_lists(request, session, allowed, frozenset())
         return fields
 
-    async def posted_lists(self, request: Request, session: Session, allowed: set[str], repeated: frozenset[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    async def posted_lists(
+        self, request: Request, session: Session, allowed: set[str], repeated: frozenset[str]
+    ) -> tuple[dict[str, str], dict[str, list[str]]]:
         """As `posted`, with fields that may repeat (checkboxes) as lists."""
         require_form_content_type(request)
         check_origin(request, self.settings.allowed_origins)
-        fields, lists = parse_urlencoded_lists(await read_capped_body(request, self.settings.max_body_bytes), frozenset(allowed | {"csrf"}), repeated)
+        fields, lists = parse_urlencoded_lists(
+            await read_capped_body(request, self.settings.max_body_bytes), frozenset(allowed | {"csrf"}), repeated
+        )
         if not self.sessions.csrf_ok(session, fields.get("csrf", "")):
             raise Rejection(403, "csrf")
         return fields, lists
 
     def viewer(self, session: Session) -> Viewer:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         soon = now + timedelta(days=self.casework.rules.due_soon_days if self.casework else 2)
         return Viewer(session.user.username, stamp(now), stamp(soon))
 
@@ -132,7 +166,13 @@ class StaffSite:
 
     async def login_page(self, request: Request, problem: str = "", status: int = 200) -> Response:
         next_path = request.query_params.get("next", "/staff/")
-        return self.page("login.html", status=status, token=self.login_tokens.sign("login").decode(), next=_safe_next(next_path), problem=problem)
+        return self.page(
+            "login.html",
+            status=status,
+            token=self.login_tokens.sign("login").decode(),
+            next=_safe_next(next_path),
+            problem=problem,
+        )
 
     async def login(self, request: Request) -> Response:
         try:
@@ -149,10 +189,14 @@ class StaffSite:
             return self.rejected(rejection)
         user = await authenticate(self.database, fields.get("username", "")[:100], fields.get("password", "")[:1000])
         if user is None:
-            return await self.login_page(request, problem="The user name or password is wrong, or the account is locked or disabled.", status=401)
+            return await self.login_page(
+                request, problem="The user name or password is wrong, or the account is locked or disabled.", status=401
+            )
         cookie = await self.sessions.start(user)
         response = RedirectResponse(_safe_next(fields.get("next", "/staff/")), status_code=303, headers=PRIVATE)
-        response.set_cookie(COOKIE, cookie, path="/staff/", httponly=True, samesite="strict", secure=self.secure_cookies(request))
+        response.set_cookie(
+            COOKIE, cookie, path="/staff/", httponly=True, samesite="strict", secure=self.secure_cookies(request)
+        )
         return response
 
     async def logout(self, request: Request) -> Response:
@@ -180,17 +224,43 @@ class StaffSite:
         text = open_search(self.cipher, sealed) if sealed else None
         if text is None:
             if sealed:
-                filters = replace(filters, problems=(*filters.problems, "this search link no longer works; search again"))
+                filters = replace(
+                    filters, problems=(*filters.problems, "this search link no longer works; search again")
+                )
             viewer = self.viewer(session)
             inbox = await inbox_page(self.database, self.cipher, filters, viewer)
             users = await active_users(self.database)
-            return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=None, searched="",
-                             queues=QUEUES, now=stored_time(viewer.now), users=users, next_statuses=NEXT_STATUSES)
-        inbox = None  # a search shows its results only: no listing, no counts to compute
+            return self.page(
+                "inbox.html",
+                session=session,
+                inbox=inbox,
+                filters=filters,
+                statuses=STATUSES,
+                results=None,
+                searched="",
+                queues=QUEUES,
+                now=stored_time(viewer.now),
+                users=users,
+                next_statuses=NEXT_STATUSES,
+            )
         results, capped = await search(self.database, self.cipher, self.index, filters, text)
-        await audit.append(self.database, session.user.username, "search", detail=f"{len(results)} results")  # never the searched text
-        return self.page("inbox.html", session=session, inbox=inbox, filters=filters, statuses=STATUSES, results=results, capped=capped,
-                         searched=text, queues=QUEUES, now=datetime.now(timezone.utc), users=[], next_statuses=NEXT_STATUSES)
+        await audit.append(
+            self.database, session.user.username, "search", detail=f"{len(results)} results"
+        )  # never the searched text
+        return self.page(
+            "inbox.html",
+            session=session,
+            inbox=None,  # a search shows its results only: no listing, no counts
+            filters=filters,
+            statuses=STATUSES,
+            results=results,
+            capped=capped,
+            searched=text,
+            queues=QUEUES,
+            now=datetime.now(UTC),
+            users=[],
+            next_statuses=NEXT_STATUSES,
+        )
 
     async def search(self, request: Request) -> Response:
         """The search box posts here; the answer is a link that can be bookmarked and reloaded, and that
@@ -205,7 +275,9 @@ class StaffSite:
         filters = Filters.from_query(fields, self.languages, tuple(self.markets))
         query = filters.query_string(page=1)
         sealed = seal_search(self.cipher, fields.get("q", "")[:200])
-        return RedirectResponse(f"/staff/?{query}{'&' if query else ''}search={sealed}", status_code=303, headers=PRIVATE)
+        return RedirectResponse(
+            f"/staff/?{query}{'&' if query else ''}search={sealed}", status_code=303, headers=PRIVATE
+        )
 
     async def export(self, request: Request) -> Response:
         session = await self.session_or_login(request, admin=True)
@@ -214,9 +286,16 @@ class StaffSite:
         filters = Filters.from_query(dict(request.query_params), self.languages, tuple(self.markets))
         items = await export_rows(self.database, self.cipher, filters, self.viewer(session))
         attempts = await self.database.read(lambda tx: attempts_in(tx, self.cipher, [item.reference for item in items]))
-        await audit.append(self.database, session.user.username, "export", detail=f"{len(items)} submissions; filters: {filters.query_string(page=1) or 'none'}")
+        await audit.append(
+            self.database,
+            session.user.username,
+            "export",
+            detail=f"{len(items)} submissions; filters: {filters.query_string(page=1) or 'none'}",
+        )
         headers = {**PRIVATE, "content-disposition": 'attachment; filename="tell-us-inquiries.csv"'}
-        return Response(await asyncio.to_thread(to_csv, items, attempts), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(
+            await asyncio.to_thread(to_csv, items, attempts), media_type="text/csv; charset=utf-8", headers=headers
+        )
 
     async def audit_log(self, request: Request) -> Response:
         session = await self.session_or_login(request, admin=True)
@@ -234,7 +313,7 @@ class StaffSite:
             return session
         reference = normalise_reference(request.path_params["reference"])
         item = await self.submissions.get(reference) if reference else None
-        if item is None:
+        if item is None or reference is None:
             return self.page("not_found.html", status=404, session=session)
         await audit.append(self.database, session.user.username, "view", reference)
         notes = await self.notes(reference)
@@ -242,12 +321,34 @@ class StaffSite:
         entries, _ = await audit.entries(self.database, 1, per_page=500, reference=reference)
         history = history_lines(entries, self.clock, item.market)[:30]
         attempts = await attempts_for(self.database, self.cipher, reference)
-        return self.page("inquiry.html", status=status, session=session, item=item, notes=notes, users=users, next_statuses=NEXT_STATUSES[item.status],
-                         history=history, attempts=attempts, now=datetime.now(timezone.utc), **self.cases.case_page_context(item, extra))
+        return self.page(
+            "inquiry.html",
+            status=status,
+            session=session,
+            item=item,
+            notes=notes,
+            users=users,
+            next_statuses=NEXT_STATUSES[item.status],
+            history=history,
+            attempts=attempts,
+            now=datetime.now(UTC),
+            **self.cases.case_page_context(item, extra),
+        )
 
     async def notes(self, reference: str) -> list[dict[str, str]]:
-        rows = await self.database.read(lambda tx: tx.fetchall("SELECT author, created_at, sealed FROM notes WHERE reference = ? ORDER BY created_at", (reference,)))
-        return [{"author": str(a), "at": str(at), "text": self.cipher.open(bytes(sealed), bound_to=f"{reference}:note")["text"]} for a, at, sealed in rows]
+        rows = await self.database.read(
+            lambda tx: tx.fetchall(
+                "SELECT author, created_at, sealed FROM notes WHERE reference = ? ORDER BY created_at", (reference,)
+            )
+        )
+        return [
+            {
+                "author": str(a),
+                "at": str(at),
+                "text": self.cipher.open(bytes(sealed), bound_to=f"{reference}:note")["text"],
+            }
+            for a, at, sealed in rows
+        ]
 
     async def _change(self, request: Request, allowed: set[str], change: Any) -> Response:
         """Shared shape of the three submission changes: check, apply with an audit entry, go back."""
@@ -276,10 +377,12 @@ class StaffSite:
         """Move a case to `new` (one of NEXT_STATUSES[old]); its clock follows (answering resolves it)."""
         if new not in NEXT_STATUSES[old]:
             raise Rejection(409, "bad_status")
-        if not tx.execute("UPDATE submissions SET status = ? WHERE reference = ? AND status = ?", (new, reference, old)):
+        if not tx.execute(
+            "UPDATE submissions SET status = ? WHERE reference = ? AND status = ?", (new, reference, old)
+        ):
             raise Rejection(409, "changed_meanwhile")
         if self.casework:
-            self.casework.status_changed(tx, reference, new, datetime.now(timezone.utc))
+            self.casework.status_changed(tx, reference, new, datetime.now(UTC))
         audit.record(tx, actor, action, reference, f"{old} → {new}")
 
     def set_assignee(self, tx: Tx, actor: str, reference: str, username: str, action: str = "assign") -> None:
@@ -300,7 +403,10 @@ class StaffSite:
             if not text or len(text) > 4000:
                 raise Rejection(400, "bad_note")
             sealed = self.cipher.seal({"text": text}, bound_to=f"{item.reference}:note")
-            tx.execute("INSERT INTO notes (reference, author, created_at, sealed) VALUES (?, ?, ?, ?)", (item.reference, session.user.username, utc_now(), sealed))
+            tx.execute(
+                "INSERT INTO notes (reference, author, created_at, sealed) VALUES (?, ?, ?, ?)",
+                (item.reference, session.user.username, utc_now(), sealed),
+            )
             audit.record(tx, session.user.username, "note", item.reference)
 
         return await self._change(request, {"note"}, apply)

@@ -170,8 +170,9 @@ def migrate(tx: Tx) -> int:
         if version <= current:
             continue
         for statement in statements:
-            for text in statement[tx.dialect] if isinstance(statement, dict) else [statement.format(**TYPES[tx.dialect])]:
+            for text in (
+                statement[tx.dialect] if isinstance(statement, dict) else [statement.format(**TYPES[tx.dialect])]
+            ):
                 tx.execute(text)
         tx.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
     return len(STEPS)
-

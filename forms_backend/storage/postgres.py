@@ -30,15 +30,15 @@ class _PostgresTx:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         try:
-            return self.connection.execute(self._adapt(sql), params).rowcount  # type: ignore[arg-type]
+            return self.connection.execute(self._adapt(sql), params).rowcount
         except (psycopg.errors.IntegrityError, psycopg.errors.RaiseException) as exc:
             raise IntegrityViolation(str(exc).splitlines()[0]) from None
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self.connection.execute(self._adapt(sql), params).fetchall()  # type: ignore[arg-type]
+        return self.connection.execute(self._adapt(sql), params).fetchall()
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        return self.connection.execute(self._adapt(sql), params).fetchone()  # type: ignore[arg-type]
+        return self.connection.execute(self._adapt(sql), params).fetchone()
 
 
 class PostgresDatabase:

@@ -56,9 +56,14 @@ def _settle(waiters: list[Any], outcomes: list[tuple[bool, Any]]) -> None:
             waiter.set_exception(value)
     for loop, settled in by_loop.items():
         try:
-            loop.call_soon_threadsafe(lambda settled=settled: [w.settle(ok, v) for w, ok, v in settled])
+            loop.call_soon_threadsafe(_settle_on_loop, settled)
         except RuntimeError:
             pass  # that loop has closed; nobody is waiting any more
+
+
+def _settle_on_loop(settled: list[tuple[_LoopWaiter, bool, Any]]) -> None:
+    for waiter, ok, value in settled:
+        waiter.settle(ok, value)
 
 
 class _SQLiteTx:
@@ -136,7 +141,9 @@ class SQLiteDatabase:
             self._run_batch(connection, tx, batch)
 
     @classmethod
-    def _run_batch(cls, connection: sqlite3.Connection, tx: _SQLiteTx, batch: list[tuple[Callable[[Any], Any], Any]]) -> None:
+    def _run_batch(
+        cls, connection: sqlite3.Connection, tx: _SQLiteTx, batch: list[tuple[Callable[[Any], Any], Any]]
+    ) -> None:
         """Commit the batch with one fsync. Optimistic first: if any job fails (a replayed token),
         roll back and run the batch again with a savepoint per job, so only that job fails."""
         try:
@@ -148,7 +155,9 @@ class SQLiteDatabase:
         _settle([waiter for _, waiter in batch], outcomes)
 
     @staticmethod
-    def _run_all(connection: sqlite3.Connection, tx: _SQLiteTx, batch: list[tuple[Callable[[Any], Any], Any]], isolate: bool) -> list[tuple[bool, Any]]:
+    def _run_all(
+        connection: sqlite3.Connection, tx: _SQLiteTx, batch: list[tuple[Callable[[Any], Any], Any]], isolate: bool
+    ) -> list[tuple[bool, Any]]:
         outcomes: list[tuple[bool, Any]] = []
         connection.execute("BEGIN IMMEDIATE")
         try:

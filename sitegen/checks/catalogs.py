@@ -31,12 +31,33 @@ def check_catalogs(locales_dir: Path, languages: tuple[str, ...], source_lang: s
                 continue
             line = message.lineno or 0
             if message.fuzzy:
-                errors.append(ContentError(shown, line, f"UI string {message.id!r} is marked fuzzy", "check the translation, then remove the '#, fuzzy' line"))
+                errors.append(
+                    ContentError(
+                        shown,
+                        line,
+                        f"UI string {message.id!r} is marked fuzzy",
+                        "check the translation, then remove the '#, fuzzy' line",
+                    )
+                )
             elif not message.string:
-                errors.append(ContentError(shown, line, f"UI string {message.id!r} has no translation", "write the translation in its msgstr"))
+                errors.append(
+                    ContentError(
+                        shown,
+                        line,
+                        f"UI string {message.id!r} has no translation",
+                        "write the translation in its msgstr",
+                    )
+                )
         missing = wanted - {str(m.id) for m in catalog if m.id}
         for message_id in sorted(missing):
-            errors.append(ContentError(shown, 0, f"UI string {message_id!r} is not in the catalog", "run `make messages`, then translate it"))
+            errors.append(
+                ContentError(
+                    shown,
+                    0,
+                    f"UI string {message_id!r} is not in the catalog",
+                    "run `make messages`, then translate it",
+                )
+            )
     return errors
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from urllib.parse import urldefrag
 
 from ..cache import OutputRecord
@@ -22,11 +23,26 @@ def links_and_ids(html: str) -> tuple[list[str], set[str]]:
 
 
 def _unescape(value: str) -> str:
-    return value.replace("&amp;", "&").replace("&quot;", '"').replace("&#x27;", "'").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
+    return (
+        value.replace("&amp;", "&")
+        .replace("&quot;", '"')
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+    )
 
 
-def check_links(page: Page, hrefs: Iterable[str], own_ids: set[str], page_ids: dict[str, set[str]], external_paths: set[str],
-                line_of: Callable[[Page, str], int], prefix: str = "", other_markets: Mapping[str, str] = {}) -> list[SourceError]:
+def check_links(
+    page: Page,
+    hrefs: Iterable[str],
+    own_ids: AbstractSet[str],
+    page_ids: Mapping[str, AbstractSet[str]],
+    external_paths: set[str],
+    line_of: Callable[[Page, str], int],
+    prefix: str = "",
+    other_markets: Mapping[str, str] = {},
+) -> list[SourceError]:
     """Check one page's links against its tree's pages (url -> ids) and the backend's paths.
 
     In a market's tree (`prefix`), links are written as tree paths (/en/slug/) or with the market's own
@@ -36,19 +52,40 @@ def check_links(page: Page, hrefs: Iterable[str], own_ids: set[str], page_ids: d
         if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE):
             continue  # tel:, mailto:, https: are not ours to resolve
         target, anchor = urldefrag(href)
-        other = next((name for path, name in other_markets.items() if target == path or target.startswith(path + "/")), None)
+        other = next(
+            (name for path, name in other_markets.items() if target == path or target.startswith(path + "/")), None
+        )
         if other is not None:
-            errors.append(ContentError(page.path, line_of(page, href), f"link {href!r} leads into market '{other}', not this page's market",
-                                       f"write site links as /{page.lang}/<slug>/: each market's build points them into its own tree"))
+            errors.append(
+                ContentError(
+                    page.path,
+                    line_of(page, href),
+                    f"link {href!r} leads into market '{other}', not this page's market",
+                    f"write site links as /{page.lang}/<slug>/: each market's build points them into its own tree",
+                )
+            )
             continue
         if prefix and (target == prefix or target.startswith(prefix + "/")):
-            target = target[len(prefix):] or "/"
+            target = target[len(prefix) :] or "/"
         if target and not target.startswith("/"):
-            errors.append(ContentError(page.path, line_of(page, href), f"relative link {href!r}", "start site links with /, e.g. /en/utilization-management/"))
+            errors.append(
+                ContentError(
+                    page.path,
+                    line_of(page, href),
+                    f"relative link {href!r}",
+                    "start site links with /, e.g. /en/utilization-management/",
+                )
+            )
             continue
         if target and not (target == "/" or target.startswith(f"/{page.lang}/")):
-            errors.append(ContentError(page.path, line_of(page, href), f"link {href!r} leaves the page's language ({page.lang})",
-                                       f"link to the /{page.lang}/ version of that page"))
+            errors.append(
+                ContentError(
+                    page.path,
+                    line_of(page, href),
+                    f"link {href!r} leaves the page's language ({page.lang})",
+                    f"link to the /{page.lang}/ version of that page",
+                )
+            )
             continue
         if not target:
             ids = own_ids
@@ -57,15 +94,30 @@ def check_links(page: Page, hrefs: Iterable[str], own_ids: set[str], page_ids: d
         elif target in external_paths:
             continue
         else:
-            errors.append(ContentError(page.path, line_of(page, href), f"link {href!r} leads to no page", "check the slug; page URLs are /<lang>/<slug>/"))
+            errors.append(
+                ContentError(
+                    page.path,
+                    line_of(page, href),
+                    f"link {href!r} leads to no page",
+                    "check the slug; page URLs are /<lang>/<slug>/",
+                )
+            )
             continue
         if anchor and anchor not in ids:
-            errors.append(ContentError(page.path, line_of(page, href), f"link {href!r} names a heading that does not exist",
-                                       f"use one of: {', '.join('#' + i for i in sorted(ids)) or '(the page has no headings)'}"))
+            errors.append(
+                ContentError(
+                    page.path,
+                    line_of(page, href),
+                    f"link {href!r} names a heading that does not exist",
+                    f"use one of: {', '.join('#' + i for i in sorted(ids)) or '(the page has no headings)'}",
+                )
+            )
     return errors
 
 
-def ids_by_url(pages: Iterable[Page], records: Mapping[str, OutputRecord], languages: Iterable[str]) -> dict[str, frozenset[str]]:
+def ids_by_url(
+    pages: Iterable[Page], records: Mapping[str, OutputRecord], languages: Iterable[str]
+) -> dict[str, frozenset[str]]:
     """Each page's address (and each home page's) -> the ids on it, as rendered."""
     page_ids: dict[str, frozenset[str]] = {f"/{lang}/": frozenset() for lang in languages}
     for page in pages:
@@ -80,8 +132,15 @@ def link_index(pages: Iterable[Page], records: Mapping[str, OutputRecord], langu
     return LinkIndex(ids_by_url(pages, records, languages))
 
 
-def check_site_links(pages: list[Page], records: Mapping[str, OutputRecord], rendered: set[str], config: SiteConfig,
-                     before: LinkIndex | None, only_rendered_changed: bool, line_of: Callable[[Page, str], int]) -> tuple[list[SourceError], LinkIndex]:
+def check_site_links(
+    pages: list[Page],
+    records: Mapping[str, OutputRecord],
+    rendered: set[str],
+    config: SiteConfig,
+    before: LinkIndex | None,
+    only_rendered_changed: bool,
+    line_of: Callable[[Page, str], int],
+) -> tuple[list[SourceError], LinkIndex]:
     """Check the links of pages that rendered, and of pages whose link targets changed since `before`;
     return the problems and the index the next check starts from.
 
@@ -94,8 +153,14 @@ def check_site_links(pages: list[Page], records: Mapping[str, OutputRecord], ren
                 page_ids[by_path[path].url] = frozenset(records[path].ids)
     else:
         page_ids = ids_by_url(pages, records, config.languages)
-    changed_urls = None if before is None else {url for url in page_ids.keys() | before.ids.keys() if page_ids.get(url) != before.ids.get(url)}
-    to_check = [page for page in pages if page.path in rendered] if changed_urls is not None and not changed_urls else pages
+    changed_urls = (
+        None
+        if before is None
+        else {url for url in page_ids.keys() | before.ids.keys() if page_ids.get(url) != before.ids.get(url)}
+    )
+    to_check = (
+        [page for page in pages if page.path in rendered] if changed_urls is not None and not changed_urls else pages
+    )
     form_paths = {path for form in config.forms.values() for path in form.paths.values()}
     form_paths |= set(config.notices.language_help.values()) if config.notices else set()  # written by the build itself
     other_markets = {m.path: m.name for m in config.markets.values() if m != config.market}
@@ -105,11 +170,21 @@ def check_site_links(pages: list[Page], records: Mapping[str, OutputRecord], ren
         record = records.get(page.path)
         if record is None:
             continue
-        if changed_urls and page.path not in rendered:  # a page that did not render needs checking only if a page it links to changed
+        if (
+            changed_urls and page.path not in rendered
+        ):  # a page that did not render needs checking only if a page it links to changed
             if page.path not in targets:
                 targets[page.path] = frozenset(href.split("#", 1)[0] for href in record.hrefs)
             if changed_urls.isdisjoint(targets[page.path]):
                 continue
-        errors += check_links(page, record.hrefs, set(record.ids), page_ids, form_paths, line_of,  # type: ignore[arg-type]
-                              config.prefix, other_markets)
+        errors += check_links(
+            page,
+            record.hrefs,
+            set(record.ids),
+            page_ids,
+            form_paths,
+            line_of,
+            config.prefix,
+            other_markets,
+        )
     return errors, LinkIndex(page_ids, targets)

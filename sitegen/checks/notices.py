@@ -16,12 +16,16 @@ def notice_hrefs(config: SiteConfig, lang: str) -> tuple[str, ...]:
     """Where a page in `lang` must link: this tree's taglines page and nondiscrimination notice."""
     if config.notices is None:
         return ()
-    return tuple(config.prefix + paths[lang] for paths in (config.notices.language_help, config.notices.nondiscrimination) if lang in paths)
+    return tuple(
+        config.prefix + paths[lang]
+        for paths in (config.notices.language_help, config.notices.nondiscrimination)
+        if lang in paths
+    )
 
 
 def market_notice_hrefs(config: SiteConfig) -> list[str]:
     """Where the market index must link: each market's notices, in the market's first language it shares with the index."""
-    hrefs = []
+    hrefs: list[str] = []
     for name, market in config.markets.items():
         lang = config.default_language if config.default_language in market.languages else market.languages[0]
         hrefs += notice_hrefs(config.market_configs[name], lang)
@@ -30,9 +34,16 @@ def market_notice_hrefs(config: SiteConfig) -> list[str]:
 
 def missing_notice_links(template: str, html: str, hrefs: Iterable[str]) -> list[SourceError]:
     """A page rendered from `template` that lacks a link to one of `hrefs`."""
-    return [TemplateProblem(template, 0, f"a page made from it has no link to the notice at {href}",
-                            'every member page links both notices: keep the <p class="notices"> links in its footer (templates/base.html)')
-            for href in hrefs if f'href="{href}"' not in html]
+    return [
+        TemplateProblem(
+            template,
+            0,
+            f"a page made from it has no link to the notice at {href}",
+            'every member page links both notices: keep the <p class="notices"> links in its footer (templates/base.html)',
+        )
+        for href in hrefs
+        if f'href="{href}"' not in html
+    ]
 
 
 def missing_notice_pages(pairs: list[PagePair], config: SiteConfig, config_path: Path) -> list[SourceError]:
@@ -47,6 +58,12 @@ def missing_notice_pages(pairs: list[PagePair], config: SiteConfig, config_path:
             line = TomlLines(config_path.read_text(encoding="utf-8")).line_of("notices", "nondiscrimination")
             market = f" in market '{config.market.name}'" if config.market else ""
             slug = wanted.strip("/").split("/")[-1]
-            errors.append(ConfigError(config.path, line, f"the nondiscrimination notice {wanted} is not a page{market}",
-                                      f'write content/{lang}/{slug}.md with slug = "{slug}" (paired with the other languages), or fix the path'))
+            errors.append(
+                ConfigError(
+                    config.path,
+                    line,
+                    f"the nondiscrimination notice {wanted} is not a page{market}",
+                    f'write content/{lang}/{slug}.md with slug = "{slug}" (paired with the other languages), or fix the path',
+                )
+            )
     return errors

@@ -58,9 +58,21 @@ def check_readability(page: Page, body_html: str, targets: dict[str, float]) -> 
         return []
     target = targets[page.lang]
     if page.lang == "es" and score < target:
-        return [ContentError(page.path, 1, f"reads harder than the target: Fernández-Huerta {score:.0f} (target {target:.0f} or more)",
-                             "use shorter sentences and shorter, common words")]
+        return [
+            ContentError(
+                page.path,
+                1,
+                f"reads harder than the target: Fernández-Huerta {score:.0f} (target {target:.0f} or more)",
+                "use shorter sentences and shorter, common words",
+            )
+        ]
     if page.lang != "es" and score > target:
-        return [ContentError(page.path, 1, f"reads harder than the target: grade {score:.1f} (target {target:.0f} or lower)",
-                             "use shorter sentences and shorter, common words")]
+        return [
+            ContentError(
+                page.path,
+                1,
+                f"reads harder than the target: grade {score:.1f} (target {target:.0f} or lower)",
+                "use shorter sentences and shorter, common words",
+            )
+        ]
     return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx2 as httpx
@@ -15,8 +15,8 @@ from forms_backend.staff.accounts import add_user
 from forms_backend.staff.case_rules import load_case_rules
 from forms_backend.staff.cases import Casework
 from forms_backend.staff.presenting import Clock
-from forms_backend.submissions import stamp
 from forms_backend.storage import open_database
+from forms_backend.submissions import stamp
 
 from ..backend import submit
 from ..conftest import ROOT, run_build
@@ -40,21 +40,32 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UvicornSer
     """The app on a real uvicorn, with one admin and one stored inquiry so every staff page has content."""
     tmp = tmp_path_factory.mktemp("gate")
     url = f"sqlite:///{tmp / 'gate.db'}"
-    env = {"SITE_DIR": str(gate_site()), "DATA_DIR": str(tmp), "DATABASE_URL": url, "MIN_FILL_SECONDS": "0",
-           "RATE_LIMIT": "100000/1", "LOGIN_RATE_LIMIT": "100000/1"}
+    env = {
+        "SITE_DIR": str(gate_site()),
+        "DATA_DIR": str(tmp),
+        "DATABASE_URL": url,
+        "MIN_FILL_SECONDS": "0",
+        "RATE_LIMIT": "100000/1",
+        "LOGIN_RATE_LIMIT": "100000/1",
+    }
     with UvicornServer(env, tmp / "server.log") as running:
         database = open_database(url)
         add_user(database, *STAFF_USER, role="admin")
         database.close_sync()
         with httpx.Client(base_url=running.url) as client:
             assert submit(client, "es").status_code == 303
-        database = open_database(url)  # the inquiry arrived 5 days ago and is in the admin's queue, overdue: queue pages show a row
+        database = open_database(
+            url
+        )  # the inquiry arrived 5 days ago and is in the admin's queue, overdue: queue pages show a row
         casework = Casework(load_case_rules(ROOT / "casework.toml"), Clock("America/New_York", {}))
-        received = stamp(datetime.now(timezone.utc) - timedelta(days=5))
+        received = stamp(datetime.now(UTC) - timedelta(days=5))
 
         def overdue_and_mine(tx):  # type: ignore[no-untyped-def]
             reference, topic = tx.fetchone("SELECT reference, topic FROM submissions")
-            tx.execute("UPDATE submissions SET created_at = ?, assigned_to = ? WHERE reference = ?", (received, STAFF_USER[0], reference))
+            tx.execute(
+                "UPDATE submissions SET created_at = ?, assigned_to = ? WHERE reference = ?",
+                (received, STAFF_USER[0], reference),
+            )
             casework.open_case(tx, str(reference), received, str(topic), "")
 
         database.run_sync_write(overdue_and_mine)

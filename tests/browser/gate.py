@@ -13,18 +13,29 @@ from ..conftest import ROOT
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WEIGHT_BUDGET = 14 * 1024
 
 
 def axe_violations(page: Page) -> list[str]:
     """axe-core with the WCAG 2.0/2.1 A and AA rules (plus best practices such as heading order)."""
     page.add_script_tag(path=str(AXE_JS))
-    result: dict[str, Any] = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", AXE_TAGS)
+    result: dict[str, Any] = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", AXE_TAGS
+    )
     problems = []
     for violation in result["violations"]:
         for node in violation["nodes"]:
-            problems.append(f"{violation['id']} ({violation['impact']}): {violation['help']} — element {', '.join(map(str, node['target']))} — {violation['helpUrl']}")
+            problems.append(
+                f"{violation['id']} ({violation['impact']}): {violation['help']} — element {', '.join(map(str, node['target']))} — {violation['helpUrl']}"
+            )
     return problems
 
 
@@ -69,7 +80,7 @@ def keyboard_problems(page: Page) -> list[str]:
     if autofocused:
         if not autofocused["ring"]:
             problems.append(f"no visible focus indicator on {autofocused['html']!r}")
-        expected = expected[expected.index(autofocused["next"]):] if autofocused["next"] in expected else expected
+        expected = expected[expected.index(autofocused["next"]) :] if autofocused["next"] in expected else expected
     reached: list[str] = []
     for _ in range(3 * len(expected) + 5):  # date inputs take several Tabs, one per segment
         page.keyboard.press("Tab")
@@ -103,14 +114,18 @@ def reflow_problems(page: Page, label: str) -> list[str]:
     }""")
     problems = []
     if result["scroll"] > result["width"]:
-        problems.append(f"{label}: page scrolls sideways ({result['scroll']} px wide in a {result['width']} px viewport)")
+        problems.append(
+            f"{label}: page scrolls sideways ({result['scroll']} px wide in a {result['width']} px viewport)"
+        )
     problems += [f"{label}: text clipped in {html!r}" for html in result["clipped"]]
     return problems
 
 
 def weight_problem(html: bytes, css: bytes) -> list[str]:
     size = len(gzip.compress(html, 9)) + len(gzip.compress(css, 9))
-    return [] if size < WEIGHT_BUDGET else [f"HTML + CSS is {size} bytes compressed, over the {WEIGHT_BUDGET} byte budget"]
+    return (
+        [] if size < WEIGHT_BUDGET else [f"HTML + CSS is {size} bytes compressed, over the {WEIGHT_BUDGET} byte budget"]
+    )
 
 
 def screenshot(page: Page, folder: Path, name: str) -> None:

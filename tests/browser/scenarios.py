@@ -30,7 +30,9 @@ def static_scenarios(site: Path) -> list[Scenario]:
         relative = file.relative_to(site).as_posix()
         path = "/" + relative.removesuffix("index.html")
         lang = relative.split("/")[0] if "/" in relative else "en"
-        scenarios.append(Scenario(relative.removesuffix(".html").replace("/", "_") or "root", lang, path, content_page=True))
+        scenarios.append(
+            Scenario(relative.removesuffix(".html").replace("/", "_") or "root", lang, path, content_page=True)
+        )
     return scenarios
 
 
@@ -70,7 +72,17 @@ def staff_sign_in(page: Page, base_url: str) -> None:
 
 
 def fill_good_form(page: Page) -> None:
-    for name in ("first_name", "last_name", "member_id", "dob_day", "dob_month", "dob_year", "phone", "email", "message"):
+    for name in (
+        "first_name",
+        "last_name",
+        "member_id",
+        "dob_day",
+        "dob_month",
+        "dob_year",
+        "phone",
+        "email",
+        "message",
+    ):
         page.fill(f"#{name}", GOOD[name])
     page.check(f"#contact_method-{GOOD['contact_method']}")
     page.check(f"#preferred_language-{GOOD['preferred_language']}")
