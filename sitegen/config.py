@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, SourceError, raise_all
+from .phones import Phone
 from .taglines import TAGLINES_FILE, Tagline, load_taglines
 from .toml_lines import TomlLines
 
@@ -593,11 +594,9 @@ class _Validator:
         )
 
     def _phone(self, keys: tuple[str, ...], value: str) -> str:
-        digits = re.sub(r"\D", "", value)
-        if len(digits) == 10:
-            digits = "1" + digits
-        if (len(digits) == 11 and digits[0] == "1") or re.fullmatch(r"[2-9]11", digits):
-            return digits
+        phone = Phone.parse(value)
+        if phone is not None:
+            return phone.digits
         self.error(
             keys,
             f"{value!r} is not a phone number we can dial",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import time
 from functools import cache
 from typing import Any, TypeVar
@@ -20,26 +19,9 @@ from babel.lists import format_list
 from markupsafe import Markup
 
 from .config import DAY_CODES, ContactLine, Hours, SiteConfig, Style
+from .phones import Phone
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Phone:
-    digits: str
-
-    @property
-    def display(self) -> str:
-        """House style: 1-844-607-2829, or the bare code for 711-style numbers."""
-        d = self.digits
-        return f"{d[0]}-{d[1:4]}-{d[4:7]}-{d[7:]}" if len(d) == 11 else d
-
-    @property
-    def href(self) -> str:
-        return f"tel:+{self.digits}" if len(self.digits) == 11 else f"tel:{self.digits}"
-
-    def link(self) -> Markup:
-        return Markup('<a href="{}" class="tel">{}</a>').format(self.href, self.display)
 
 
 @cache

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ContentError, SourceError
+from .errors import ContentError, SourceError, shown_path
 from .toml_lines import TomlLines
 
 FENCE = "+++"
@@ -60,7 +60,7 @@ def read_pages(content_dir: Path, languages: tuple[str, ...], shown_root: Path) 
     for lang in languages:
         folder = content_dir / lang
         for file in sorted(folder.glob("*.md")) if folder.is_dir() else []:
-            shown = file.relative_to(shown_root).as_posix() if file.is_relative_to(shown_root) else str(file)
+            shown = shown_path(file, shown_root)
             try:
                 pages.append(parse_page(file.read_bytes(), shown, lang))
             except SourceError as exc:

@@ -7,6 +7,12 @@ subclasses say which stage found the problem.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """A file as editors see it in messages: relative to the project, with forward slashes."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 class SiteError(Exception):

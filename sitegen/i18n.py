@@ -10,7 +10,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 from babel.support import NullTranslations, Translations
 
-from .errors import ContentError
+from .errors import ContentError, shown_path
 
 DOMAIN = "messages"
 
@@ -24,7 +24,7 @@ def load_translations(locales_dir: Path, lang: str, source_lang: str, shown_root
     if lang == source_lang:
         return NullTranslations()
     path = catalog_path(locales_dir, lang)
-    shown = path.relative_to(shown_root).as_posix() if path.is_relative_to(shown_root) else str(path)
+    shown = shown_path(path, shown_root)
     if not path.is_file():
         raise ContentError(
             shown, 0, f"no UI catalog for {lang!r}", "run `make messages` to create it, then translate its strings"

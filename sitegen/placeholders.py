@@ -13,9 +13,10 @@ from collections.abc import Callable
 from markupsafe import Markup, escape
 
 from .config import SiteConfig
-from .contacts import ORDERS, ContactFormatter, Phone
+from .contacts import ORDERS, ContactFormatter
 from .content import Page
 from .errors import ContentError, SourceError
+from .phones import Phone
 
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
 FORM = re.compile(r"\s*([a-z]+)\s*(?::\s*([a-z0-9-]+)\s*)?(?:\|\s*([a-z-]+)\s*)?$")
@@ -174,9 +175,8 @@ def find_literals(page: Page, config: SiteConfig) -> list[SourceError]:
     body = PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), page.body)
     for match in LITERAL_PHONE.finditer(body) if MAYBE_PHONE.search(body) else ():
         number = page.body_line + body.count("\n", 0, match.start())
-        digits = re.sub(r"\D", "", match.group(0))
-        digits = digits if len(digits) != 10 else "1" + digits
-        candidates = by_digits.get(digits) or by_digits.get(Phone(digits).digits) or []
+        typed = Phone.parse(match.group(0))
+        candidates = by_digits.get(typed.digits, []) if typed else []
         hint = _placeholder_hint(candidates, _sentence_around(body, match.start()), config.path)
         errors.append(ContentError(page.path, number, f"phone number {match.group(0)!r} typed into the page", hint))
     for match in LITERAL_TIME.finditer(body) if MAYBE_TIME.search(body) else ():

@@ -21,9 +21,10 @@ from cmarkgfm.cmark import Options
 from markupsafe import Markup
 
 from .config import ContactLine, SiteConfig
-from .contacts import ORDERS, ContactFormatter, Phone
-from .errors import TemplateProblem
+from .contacts import ORDERS, ContactFormatter
+from .errors import TemplateProblem, shown_path
 from .i18n import language_name, load_translations
+from .phones import Phone
 from .taglines import Tagline, tagline_html
 
 HEADING_ANCHOR = re.compile(r"<h([1-6])>(.*?)\s*\{#([A-Za-z][\w-]*)\}</h\1>")
@@ -119,14 +120,12 @@ class Templates:
     def render(self, lang: str, name: str, **context: Any) -> str:
         """Render template `name` in `lang`; template mistakes become `TemplateProblem` with path:line."""
         shown = self.templates_dir / name
-        shown_path = shown.relative_to(self.root).as_posix() if shown.is_relative_to(self.root) else str(shown)
+        template_path = shown_path(shown, self.root)
         try:
             return self.environments[lang].get_template(name).render(**context)
         except jinja2.TemplateNotFound as exc:
             missing = self.templates_dir / str(exc.name)
-            missing_path = (
-                missing.relative_to(self.root).as_posix() if missing.is_relative_to(self.root) else str(missing)
-            )
+            missing_path = shown_path(missing, self.root)
             raise TemplateProblem(
                 missing_path,
                 0,
@@ -135,7 +134,7 @@ class Templates:
             ) from None
         except jinja2.TemplateSyntaxError as exc:
             where = Path(exc.filename or shown)
-            where_path = where.relative_to(self.root).as_posix() if where.is_relative_to(self.root) else str(where)
+            where_path = shown_path(where, self.root)
             raise TemplateProblem(
                 where_path,
                 exc.lineno or 0,
@@ -144,7 +143,7 @@ class Templates:
             ) from None
         except jinja2.UndefinedError as exc:
             raise TemplateProblem(
-                shown_path,
+                template_path,
                 0,
                 f"template uses something undefined: {exc.message}",
                 "check the variable names against the render context",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .content import Page, parse_page
-from .errors import ContentError, SiteErrors, SourceError
+from .errors import ContentError, SiteErrors, SourceError, shown_path
 from .handoff import Handoff, Segment, handoff, site_links, slug_for, translated_page
 from .pairing import PagePair
 from .publish import write_atomically
@@ -145,7 +145,7 @@ def import_files(content: Content, files: list[Path], shown_root: Path) -> list[
 
 def _shown(path: Path, root: Path) -> str:
     resolved = path.resolve()
-    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(path)
+    return shown_path(resolved, root) if resolved.is_relative_to(root) else str(path)
 
 
 def _planned_page(content: Content, document: Document, shown: str) -> tuple[Path, str, Page, str]:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from sitegen.config import load_config
-from sitegen.contacts import ContactFormatter, Phone
+from sitegen.contacts import ContactFormatter
+from sitegen.phones import Phone
 
 from .conftest import ROOT, config_file
 

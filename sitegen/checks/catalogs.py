@@ -6,14 +6,14 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from ..errors import ContentError, SourceError
+from ..errors import ContentError, SourceError, shown_path
 from ..i18n import catalog_path
 
 
 def check_catalogs(locales_dir: Path, languages: tuple[str, ...], source_lang: str, root: Path) -> list[SourceError]:
     template = locales_dir / "messages.pot"
     if not template.is_file():
-        return [ContentError(_shown(template, root), 0, "messages.pot is missing", "run `make messages`")]
+        return [ContentError(shown_path(template, root), 0, "messages.pot is missing", "run `make messages`")]
     with template.open("rb") as handle:
         wanted = {str(m.id) for m in read_po(handle) if m.id}
     errors: list[SourceError] = []
@@ -25,7 +25,7 @@ def check_catalogs(locales_dir: Path, languages: tuple[str, ...], source_lang: s
             continue  # the build reports a missing catalog itself
         with path.open("rb") as handle:
             catalog = read_po(handle)
-        shown = _shown(path, root)
+        shown = shown_path(path, root)
         for message in catalog:
             if not message.id:
                 continue
@@ -59,7 +59,3 @@ def check_catalogs(locales_dir: Path, languages: tuple[str, ...], source_lang: s
                 )
             )
     return errors
-
-
-def _shown(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
