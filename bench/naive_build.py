@@ -15,18 +15,18 @@ import markdown
 from markupsafe import Markup
 
 from sitegen.config import load_config
-from sitegen.content import read_pages
 from sitegen.pairing import pair_pages, reserved_slugs
 from sitegen.placeholders import resolve
 from sitegen.project import Project
 from sitegen.render import Templates
+from sitegen.sources import scan
 from sitegen.static_files import fingerprint_static
 
 
 def naive_build(source: Path, out: Path) -> int:
     project = Project(source)
     config = load_config(project.config_path)
-    pages, _ = read_pages(project.content_dir, config.languages, project.root)
+    pages = [state.page for state in scan(project.content_dir, config.languages, {}, None).sources.values()]
     pairs, _ = pair_pages(pages, config.languages, reserved_slugs(config))
     _, static_urls = fingerprint_static(project.static_dir)
     templates = Templates(config, project.templates_dir, project.locales_dir, project.root, static_urls)

@@ -179,14 +179,15 @@ def translation_files(
 def read_content(project: Project) -> TranslatableContent:
     """The pages and pairs the translation commands work on; SiteErrors if a page cannot be read."""
     from .config import load_config
-    from .content import read_pages
     from .pairing import pair_pages, reserved_slugs
+    from .sources import scan
     from .translation_files import Content
 
     config = load_config(project.config_path, "site.toml")
-    pages, errors = read_pages(project.content_dir, config.languages, project.root)
-    if errors:
-        raise SiteErrors(errors)
+    found = scan(project.content_dir, config.languages, {}, None)  # the build's own reader of content/
+    if found.errors:
+        raise SiteErrors(found.errors)
+    pages = [state.page for state in found.sources.values()]
     pairs, _ = pair_pages(pages, config.languages, reserved_slugs(config))
     return Content(project.root, config.languages, pages, pairs, config.served_pages)
 

@@ -6,10 +6,9 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from .errors import ContentError, SourceError, shown_path
+from .errors import ContentError
 from .toml_lines import TomlLines
 
 FENCE = "+++"
@@ -51,21 +50,6 @@ class Page:
             if text in line:
                 return self.body_line + offset
         return self.body_line
-
-
-def read_pages(content_dir: Path, languages: tuple[str, ...], shown_root: Path) -> tuple[list[Page], list[SourceError]]:
-    """Read every `content/<lang>/*.md`; return the pages and the problems found."""
-    pages: list[Page] = []
-    errors: list[SourceError] = []
-    for lang in languages:
-        folder = content_dir / lang
-        for file in sorted(folder.glob("*.md")) if folder.is_dir() else []:
-            shown = shown_path(file, shown_root)
-            try:
-                pages.append(parse_page(file.read_bytes(), shown, lang))
-            except SourceError as exc:
-                errors.append(exc)
-    return pages, errors
 
 
 def parse_page(raw: bytes, shown: str, lang: str) -> Page:

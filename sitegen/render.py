@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,10 @@ def in_tree(html: str, prefix: str) -> str:
     return SITE_LINK.sub(move, html)
 
 
+# The contact lines the render in progress shows, recorded per render (not in a field every render shares).
+_CONTACTS_USED: ContextVar[set[str] | None] = ContextVar("contacts_used", default=None)
+
+
 class Templates:
     """Jinja environments for every language of one site, plus the helpers templates call."""
 
@@ -65,7 +70,6 @@ class Templates:
         self.config = config
         self.templates_dir = templates_dir
         self.root = root
-        self.contacts_used: set[str] = set()  # contact lines the templates showed since the last reset
         self.environments = {
             lang: self._environment(
                 lang, load_translations(locales_dir, lang, config.default_language, root), static_urls
@@ -88,7 +92,9 @@ class Templates:
         prefix = self.config.prefix  # a market's pages live under its path; templates write tree paths
 
         def line(name: str) -> ContactLine:
-            self.contacts_used.add(name)
+            used = _CONTACTS_USED.get()
+            if used is not None:  # a render that records what it shows (see render_recording)
+                used.add(name)
             return self.config.contacts[name]
 
         def tagline(tagline: Tagline) -> Markup:
@@ -116,6 +122,15 @@ class Templates:
             tagline=tagline,
         )
         return env
+
+    def render_recording(self, lang: str, name: str, **context: Any) -> tuple[str, frozenset[str]]:
+        """Render, and say which contact lines the templates showed (an output depends on them)."""
+        used: set[str] = set()
+        token = _CONTACTS_USED.set(used)
+        try:
+            return self.render(lang, name, **context), frozenset(used)
+        finally:
+            _CONTACTS_USED.reset(token)
 
     def render(self, lang: str, name: str, **context: Any) -> str:
         """Render template `name` in `lang`; template mistakes become `TemplateProblem` with path:line."""

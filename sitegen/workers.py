@@ -84,10 +84,9 @@ def render_page(job: PageJob) -> PageResult:
         return PageResult(page.path, None, structure)
     warnings = check_readability(page, body_html, config.readability) if _context.readability else []
     templates = _context.templates
-    templates.contacts_used = set()
     hrefs, ids = links_and_ids(body_html)  # as written: links are checked within the page's own tree
     try:
-        html = templates.render(
+        html, contacts_shown = templates.render_recording(
             page.lang,
             "page.html",
             page=page,
@@ -103,7 +102,7 @@ def render_page(job: PageJob) -> PageResult:
     missing = missing_notice_links("templates/page.html", html, notice_hrefs(config, page.lang))
     if missing:
         return PageResult(page.path, None, missing)
-    deps = tuple(sorted(placeholders_used(body) | {f"contact:{name}" for name in templates.contacts_used}))
+    deps = tuple(sorted(placeholders_used(body) | {f"contact:{name}" for name in contacts_shown}))
     output = page.url.strip("/") + "/index.html"
     target = _context.staging / output
     target.parent.mkdir(parents=True, exist_ok=True)
