@@ -36,7 +36,7 @@ from .publish import publish_in_place, publish_swap, write_atomically
 from .render import Templates
 from .sitemap import robots_txt, sitemap_xml
 from .sources import Scan, scan, unchanged_since
-from .state import EMPTY, BuildState, SourceState
+from .state import EMPTY, BuildState, load_state, save_state
 from .static_files import fingerprint_static
 from .taglines import unreviewed_warnings
 from .translations import stale_notices, stale_warnings
@@ -229,7 +229,8 @@ class Builder:
                 after = self.publish(staged.staging, staged.before, after)
             finally:
                 shutil.rmtree(staged.staging, ignore_errors=True)
-        self.save_to_cache(after, staged.rendered, published=staged.staging is not None)
+        if self.cache:
+            save_state(self.cache, after, staged.rendered, published=staged.staging is not None)
         self.state = after
         self.touched_since_state = set()
         staged.report.seconds = time.perf_counter() - staged.started
@@ -274,14 +275,7 @@ class Builder:
         marker = self.marker()
         if self.state is not None:
             return self.state if marker is not None and marker == self.state.build_id else self.state.without_outputs()
-        if not self.cache:
-            return EMPTY
-        sources = {path: SourceState(mtime, size, page) for path, (mtime, size, page) in self.cache.sources().items()}
-        if marker is None or marker != self.cache.meta("build_id"):
-            return BuildState(sources=sources)
-        return BuildState(
-            sources=sources, outputs=self.cache.outputs(), build_id=marker, inputs=self.cache.meta("inputs") or ""
-        )
+        return load_state(self.cache, marker) if self.cache else EMPTY
 
     def files_to_scan(self, touched: set[Path] | None) -> set[Path] | None:
         """The files to look at: those touched since the state was taken, or None for every file."""
@@ -422,18 +416,3 @@ class Builder:
             build_id=build_id,
             fingerprint=int(build_id, 16) if build_id and re.fullmatch(r"[0-9a-f]{32}", build_id) else None,
         )
-
-    def save_to_cache(self, after: BuildState, rendered: set[str], published: bool) -> None:
-        """Write to the cache what changed: sources read anew (even if only touched), outputs rendered, the build id."""
-        if not self.cache:
-            return
-        recorded = self.cache.stats()
-        changed = {
-            path: (state.mtime_ns, state.size, state.page)
-            for path, state in after.sources.items()
-            if recorded.get(path) != (state.mtime_ns, state.size)
-        }
-        removed = set(recorded) - set(after.sources)
-        if changed or removed or rendered or published:
-            meta = {"build_id": after.build_id or "", "inputs": after.inputs}
-            self.cache.save(meta, changed, dict(after.outputs), set(changed), set(rendered), removed)

@@ -8,11 +8,12 @@ nothing to roll back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .cache import OutputRecord
+from .cache import BuildCache, OutputRecord
 from .content import Page
 from .pairing import PagePair
 
@@ -65,3 +66,41 @@ class BuildState:
 
 
 EMPTY = BuildState()
+
+
+def load_state(cache: BuildCache, marker: str | None) -> BuildState:
+    """The state the cache holds. Its outputs (and what was derived from them) count only if the output
+    folder carries the build id the cache recorded: otherwise the site on disk is not the one it describes.
+    Pairs, the link index and the fingerprint are not stored: they follow from the sources and outputs."""
+    sources = {path: SourceState(mtime, size, page) for path, (mtime, size, page) in cache.sources().items()}
+    if marker is None or marker != cache.meta("build_id"):
+        return BuildState(sources=sources)
+    return BuildState(
+        sources=sources,
+        outputs=cache.outputs(),
+        build_id=marker,
+        inputs=cache.meta("inputs") or "",
+        listing=cache.meta("listing") or None,
+        site_files=frozenset(json.loads(cache.meta("site_files") or "[]")),
+    )  # no fingerprint: a cold build works it out from every output, so a stale row can never skew the build id
+
+
+def save_state(cache: BuildCache, after: BuildState, rendered: set[str], published: bool) -> None:
+    """Record in the cache what changed since it last saw the state: sources read anew (even if only
+    touched), outputs rendered, and the site-wide facts, in one transaction."""
+    recorded = cache.stats()
+    changed = {
+        path: (s.mtime_ns, s.size, s.page)
+        for path, s in after.sources.items()
+        if recorded.get(path) != (s.mtime_ns, s.size)
+    }
+    removed = set(recorded) - set(after.sources)
+    if not (changed or removed or rendered or published):
+        return
+    meta = {
+        "build_id": after.build_id or "",
+        "inputs": after.inputs,
+        "listing": after.listing or "",
+        "site_files": json.dumps(sorted(after.site_files)),
+    }
+    cache.save(meta, changed, dict(after.outputs), set(changed), set(rendered), removed)
