@@ -23,11 +23,11 @@ CODE_CLASSES = {"ph": codes_xml.Ph, "bpt": codes_xml.Bpt, "ept": codes_xml.Ept}
 TRANSPARENT = {"mrk", "g"}  # markup CAT tools wrap around words; the words inside are the translation
 
 
-class _Unit(xliff.xliffunit):  # type: ignore[misc]  # translate-toolkit ships no type information
+class _Unit(xliff.xliffunit):
     namespace = NAMESPACE
 
 
-class _File(xliff.xlifffile):  # type: ignore[misc]
+class _File(xliff.xlifffile):
     """translate-toolkit writes XLIFF 1.1 unless told; every tool we hand files to reads 1.2."""
 
     UnitClass = _Unit
