@@ -26,16 +26,18 @@ ZONES = ("America/New_York", "America/Chicago")
 
 
 def markets_config(count: int) -> str:
-    """This project's site.toml with its contact lines replaced by `count` markets of their own."""
+    """This project's site.toml with its member-facing contact lines replaced by `count` markets of their
+    own (each with this site's language-help tagline list); the shared lines and notices stay as they are."""
     text = (ROOT / "site.toml").read_text(encoding="utf-8")
-    head, rest = text[: text.index("# ---- Contact lines")], text[text.index("# ---- Forms") :]
+    head, rest = text[: text.index("# ---- Contact lines")], text[text.index("[contacts.civil-rights]") :]
+    taglines = next(line for line in text.splitlines() if line.startswith("taglines = "))
     tables = []
     for i in range(count):
         name = f"m{i:02d}-medicaid"
         tables.append(
             f'[markets.{name}]\nlabel = {{ en = "Market {i} Medicaid", es = "Medicaid del mercado {i}" }}\n'
             f'state = "{chr(65 + i // 26)}{chr(65 + i % 26)}"\nproduct = "Medicaid"\npath = "/m{i:02d}/plans/medicaid"\n'
-            f'time_zone = "{ZONES[i % 2]}"\n'
+            f'time_zone = "{ZONES[i % 2]}"\n{taglines}\n'
         )
         for line, number, label in (
             ("member-services", 1, "Member Services"),

@@ -15,6 +15,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,7 +37,7 @@ from .publish import publish_in_place, publish_swap, write_atomically
 from .render import Templates
 from .sitemap import robots_txt, sitemap_xml
 from .sources import Scan, scan, unchanged_since
-from .state import EMPTY, BuildState, load_state, save_state
+from .state import EMPTY, BuildState, Pairs, load_state, save_state
 from .static_files import fingerprint_static
 from .taglines import unreviewed_warnings
 from .translations import stale_notices, stale_warnings
@@ -135,6 +136,7 @@ class Builder:
         config, keys = inputs.config, inputs.keys
         edit_only = only_bodies_changed(before, found, keys)  # the common save: pairs and listings stand
         pairs, errors = (edited_pairs(before, found), list(found.errors)) if edit_only else self.pair(found, config)
+        pairs = pairs if isinstance(pairs, Pairs) else Pairs(pairs)
         errors += self.catalog_problems(config) + missing_notice_pages(pairs, config, self.project.config_path)
         warnings, stale = self.stale_translations(pairs, config)
         errors += stale
@@ -147,7 +149,7 @@ class Builder:
         after = replace(
             before,
             sources=found.sources,
-            pairs=tuple(pairs),
+            pairs=pairs,
             seen=planned.seen,
             key_inputs=keys.shared,
             inputs=keys.shared_digest(),
@@ -192,7 +194,8 @@ class Builder:
             records = {**planned.records, **{r.source: r.record for r in results if r.record}}
             rendered = {r.source for r in results}
             link_errors, links = check_site_links(
-                [p for pair in pairs for p in pair.pages.values()],
+                lambda: [p for pair in pairs for p in pair.pages.values()],
+                lambda path: state.page if (state := after.sources.get(path)) else None,
                 records,
                 rendered,
                 config,
@@ -297,7 +300,7 @@ class Builder:
         return pairs, errors + pair_errors
 
     def stale_translations(
-        self, pairs: list[PagePair], config: SiteConfig
+        self, pairs: Sequence[PagePair], config: SiteConfig
     ) -> tuple[list[SourceError], list[SourceError]]:
         """Warnings, and errors (a plan that must never publish an out-of-date translation blocks them)."""
         stale = stale_warnings(pairs, config.default_language)
@@ -338,7 +341,7 @@ class Builder:
         with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork")) as pool:
             return [result for chunk in pool.map(render_pages, chunks) for result in chunk]
 
-    def write_site_files(self, staging: Path, inputs: Inputs, pairs: list[PagePair]) -> frozenset[str]:
+    def write_site_files(self, staging: Path, inputs: Inputs, pairs: Sequence[PagePair]) -> frozenset[str]:
         """The pages that list or point to every page: home pages, 404s, root, taglines, sitemap, robots, CSS."""
         config, templates = inputs.config, inputs.templates
         # The language chooser at "/" is the x-default of the home pages' cluster, and names them back.
@@ -401,7 +404,7 @@ class Builder:
             publish_swap(staging, self.out_dir)
         return replace(after, build_id=build_id, fingerprint=fingerprint)
 
-    def warmed(self, after: BuildState, pairs: list[PagePair], inputs: Inputs) -> BuildState:
+    def warmed(self, after: BuildState, pairs: Sequence[PagePair], inputs: Inputs) -> BuildState:
         """Nothing to publish, but a warm builder keeps what it read, so the next edit starts from it: the
         link index, listing and build id of the site on disk (known already if this process built it)."""
         if after.links is not None and after.listing is not None and after.build_id is not None:

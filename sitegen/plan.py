@@ -7,13 +7,14 @@ read anew and their translations, and keeps the pairs of the state with the new 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .cache import OutputRecord
 from .keys import KeyMaker
 from .pairing import PagePair
 from .sources import Scan
-from .state import BuildState, Seen
+from .state import BuildState, Pairs, Seen
 from .workers import PageJob
 
 
@@ -28,7 +29,7 @@ def shared_inputs(keys: KeyMaker) -> tuple[dict[str, str], dict[str, str]]:
     return (keys.site_digests, keys.contact_digests)
 
 
-def plan(pairs: list[PagePair], before: BuildState, keys: KeyMaker, notices: dict[str, str]) -> Plan:
+def plan(pairs: Sequence[PagePair], before: BuildState, keys: KeyMaker, notices: dict[str, str]) -> Plan:
     """Every page is looked at; one whose digest, alternates and notice are as last checked (with the same
     shared inputs) is clean without computing its key."""
     jobs, clean, seen = [], {}, dict(before.seen)
@@ -70,23 +71,16 @@ def only_bodies_changed(before: BuildState, found: Scan, keys: KeyMaker) -> bool
     return True
 
 
-def edited_pairs(before: BuildState, found: Scan) -> list[PagePair]:
+def edited_pairs(before: BuildState, found: Scan) -> Pairs:
     """The state's pairs with the pages read anew put in (pages outside this market's pairs stay out)."""
-    pairs, index = list(before.pairs or ()), before.pair_index
-    for path in found.reparsed:
-        if path in index:
-            page = found.sources[path].page
-            pairs[index[path]] = PagePair(pairs[index[path]].key, {**pairs[index[path]].pages, page.lang: page})
-    return pairs
+    return (before.pairs or Pairs()).with_pages_replaced([found.sources[path].page for path in sorted(found.reparsed)])
 
 
-def plan_edited(
-    pairs: list[PagePair], before: BuildState, found: Scan, keys: KeyMaker, notices: dict[str, str]
-) -> Plan:
+def plan_edited(pairs: Pairs, before: BuildState, found: Scan, keys: KeyMaker, notices: dict[str, str]) -> Plan:
     """Only the pages read anew, and their translations (whose stale notice may come or go), can need
     rendering; every other output stands as it is."""
     jobs, records, seen = [], dict(before.outputs), dict(before.seen)
-    index = before.pair_index
+    index = pairs.positions
     affected = sorted(
         {other.path for path in found.reparsed if path in index for other in pairs[index[path]].pages.values()}
     )

@@ -39,11 +39,32 @@ class LinkIndex:
     )  # page path -> the urls its links point to (no #fragment)
 
 
+class Pairs(tuple[PagePair, ...]):
+    """The site's page pairs, and where each page's pair is (worked out once per set of pairs, and kept
+    when a body-only edit puts new pages in the same places)."""
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Page path -> the position of its pair."""
+        return {page.path: i for i, pair in enumerate(self) for page in pair.pages.values()}
+
+    def with_pages_replaced(self, pages: list[Page]) -> Pairs:
+        """The same pairs with these pages put in their pairs' places (pages of no pair are left out)."""
+        pairs, index = list(self), self.positions
+        for page in pages:
+            if page.path in index:
+                position = index[page.path]
+                pairs[position] = PagePair(pairs[position].key, {**pairs[position].pages, page.lang: page})
+        replaced = Pairs(pairs)
+        replaced.__dict__["positions"] = index  # the same pages in the same places
+        return replaced
+
+
 @dataclass(frozen=True)
 class BuildState:
     sources: Mapping[str, SourceState] = field(default_factory=dict)  # path shown to editors -> the file as read
     outputs: Mapping[str, OutputRecord] = field(default_factory=dict)  # source path -> what its output was made from
-    pairs: tuple[PagePair, ...] | None = None  # None: not known (a cold start from the cache)
+    pairs: Pairs | None = None  # None: not known (a cold start from the cache)
     links: LinkIndex | None = None
     listing: str | None = None  # what the site-wide pages (home pages, sitemap) were made from
     site_files: frozenset[str] = frozenset()  # the site-wide files the last full listing wrote
@@ -54,11 +75,6 @@ class BuildState:
     )
     seen: Mapping[str, Seen] = field(default_factory=dict)
     inputs: str = ""  # one digest of everything all pages share, as the cache records it
-
-    @cached_property
-    def pair_index(self) -> dict[str, int]:
-        """Page path -> the position of its pair in `pairs`."""
-        return {page.path: i for i, pair in enumerate(self.pairs or ()) for page in pair.pages.values()}
 
     def without_outputs(self) -> BuildState:
         """The same sources, but no published site to build on (the output folder is not the one we built)."""

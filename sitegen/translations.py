@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def snapshot_path(root: Path, lang: str, key: str) -> Path:
     return root / "translations" / lang / f"{key}.source.md"
 
 
-def statuses(pairs: list[PagePair], unpaired: list[Page], languages: tuple[str, ...], root: Path) -> list[Status]:
+def statuses(pairs: Sequence[PagePair], unpaired: list[Page], languages: tuple[str, ...], root: Path) -> list[Status]:
     """Every key in every language: source, up to date, stale (with changed paragraphs) or missing."""
     source_lang = languages[0]
     found: list[Status] = []
@@ -79,7 +80,7 @@ class StaleNotice:
         return cls(url, lang, changed_on)
 
 
-def stale_notices(pairs: list[PagePair], source_lang: str, root: Path) -> dict[str, str]:
+def stale_notices(pairs: Sequence[PagePair], source_lang: str, root: Path) -> dict[str, str]:
     """Each stale translation's notice (as the key its output is built from), by path."""
     stale = [
         (page, pair.pages[source_lang])
@@ -137,7 +138,7 @@ def _repository_prefix(root: Path) -> str:
         return ""
 
 
-def stale_warnings(pairs: list[PagePair], source_lang: str) -> list[SourceError]:
+def stale_warnings(pairs: Sequence[PagePair], source_lang: str) -> list[SourceError]:
     warnings: list[SourceError] = []
     for pair in pairs:
         source = pair.pages[source_lang]

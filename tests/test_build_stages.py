@@ -13,7 +13,7 @@ from sitegen.keys import KeyMaker
 from sitegen.pairing import PagePair
 from sitegen.plan import edited_pairs, only_bodies_changed, plan, plan_edited
 from sitegen.sources import Scan, scan
-from sitegen.state import BuildState, LinkIndex, SourceState
+from sitegen.state import BuildState, LinkIndex, Pairs, SourceState
 
 from .conftest import ROOT
 
@@ -44,7 +44,7 @@ def published(*pairs: PagePair) -> BuildState:
     return BuildState(
         sources={p.path: SourceState(1, 1, p) for p in pages},
         outputs={p.path: output(p, pair) for pair in pairs for p in pair.pages.values()},
-        pairs=tuple(pairs),
+        pairs=Pairs(pairs),
         key_inputs=KEYS.shared,
     )
 
@@ -157,10 +157,16 @@ def line_of(p: Page, text: str) -> int:
     return p.line_containing(text)
 
 
+def site_check(pages: list[Page], *rest):  # type: ignore[no-untyped-def]
+    """check_site_links over these pages (it takes them as callables, so a one-page edit need not list them all)."""
+    by_path = {p.path: p for p in pages}
+    return check_site_links(lambda: pages, by_path.get, *rest)
+
+
 def test_a_link_to_no_page_is_reported_at_its_line() -> None:
     linking = page("en", "a", body="See [b](/en/b/).")
     records = {linking.path: OutputRecord("k", "en/a/index.html", (), ("/en/b/",), ())}
-    errors, _ = check_site_links([linking], records, {linking.path}, CONFIG, None, False, line_of)
+    errors, _ = site_check([linking], records, {linking.path}, CONFIG, None, False, line_of)
     assert [str(e) for e in errors] == [
         "content/en/a.md:8: link '/en/b/' leads to no page — check the slug; page URLs are /<lang>/<slug>/"
     ]
@@ -172,9 +178,9 @@ def test_a_page_that_did_not_render_is_checked_again_when_a_heading_it_links_to_
         linking.path: OutputRecord("k", "x", (), ("/en/b/#part",), ()),
         target.path: OutputRecord("k", "y", (), (), ("part",)),
     }
-    _, index = check_site_links([linking, target], records, {linking.path, target.path}, CONFIG, None, False, line_of)
+    _, index = site_check([linking, target], records, {linking.path, target.path}, CONFIG, None, False, line_of)
     records[target.path] = OutputRecord("k2", "y", (), (), ())  # the heading was renamed away
-    errors, _ = check_site_links([linking, target], records, {target.path}, CONFIG, index, True, line_of)
+    errors, _ = site_check([linking, target], records, {target.path}, CONFIG, index, True, line_of)
     assert [e.path for e in errors] == ["content/en/a.md"] and "names a heading that does not exist" in errors[
         0
     ].problem
@@ -187,5 +193,5 @@ def test_pages_whose_targets_did_not_change_are_not_checked_again() -> None:
         target.path: OutputRecord("k", "y", (), (), ()),
     }
     index = LinkIndex({"/en/": frozenset(), "/es/": frozenset(), linking.url: frozenset(), target.url: frozenset()})
-    errors, _ = check_site_links([linking, target], records, {target.path}, CONFIG, index, True, line_of)
+    errors, _ = site_check([linking, target], records, {target.path}, CONFIG, index, True, line_of)
     assert errors == []  # a's broken anchor was reported when a rendered; b's ids did not change

@@ -133,7 +133,8 @@ def link_index(pages: Iterable[Page], records: Mapping[str, OutputRecord], langu
 
 
 def check_site_links(
-    pages: list[Page],
+    pages: Callable[[], list[Page]],
+    page_at: Callable[[str], Page | None],
     records: Mapping[str, OutputRecord],
     rendered: set[str],
     config: SiteConfig,
@@ -142,31 +143,35 @@ def check_site_links(
     line_of: Callable[[Page, str], int],
 ) -> tuple[list[SourceError], LinkIndex]:
     """Check the links of pages that rendered, and of pages whose link targets changed since `before`;
-    return the problems and the index the next check starts from.
+    return the problems and the index the next check starts from. `pages` lists every page of the
+    tree (called only when needed: a one-page edit need not walk them), `page_at` finds one by path.
 
     `only_rendered_changed`: no page came or went, so only the rendered pages' ids need updating."""
     if only_rendered_changed and before is not None:
         page_ids = dict(before.ids)
-        by_path = {page.path: page for page in pages}
         for path in rendered:
-            if path in by_path and path in records:
-                page_ids[by_path[path].url] = frozenset(records[path].ids)
+            page = page_at(path)
+            if page is not None and path in records:
+                page_ids[page.url] = frozenset(records[path].ids)
     else:
-        page_ids = ids_by_url(pages, records, config.languages)
+        page_ids = ids_by_url(pages(), records, config.languages)
     changed_urls = (
         None
         if before is None
         else {url for url in page_ids.keys() | before.ids.keys() if page_ids.get(url) != before.ids.get(url)}
     )
-    to_check = (
-        [page for page in pages if page.path in rendered] if changed_urls is not None and not changed_urls else pages
-    )
+    if changed_urls is not None and not changed_urls:  # nothing others link to changed: check what rendered
+        to_check = [page for page in map(page_at, sorted(rendered)) if page is not None]
+    else:
+        to_check = sorted(pages(), key=lambda p: p.path)
     form_paths = {path for form in config.forms.values() for path in form.paths.values()}
     form_paths |= set(config.notices.language_help.values()) if config.notices else set()  # written by the build itself
     other_markets = {m.path: m.name for m in config.markets.values() if m != config.market}
-    targets = {path: links for path, links in (before.targets if before else {}).items() if path not in rendered}
+    targets = dict(before.targets) if before and changed_urls else {}  # copied only when it is used and may change
+    for path in rendered & targets.keys():
+        del targets[path]  # a rendered page's links may have changed: worked out again when needed
     errors: list[SourceError] = []
-    for page in sorted(to_check, key=lambda p: p.path):
+    for page in to_check:
         record = records.get(page.path)
         if record is None:
             continue
@@ -178,13 +183,15 @@ def check_site_links(
             if changed_urls.isdisjoint(targets[page.path]):
                 continue
         errors += check_links(
-            page,
-            record.hrefs,
-            set(record.ids),
-            page_ids,
-            form_paths,
-            line_of,
-            config.prefix,
-            other_markets,
+            page, record.hrefs, set(record.ids), page_ids, form_paths, line_of, config.prefix, other_markets
         )
-    return errors, LinkIndex(page_ids, targets)
+    return errors, LinkIndex(
+        page_ids, targets if changed_urls else _without(before.targets if before else {}, rendered)
+    )
+
+
+def _without(targets: Mapping[str, frozenset[str]], rendered: set[str]) -> Mapping[str, frozenset[str]]:
+    """The link targets still known after these pages rendered (the same mapping when none of them is in it)."""
+    if rendered.isdisjoint(targets):
+        return targets
+    return {path: links for path, links in targets.items() if path not in rendered}

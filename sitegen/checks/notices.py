@@ -3,7 +3,7 @@ and the nondiscrimination notice exists in every language of every tree."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..config import SiteConfig
@@ -46,7 +46,7 @@ def missing_notice_links(template: str, html: str, hrefs: Iterable[str]) -> list
     ]
 
 
-def missing_notice_pages(pairs: list[PagePair], config: SiteConfig, config_path: Path) -> list[SourceError]:
+def missing_notice_pages(pairs: Sequence[PagePair], config: SiteConfig, config_path: Path) -> list[SourceError]:
     """The nondiscrimination notice is a content page; each language of each tree needs it."""
     if config.notices is None:
         return []
