@@ -18,7 +18,7 @@ from ..submissions import StoredInquiry, stamp
 from . import audit
 from .attempts import CALL_LANGUAGES, OUTCOMES, AttemptRefused, record_attempt
 from .inbox import ISO_DAY
-from .reports import Period, build_report, report_csv
+from .reports import Period, Report, build_report, report_csv
 from .sessions import Session
 
 if TYPE_CHECKING:
@@ -212,35 +212,36 @@ class CasePages:
     # -- report --------------------------------------------------------------------------------------
 
     async def report(self, request: Request) -> Response:
+        found = await self._report(request, "report")
+        if isinstance(found, Response):
+            return found
+        session, report, problems = found
+        return self.site.page("report.html", session=session, report=report, period=report.period, problems=problems)
+
+    async def report_download(self, request: Request) -> Response:
+        found = await self._report(request, "report.csv")
+        if isinstance(found, Response):
+            return found
+        _, report, _ = found
+        casework = self.site.casework
+        labels = {name: t.label for name, t in (casework.rules.types.items() if casework else ())}
+        name = f"inquiries-report-{report.period.start}-{report.period.end}.csv"
+        headers = {**PRIVATE, "content-disposition": f'attachment; filename="{name}"'}
+        return Response(
+            report_csv(report, labels).encode("utf-8"), media_type="text/csv; charset=utf-8", headers=headers
+        )
+
+    async def _report(self, request: Request, action: str) -> tuple[Session, Report, list[str]] | Response:
+        """The report the query asks for, for a supervisor or admin (audited: who looked at which figures)."""
         site = self.site
         session = await site.session_or_login(request, reports=True)
         if not isinstance(session, Session):
             return session
         period, problems = self._period(dict(request.query_params))
         report = await build_report(site.database, period, stamp(datetime.now(UTC)))
-        await audit.append(
-            site.database,
-            session.user.username,
-            "report",
-            detail=f"{period.start} to {period.end} {period.market or 'all plans'}",
-        )
-        return site.page("report.html", session=session, report=report, period=period, problems=problems)
-
-    async def report_download(self, request: Request) -> Response:
-        site = self.site
-        session = await site.session_or_login(request, reports=True)
-        if not isinstance(session, Session):
-            return session
-        period, _ = self._period(dict(request.query_params))
-        report = await build_report(site.database, period, stamp(datetime.now(UTC)))
-        labels = {name: t.label for name, t in (site.casework.rules.types.items() if site.casework else ())}
-        headers = {
-            **PRIVATE,
-            "content-disposition": f'attachment; filename="inquiries-report-{period.start}-{period.end}.csv"',
-        }
-        return Response(
-            report_csv(report, labels).encode("utf-8"), media_type="text/csv; charset=utf-8", headers=headers
-        )
+        detail = f"{period.start} to {period.end} {period.market or 'all plans'}"
+        await audit.append(site.database, session.user.username, action, detail=detail)
+        return session, report, problems
 
     def _period(self, query: dict[str, str]) -> tuple[Period, list[str]]:
         """The report's dates and plan from the query: last quarter unless both dates are given and sensible."""

@@ -33,6 +33,10 @@ ACTION_WORDS = {
     "acknowledge": "acknowledged it",
     "call": "logged a call",
     "bulk": "changed it with others",
+    "report": "looked at the report",
+    "report.csv": "downloaded the report",
+    "user.email": "set a digest address",
+    "digest": "queued the daily digests",
 }
 
 
