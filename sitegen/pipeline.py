@@ -136,7 +136,6 @@ class Builder:
         config, keys = inputs.config, inputs.keys
         edit_only = only_bodies_changed(before, found, keys)  # the common save: pairs and listings stand
         pairs, errors = (edited_pairs(before, found), list(found.errors)) if edit_only else self.pair(found, config)
-        pairs = pairs if isinstance(pairs, Pairs) else Pairs(pairs)
         errors += self.catalog_problems(config) + missing_notice_pages(pairs, config, self.project.config_path)
         warnings, stale = self.stale_translations(pairs, config)
         errors += stale
@@ -292,12 +291,12 @@ class Builder:
 
     # -- pair and check -----------------------------------------------------------------------------
 
-    def pair(self, found: Scan, config: SiteConfig) -> tuple[list[PagePair], list[SourceError]]:
+    def pair(self, found: Scan, config: SiteConfig) -> tuple[Pairs, list[SourceError]]:
         pages = [state.page for state in found.sources.values()]
         errors = list(found.errors) + market_problems(pages, config)
         pages = [page for page in pages if published_in(page, config.market.name if config.market else None)]
         pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config), found.unreadable_languages)
-        return pairs, errors + pair_errors
+        return Pairs(pairs), errors + pair_errors
 
     def stale_translations(
         self, pairs: Sequence[PagePair], config: SiteConfig

@@ -134,8 +134,6 @@ class Templates:
 
     def render(self, lang: str, name: str, **context: Any) -> str:
         """Render template `name` in `lang`; template mistakes become `TemplateProblem` with path:line."""
-        shown = self.templates_dir / name
-        template_path = shown_path(shown, self.root)
         try:
             return self.environments[lang].get_template(name).render(**context)
         except jinja2.TemplateNotFound as exc:
@@ -148,7 +146,7 @@ class Templates:
                 f"create it, or restore it from version control (needed by {name})",
             ) from None
         except jinja2.TemplateSyntaxError as exc:
-            where = Path(exc.filename or shown)
+            where = Path(exc.filename or self.templates_dir / name)
             where_path = shown_path(where, self.root)
             raise TemplateProblem(
                 where_path,
@@ -158,7 +156,7 @@ class Templates:
             ) from None
         except jinja2.UndefinedError as exc:
             raise TemplateProblem(
-                template_path,
+                shown_path(self.templates_dir / name, self.root),
                 0,
                 f"template uses something undefined: {exc.message}",
                 "check the variable names against the render context",

@@ -39,6 +39,17 @@ def run_build(source: Path, out: Path, *options: str) -> BuildRun:
     return BuildRun(done.returncode, done.stdout, done.stderr)
 
 
+def build_py(project: Path, command: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python build.py COMMAND --source PROJECT ARGS…` as an editor would, in a separate process."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), command, "--source", str(project), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
 def copy_project(target: Path) -> Path:
     """A private copy of the real project's sources, safe to edit in a test."""
     target.mkdir(parents=True, exist_ok=True)

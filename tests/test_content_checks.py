@@ -9,16 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, mark_taglines_reviewed, run_build
+from .conftest import ROOT, build_py, mark_taglines_reviewed, run_build
 
 
 def check(project: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "check", "--source", str(project), *options],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return build_py(project, "check", *options)
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from translate.storage import factory
 
 from sitegen.segments import blocks
 
-from .conftest import ROOT, run_build
+from .conftest import ROOT, build_py, run_build
 
 EN = "content/en/utilization-management.md"
 ES = "content/es/gestion-de-uso.md"
@@ -25,13 +24,7 @@ TRANSLATED = "El personal está disponible para aceptar llamadas de cobro revert
 
 
 def translations(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "translations", "--source", str(project), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=project,
-    )
+    return build_py(project, "translations", *args, cwd=project)
 
 
 def change_one_english_item(project: Path) -> None:

@@ -4,6 +4,7 @@ reaches the member acknowledges the case when its type says a call does."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,12 +30,15 @@ class ContactAttempt:
     note: str
 
 
-class AttemptRefused(ValueError):
-    """A field of the attempt form is not one of its choices; `field` names it."""
-
-    def __init__(self, field: str) -> None:
-        super().__init__(field)
-        self.field = field
+def choice_problems(fields: Mapping[str, str]) -> dict[str, str]:
+    """Field name -> problem code for the call form's choices and note (its day and time are the view's)."""
+    problems = {}
+    for name, allowed in (("outcome", OUTCOMES), ("language", CALL_LANGUAGES), ("interpreter", ("yes", "no"))):
+        if fields.get(name) not in allowed:
+            problems[name] = "choose_one"
+    if len(fields.get("note", "")) > NOTE_LIMIT:
+        problems["note"] = "too_long"
+    return problems
 
 
 def record_attempt(
@@ -49,12 +53,7 @@ def record_attempt(
     interpreter: bool,
     note: str,
 ) -> None:
-    if outcome not in OUTCOMES:
-        raise AttemptRefused("outcome")
-    if language not in CALL_LANGUAGES:
-        raise AttemptRefused("language")
-    if len(note) > NOTE_LIMIT:
-        raise AttemptRefused("note")
+    """Store one call (its fields checked by `choice_problems`), audit it, and let it acknowledge the case."""
     sealed = cipher.seal({"note": note}, bound_to=f"{item.reference}:call")
     tx.execute(
         "INSERT INTO contact_attempts (reference, at, staff, outcome, language, interpreter, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)",

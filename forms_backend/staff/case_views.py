@@ -16,7 +16,7 @@ from ..references import normalise_reference
 from ..storage.database import Tx
 from ..submissions import StoredInquiry, stamp
 from . import audit
-from .attempts import CALL_LANGUAGES, OUTCOMES, AttemptRefused, record_attempt
+from .attempts import CALL_LANGUAGES, OUTCOMES, choice_problems, record_attempt
 from .inbox import ISO_DAY
 from .reports import Period, Report, build_report, report_csv
 from .sessions import Session
@@ -127,23 +127,20 @@ class CasePages:
                 return site.page("not_found.html", status=404, session=session)
             errors, at = self._attempt_problems(fields, item)
             if not errors:
-                try:
-                    await site.database.write(
-                        lambda tx: record_attempt(
-                            tx,
-                            site.cipher,
-                            casework,
-                            session.user.username,
-                            item,
-                            at,
-                            fields.get("outcome", ""),
-                            fields.get("language", ""),
-                            fields.get("interpreter") == "yes",
-                            fields.get("note", "").strip(),
-                        )
+                await site.database.write(
+                    lambda tx: record_attempt(
+                        tx,
+                        site.cipher,
+                        casework,
+                        session.user.username,
+                        item,
+                        at,
+                        fields["outcome"],
+                        fields["language"],
+                        fields["interpreter"] == "yes",
+                        fields.get("note", "").strip(),
                     )
-                except AttemptRefused as refused:
-                    errors = {refused.field: "choose_one" if refused.field != "note" else "too_long"}
+                )
         except Rejection as rejection:
             return site.rejected(rejection, session)
         if errors:
@@ -153,15 +150,7 @@ class CasePages:
 
     def _attempt_problems(self, fields: dict[str, str], item: StoredInquiry) -> tuple[dict[str, str], datetime]:
         """Field name -> problem code, and the call's time in UTC (a call cannot be in the future or before the inquiry)."""
-        errors: dict[str, str] = {}
-        if fields.get("outcome") not in OUTCOMES:
-            errors["outcome"] = "choose_one"
-        if fields.get("language") not in CALL_LANGUAGES:
-            errors["language"] = "choose_one"
-        if fields.get("interpreter") not in ("yes", "no"):
-            errors["interpreter"] = "choose_one"
-        if len(fields.get("note", "")) > 1000:
-            errors["note"] = "too_long"
+        errors = choice_problems(fields)
         at = datetime.now(UTC)
         day, time = fields.get("day", ""), fields.get("time", "")
         try:
