@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import SiteError, SiteErrors, SourceError, problems_of
+from .errors import SiteError, SiteErrors, SourceError, problems_of, summarized
 from .markets import build
 from .project import Project
 
@@ -122,8 +122,10 @@ def print_problems(
     untouched: str = "site/ was left as it was",
 ) -> int:
     """Problems grouped by file, each as `path:line: problem — fix`, then a count."""
+    listed_errors, errors_summary = summarized(errors)
+    listed_warnings, warnings_summary = summarized(warnings)
     tagged = sorted(
-        [(e, "error") for e in errors] + [(w, "warning") for w in warnings],
+        [(e, "error") for e in listed_errors] + [(w, "warning") for w in listed_warnings],
         key=lambda t: (t[0].path, t[0].line, t[0].problem),
     )
     current = None
@@ -133,6 +135,8 @@ def print_problems(
                 print(file=sys.stderr)
             current = problem.path
         print(f"{problem}" if kind == "error" else f"{problem} (warning)", file=sys.stderr)
+    for summary in errors_summary + [f"{line} (warnings)" for line in warnings_summary]:
+        print(f"\n{summary}", file=sys.stderr)
     if errors:
         files = len({e.path for e in errors})
         print(

@@ -6,8 +6,11 @@ subclasses say which stage found the problem.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import ClassVar
+
+SHOWN_ONE_BY_ONE = 5  # of a kind of problem that can come by the thousand, how many are listed before a count
 
 
 def shown_path(path: Path, root: Path) -> str:
@@ -21,6 +24,10 @@ class SiteError(Exception):
 
 class SourceError(SiteError):
     """A problem at a place in a source file, with a hint on how to fix it."""
+
+    # A kind that can come by the thousand names itself for a summary, and the command that lists every one.
+    many: ClassVar[str | None] = None
+    listed_by: ClassVar[str] = ""
 
     def __init__(self, path: str, line: int, problem: str, hint: str = "") -> None:
         self.path = path
@@ -46,6 +53,13 @@ class ContentError(SourceError):
     """A Markdown page has bad front matter, a bad placeholder or a bad pairing."""
 
 
+class StaleTranslation(ContentError):
+    """A translation made from an older version of its source page: one per page, so thousands after a rewrite."""
+
+    many = "translations are stale"
+    listed_by = "python3 build.py translations"
+
+
 class TemplateProblem(SourceError):
     """A Jinja template is missing or does not compile."""
 
@@ -64,6 +78,30 @@ def unique(problems: Iterable[SourceError]) -> list[SourceError]:
     for problem in problems:
         seen.setdefault(str(problem), problem)
     return list(seen.values())
+
+
+def summarized(problems: Sequence[SourceError]) -> tuple[list[SourceError], list[str]]:
+    """The problems to show one by one, and a line for each repeated kind (`many`) there are too many of:
+    the first few, then a count and the command that lists every one."""
+    shown: list[SourceError] = []
+    repeated: dict[type[SourceError], list[SourceError]] = {}
+    for problem in problems:
+        if problem.many:
+            repeated.setdefault(type(problem), []).append(problem)
+        else:
+            shown.append(problem)
+    summaries = []
+    for kind, found in repeated.items():
+        found.sort(key=lambda p: (p.path, p.line))
+        if len(found) <= 2 * SHOWN_ONE_BY_ONE:
+            shown += found
+            continue
+        shown += found[:SHOWN_ONE_BY_ONE]
+        summaries.append(
+            f"… and {len(found) - SHOWN_ONE_BY_ONE:,} more: {len(found):,} {kind.many} in all"
+            f" — `{kind.listed_by}` lists every one"
+        )
+    return shown, summaries
 
 
 def problems_of(exc: SiteError) -> list[SourceError]:

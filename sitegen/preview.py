@@ -27,7 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from .errors import SiteError, problems_of
+from .errors import SiteError, problems_of, summarized
 from .markets import SiteBuilder
 from .project import Project
 
@@ -70,14 +70,19 @@ def rebuild(builder: SiteBuilder, state: PreviewState, touched: set[Path] | None
             traceback.print_exc()
             state.update([f"the build failed unexpectedly: {exc!r} (see the terminal)"])
             return
-        problems = [str(e) for e in problems_of(exc)]
+        listed, summaries = summarized(problems_of(exc))
+        problems = [str(e) for e in listed] + summaries
         for problem in problems:
             print(problem, file=sys.stderr, flush=True)
-        print(f"build stopped: {len(problems)} problem(s); fix and save to continue", file=sys.stderr, flush=True)
+        count = len(problems_of(exc))
+        print(f"build stopped: {count} problem(s); fix and save to continue", file=sys.stderr, flush=True)
         state.update(problems)
         return
-    for warning in report.warnings:
+    listed, summaries = summarized(report.warnings)
+    for warning in listed:
         print(f"{warning} (warning)", file=sys.stderr, flush=True)
+    for summary in summaries:
+        print(f"{summary} (warnings)", file=sys.stderr, flush=True)
     print(f"rebuilt: rendered {report.rendered} page(s) in {report.seconds * 1000:.0f} ms", flush=True)
     state.update([])
 

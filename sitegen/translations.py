@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .content import FENCE, Page
-from .errors import ContentError, SourceError
+from .errors import SourceError, StaleTranslation
 from .pairing import PagePair
 from .segments import blocks
 
@@ -145,7 +145,7 @@ def stale_warnings(pairs: Sequence[PagePair], source_lang: str) -> list[SourceEr
         for lang, page in pair.pages.items():
             if lang != source_lang and page.translated_from != source.version:
                 warnings.append(
-                    ContentError(
+                    StaleTranslation(
                         page.path,
                         page.line_of("translated_from") if page.translated_from else 1,
                         f"translation is stale: {source.path} changed since it was translated",

@@ -16,7 +16,7 @@ from sitegen.project import Project
 
 from .browser.gate import axe_violations
 from .browser.scenarios import new_context
-from .conftest import ROOT, run_build
+from .conftest import ROOT, build_py, run_build
 
 EN = "content/en/utilization-management.md"
 ES = "content/es/gestion-de-uso.md"
@@ -100,6 +100,43 @@ def test_the_block_policy_stops_the_build_on_a_stale_translation(project: Path) 
     assert result.code == 1
     assert f"{ES}:6: translation is stale: {EN} changed since it was translated" in result.stderr
     assert "python3 build.py translations --mark" in result.stderr
+
+
+def stale_copies(project: Path, count: int) -> None:
+    """`count` more pairs made from the UM pair, each Spanish page out of date with its English one."""
+    for i in range(count):
+        for path, slug in ((EN, "utilization-management"), (ES, "gestion-de-uso")):
+            text = (project / path).read_text().replace(f'slug = "{slug}"', f'slug = "{slug}-{i}"')
+            text = text.replace('key = "utilization-management"', f'key = "copy-{i}"')
+            if path == EN:
+                text = text.replace("We will review the request for:", "We will review each request for:")
+            (project / path.replace(".md", f"-{i}.md")).write_text(text)
+
+
+def test_thousands_of_stale_translations_print_the_first_few_and_a_count(project: Path) -> None:
+    stale_copies(project, 12)
+    result = run_build(project, project / "site")
+    assert result.code == 0
+    listed = [line for line in result.stderr.splitlines() if "translation is stale" in line]
+    assert listed == [
+        f"content/es/gestion-de-uso-{i}.md:6: translation is stale: content/en/utilization-management-{i}.md changed"
+        f" since it was translated — update the text, then run"
+        f" `python3 build.py translations --mark content/es/gestion-de-uso-{i}.md` (warning)"
+        for i in (0, 1, 10, 11, 2)
+    ]
+    assert (
+        "… and 7 more: 12 translations are stale in all — `python3 build.py translations` lists every one (warnings)"
+        in result.stderr
+    )
+    table = build_py(project, "translations").stdout
+    assert all(f"content/es/gestion-de-uso-{i}.md" in table for i in range(12))  # the full list is one command away
+
+
+def test_a_few_stale_translations_are_each_listed(project: Path) -> None:
+    stale_copies(project, 3)
+    result = run_build(project, project / "site")
+    assert sum("translation is stale" in line for line in result.stderr.splitlines()) == 3
+    assert "more:" not in result.stderr
 
 
 @pytest.mark.browser
