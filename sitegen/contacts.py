@@ -69,7 +69,10 @@ class ContactFormatter:
         return found
 
     def _remember(self, kind: str, line: ContactLine, order: str, make: Callable[[], T]) -> T:
-        key = (kind, line.name, order)
+        return self.remember((kind, line.name, order), make)
+
+    def remember(self, key: tuple[str, str, str], make: Callable[[], T]) -> T:
+        """`make()`'s value, made once per key for this config and language."""
         if key not in self._memo:
             self._memo[key] = make()
         return self._memo[key]  # type: ignore[no-any-return]

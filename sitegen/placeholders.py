@@ -8,7 +8,7 @@ Syntax (documented for editors in docs/EDITING.md):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from markupsafe import Markup, escape
 
@@ -25,8 +25,9 @@ KINDS = ("phone", "tty", "hours", "contact", "call", "email", "address", "form")
 LITERAL_PHONE = re.compile(
     r"(?<![\w/-])(?:1[-. ])?\(?[2-9]\d{2}\)?[-. ][2-9]\d{2}[-. ]\d{4}(?![\w-])|(?<![\w/.-])[2-9]11(?![\w/-])"
 )
-# Cheap tests that rule most pages out before the exact patterns run.
-MAYBE_PHONE = re.compile(r"\d{3}[-. )]|\b[2-9]11\b")
+# Cheap tests that rule most pages out before the exact patterns run (both patterns need three digits in a row).
+DIGIT = re.compile(r"\d")
+MAYBE_PHONE = re.compile(r"\d\d\d")
 MAYBE_TIME = re.compile(r"\d\s?[ap]\.?\s?m", re.IGNORECASE)
 LITERAL_TIME = re.compile(r"(?<![\w:])\d{1,2}(?::\d{2})?\s?(?:[ap]\.\s?m\.|[ap]m\b)", re.IGNORECASE)
 
@@ -55,8 +56,13 @@ def resolve(
         return line_numbers[index] if line_numbers else page.body_line + index
 
     def substitute(match: re.Match[str]) -> str:
+        inner = match.group(1)
         try:
-            return str(_render_placeholder(match.group(1), page, config, formatter))
+            # A site has a handful of distinct placeholders and thousands of uses: each is rendered once.
+            # (A mistake is not remembered: its message names the page it is on.)
+            return formatter.remember(
+                ("placeholder", inner, ""), lambda: str(_render_placeholder(inner, page, config, formatter))
+            )
         except ContentError as exc:
             errors.append(ContentError(page.path, line_at(match.start()), exc.problem, exc.hint))
             return ""
@@ -165,6 +171,9 @@ def _form_link(name: str, page: Page, config: SiteConfig) -> Markup:
 
 def find_literals(page: Page, config: SiteConfig) -> list[SourceError]:
     """Phone numbers and hours typed into content drift from the config: name the placeholder to use."""
+    body = PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), page.body)
+    if not DIGIT.search(body):  # most pages: nothing that could be a number or a time
+        return []
     by_digits: dict[str, list[tuple[str, str]]] = {}  # digits -> (placeholder, the line's label in the page's language)
     for line in config.contacts.values():
         label = line.labels.get(page.lang, "")
@@ -172,14 +181,13 @@ def find_literals(page: Page, config: SiteConfig) -> list[SourceError]:
         for tty in line.tty:
             by_digits.setdefault(tty, []).append((f"{{{{tty:{line.name}}}}}", label))
     errors: list[SourceError] = []
-    body = PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), page.body)
-    for match in LITERAL_PHONE.finditer(body) if MAYBE_PHONE.search(body) else ():
+    for match in on_lines_with(MAYBE_PHONE, LITERAL_PHONE, body):
         number = page.body_line + body.count("\n", 0, match.start())
         typed = Phone.parse(match.group(0))
         candidates = by_digits.get(typed.digits, []) if typed else []
         hint = _placeholder_hint(candidates, _sentence_around(body, match.start()), config.path)
         errors.append(ContentError(page.path, number, f"phone number {match.group(0)!r} typed into the page", hint))
-    for match in LITERAL_TIME.finditer(body) if MAYBE_TIME.search(body) else ():
+    for match in on_lines_with(MAYBE_TIME, LITERAL_TIME, body):
         number = page.body_line + body.count("\n", 0, match.start())
         errors.append(
             ContentError(
@@ -190,6 +198,25 @@ def find_literals(page: Page, config: SiteConfig) -> list[SourceError]:
             )
         )
     return errors
+
+
+def on_lines_with(maybe: re.Pattern[str], exact: re.Pattern[str], body: str) -> Iterator[re.Match[str]]:
+    """The matches of `exact` in `body`, looked for only on the lines where the cheap `maybe` finds something
+    (the exact patterns open with look-behinds that are slow to try at every position of a long page).
+    A hint that runs over a line break ("8\\nam") brings in both lines, and touching spans are searched as one."""
+    span: tuple[int, int] | None = None
+    for hint in maybe.finditer(body):
+        start = body.rfind("\n", 0, hint.start()) + 1
+        end = body.find("\n", hint.end())
+        end = len(body) if end == -1 else end
+        if span and start <= span[1]:
+            span = (span[0], max(span[1], end))
+            continue
+        if span:
+            yield from exact.finditer(body, *span)  # offsets stay the body's: line numbers are right
+        span = (start, end)
+    if span:
+        yield from exact.finditer(body, *span)
 
 
 def _sentence_around(body: str, offset: int) -> str:

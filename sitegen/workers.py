@@ -12,7 +12,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .cache import OutputRecord
-from .checks.links import links_and_ids
+from .checks.links import hrefs_in, ids_in
 from .checks.notices import missing_notice_links, notice_hrefs
 from .checks.readability import check_readability
 from .checks.structure import check_structure
@@ -84,7 +84,7 @@ def render_page(job: PageJob) -> PageResult:
         return PageResult(page.path, None, structure)
     warnings = check_readability(page, body_html, config.readability) if _context.readability else []
     templates = _context.templates
-    hrefs, ids = links_and_ids(body_html)  # as written: links are checked within the page's own tree
+    hrefs = hrefs_in(body_html)  # as written: links are checked within the page's own tree
     try:
         html, contacts_shown = templates.render_recording(
             page.lang,
@@ -110,7 +110,7 @@ def render_page(job: PageJob) -> PageResult:
     key = _context.keys.key(page.digest, page.lang, job.alternates, deps, job.notice)
     return PageResult(
         page.path,
-        OutputRecord(key, output, deps, tuple(hrefs), tuple(sorted(ids | links_and_ids(html)[1]))),
+        OutputRecord(key, output, deps, tuple(hrefs), tuple(sorted(ids_in(html)))),  # body headings and template ids
         [],
         warnings,
     )

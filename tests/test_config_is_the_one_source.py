@@ -6,10 +6,19 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sitegen.config import load_config
 from sitegen.content import parse_page
-from sitegen.placeholders import find_literals
+from sitegen.placeholders import (
+    LITERAL_PHONE,
+    LITERAL_TIME,
+    MAYBE_PHONE,
+    MAYBE_TIME,
+    find_literals,
+    on_lines_with,
+)
 
 from .conftest import ROOT, run_build
 from .text import visible_text
@@ -123,3 +132,11 @@ def test_literal_in_content_stops_the_build(project: Path, tmp_path: Path) -> No
         f"content/en/utilization-management.md:{number}: phone number '1-844-607-2829' typed into the page"
         in result.stderr
     )
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="0123456789 -.()\nap.mAPM/x:", max_size=60))
+def test_the_fast_literal_scan_finds_exactly_what_a_scan_of_the_whole_page_finds(body: str) -> None:
+    for maybe, exact in ((MAYBE_PHONE, LITERAL_PHONE), (MAYBE_TIME, LITERAL_TIME)):
+        fast = [(m.start(), m.group(0)) for m in on_lines_with(maybe, exact, body)]
+        assert fast == [(m.start(), m.group(0)) for m in exact.finditer(body)]

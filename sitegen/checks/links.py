@@ -17,12 +17,18 @@ HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"')
 ID = re.compile(r'\sid="([^"]*)"')
 
 
-def links_and_ids(html: str) -> tuple[list[str], set[str]]:
-    """The hrefs of links and the ids in HTML we rendered ourselves (Markdown output, our templates)."""
-    return [_unescape(h) for h in HREF.findall(html)], {_unescape(i) for i in ID.findall(html)}
+def hrefs_in(html: str) -> list[str]:
+    """The hrefs of links in HTML we rendered ourselves (Markdown output, our templates)."""
+    return [_unescape(h) for h in HREF.findall(html)]
+
+
+def ids_in(html: str) -> set[str]:
+    return {_unescape(i) for i in ID.findall(html)}
 
 
 def _unescape(value: str) -> str:
+    if "&" not in value:  # nearly every href and id: nothing to undo
+        return value
     return (
         value.replace("&amp;", "&")
         .replace("&quot;", '"')
