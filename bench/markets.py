@@ -1,8 +1,9 @@
 """Benchmark building many markets from one content source: time should grow with markets × pages.
 
-    python -m bench.markets [--pages 1000 4000] [--markets 1 2 4 8] [--no-append]
+    python -m bench.markets [--pages 1000 4000] [--markets 1 2 4 8] [--corpus real synthetic] [--no-append]
 
-For each corpus size (half English, half Spanish pages, from bench.corpus) and each number of
+For each corpus ("real": this project's pages copied; "synthetic": generated prose; see bench.corpus)
+and size (half English, half Spanish pages) and each number of
 markets, it writes a site.toml with that many markets (each with its own three contact lines,
 alternating Eastern and Central Time) and times, each in a fresh process, a cold build (no cache,
 empty output) and a no-op rebuild, then a one-page edit as `build.py serve` sees it. It prints a table, with the time per rendered page, and appends
@@ -19,8 +20,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from .build import ROOT, in_process_edit, rendered, report, timed
-from .corpus import write_corpus
+from .build import CORPORA, ROOT, in_process_edit, rendered, report, timed
 
 ZONES = ("America/New_York", "America/Chicago")
 
@@ -52,13 +52,13 @@ def markets_config(count: int) -> str:
     return head + "\n".join(tables) + "\n" + rest
 
 
-def run(pages: int, market_counts: list[int], work: Path) -> list[tuple[int, str, float, float, str]]:
-    source = work / f"corpus-{pages}"
-    write_corpus(pages // 2, source)
+def run(pages: int, market_counts: list[int], work: Path, corpus: str) -> list[tuple[int, str, float, float, str]]:
+    source = work / f"corpus-{corpus}-{pages}"
+    CORPORA[corpus](pages // 2, source)
     rows = []
     for count in market_counts:
         (source / "site.toml").write_text(markets_config(count), encoding="utf-8")
-        out = work / f"site-{pages}-{count}"
+        out = work / f"site-{corpus}-{pages}-{count}"
         shutil.rmtree(source / ".build-cache", ignore_errors=True)
         build = [sys.executable, "build.py", "--source", str(source), "--out", str(out)]
         seconds, memory, output = timed(build)
@@ -75,25 +75,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, nargs="+", default=[1000, 4000])
     parser.add_argument("--markets", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--corpus", nargs="+", choices=sorted(CORPORA), default=["real", "synthetic"])
     parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/PERFORMANCE.md")
     args = parser.parse_args()
     lines = [
         f"### Markets benchmark, {date.today().isoformat()} ({os.cpu_count()} cores)",
         "",
-        "| source pages | markets | step | seconds | pages rendered | ms per rendered page | × one market | peak MB |",
-        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| corpus | source pages | markets | step | seconds | pages rendered | ms per rendered page | × one market"
+        " | peak MB |",
+        "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     with tempfile.TemporaryDirectory() as work:
         for pages in args.pages:
-            rows = run(pages, args.markets, Path(work))
-            one = next(seconds for count, step, seconds, _, _ in rows if step == "cold build")
-            for count, step, seconds, memory, done in rows:
-                per_page = f"{seconds * 1000 / int(done):.2f}" if step == "cold build" else ""
-                ratio = f"{seconds / one:.2f}" if step == "cold build" else ""
-                memory_text = "" if memory != memory else f"{memory:.0f}"  # NaN: measured inside this process
-                lines.append(
-                    f"| {pages:,} | {count} | {step} | {seconds:.3f} | {done} | {per_page} | {ratio} | {memory_text} |"
-                )
+            for corpus in args.corpus:
+                rows = run(pages, args.markets, Path(work), corpus)
+                one = next(seconds for count, step, seconds, _, _ in rows if step == "cold build")
+                for count, step, seconds, memory, done in rows:
+                    per_page = f"{seconds * 1000 / int(done):.2f}" if step == "cold build" else ""
+                    ratio = f"{seconds / one:.2f}" if step == "cold build" else ""
+                    memory_text = "" if memory != memory else f"{memory:.0f}"  # NaN: measured inside this process
+                    lines.append(
+                        f"| {corpus} | {pages:,} | {count} | {step} | {seconds:.3f} | {done} | {per_page} | {ratio}"
+                        f" | {memory_text} |"
+                    )
     report(lines, append=not args.no_append)
 
 

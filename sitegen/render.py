@@ -7,7 +7,7 @@ part of the site and draws its phone lines from the same config.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
@@ -101,7 +101,26 @@ class Templates:
             help_line = line(self.config.notices.help_line)  # type: ignore[union-attr]
             return tagline_html(tagline, formatter.phone(help_line), [Phone(d).link() for d in help_line.tty])
 
+        fragments: dict[str, tuple[Markup, frozenset[str]]] = {}
+
+        def once(name: str, caller: Callable[[], str]) -> Markup:
+            """`{% call once("footer") %}…{% endcall %}`: a fragment that is the same on every page of this
+            language and config, rendered on the first page and reused (with the contact lines it shows)."""
+            if name not in fragments:
+                used: set[str] = set()
+                token = _CONTACTS_USED.set(used)
+                try:
+                    fragments[name] = (Markup(caller()), frozenset(used))
+                finally:
+                    _CONTACTS_USED.reset(token)
+            html, shown = fragments[name]
+            recording = _CONTACTS_USED.get()
+            if recording is not None:
+                recording.update(shown)
+            return html
+
         env.globals.update(
+            once=once,
             site=self.config,
             lang=lang,
             languages=self.config.languages,
