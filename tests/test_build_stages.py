@@ -3,12 +3,17 @@ plan renders, which pages a link check looks at. A failure names the page and th
 
 from __future__ import annotations
 
+import json
+import tomllib
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sitegen.cache import OutputRecord
 from sitegen.checks.links import check_site_links
 from sitegen.config import load_config
-from sitegen.content import Page, parse_page
+from sitegen.content import Page, parse_page, simple_front_matter
 from sitegen.keys import KeyMaker
 from sitegen.pairing import PagePair
 from sitegen.plan import edited_pairs, only_bodies_changed, plan, plan_edited
@@ -195,3 +200,22 @@ def test_pages_whose_targets_did_not_change_are_not_checked_again() -> None:
     index = LinkIndex({"/en/": frozenset(), "/es/": frozenset(), linking.url: frozenset(), target.url: frozenset()})
     errors, _ = site_check([linking, target], records, {target.path}, CONFIG, index, True, line_of)
     assert errors == []  # a's broken anchor was reported when a rendered; b's ids did not change
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.text(alphabet='ab_-= "\\\t\x01#[]1\u00e9', max_size=14), max_size=5))
+def test_plain_front_matter_is_read_exactly_as_toml_reads_it(lines: list[str]) -> None:
+    fast = simple_front_matter(lines)
+    if fast is not None:
+        assert fast == tomllib.loads("\n".join(lines))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True), st.text(max_size=20), max_size=5))
+def test_front_matter_of_plain_strings_takes_the_fast_path(fields: dict[str, str]) -> None:
+    lines = [f"{name} = {json.dumps(value)}" for name, value in fields.items()]
+    fast = simple_front_matter(lines)
+    if all(json.dumps(v) == f'"{v}"' and "\x7f" not in v for v in fields.values()):
+        assert fast == fields
+    else:
+        assert fast is None or fast == tomllib.loads("\n".join(lines))
