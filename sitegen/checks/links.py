@@ -15,6 +15,7 @@ from ..state import LinkIndex
 
 HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"')
 ID = re.compile(r'\sid="([^"]*)"')
+SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 
 
 def hrefs_in(html: str) -> list[str]:
@@ -55,7 +56,7 @@ def check_links(
     path; a link into another market's tree (`other_markets`: path -> name) is an error."""
     errors: list[SourceError] = []
     for href in hrefs:
-        if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE):
+        if SCHEME.match(href):
             continue  # tel:, mailto:, https: are not ours to resolve
         target, anchor = urldefrag(href)
         other = next(
