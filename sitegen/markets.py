@@ -20,6 +20,7 @@ from .project import Project, digest_files
 from .publish import prune_except, remove_empty_parents, write_changed
 from .render import Templates
 from .sitemap import robots_txt, sitemap_index
+from .sources import ReadPages
 from .static_files import fingerprint_static
 
 
@@ -80,10 +81,11 @@ class SiteBuilder:
         """Render and check every market; publish none of them unless all of them passed."""
         staged: list[tuple[str, Staged]] = []
         errors: list[SourceError] = []
+        read: ReadPages = {}  # each page is read once for every market
         for market_config in config.builds():
             prefix = market_config.prefix
             try:
-                staged.append((prefix, self.builder(prefix).stage(touched, market_config)))
+                staged.append((prefix, self.builder(prefix).stage(touched, market_config, read)))
             except SiteErrors as exc:
                 errors += exc.errors
             except SiteError as exc:

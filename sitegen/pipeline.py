@@ -36,7 +36,7 @@ from .project import Project, contact_digests, site_digest
 from .publish import publish_in_place, publish_swap, write_atomically
 from .render import Templates
 from .sitemap import robots_txt, sitemap_xml
-from .sources import Scan, scan, unchanged_since
+from .sources import ReadPages, Scan, scan, unchanged_since
 from .state import EMPTY, BuildState, Pairs, load_state, save_state
 from .static_files import fingerprint_static
 from .taglines import unreviewed_warnings
@@ -113,9 +113,12 @@ class Builder:
         """Build; `touched` (from a file watcher) names the files that changed, so the rest need no stat."""
         return self.commit(self.stage(touched, config))
 
-    def stage(self, touched: set[Path] | None = None, config: SiteConfig | None = None) -> Staged:
+    def stage(
+        self, touched: set[Path] | None = None, config: SiteConfig | None = None, read: ReadPages | None = None
+    ) -> Staged:
         """Everything up to publishing: scan, pair, plan, render into a private folder, check.
-        Raises `SiteErrors` (leaving the output and the state untouched) if anything is wrong."""
+        Raises `SiteErrors` (leaving the output and the state untouched) if anything is wrong.
+        `read`: pages the other markets' builds read already (see `sources.scan`)."""
         started = time.perf_counter()
         inputs = self.inputs(config or load_config(self.project.config_path, "site.toml"))
         if self.cold_and_unchanged(inputs):
@@ -123,7 +126,9 @@ class Builder:
                 BuildReport(len(self.cache.stats()) if self.cache else 0, 0, 0, time.perf_counter() - started)
             )
         before = self.starting_point()
-        found = scan(self.project.content_dir, inputs.config.languages, before.sources, self.files_to_scan(touched))
+        found = scan(
+            self.project.content_dir, inputs.config.languages, before.sources, self.files_to_scan(touched), read
+        )
         try:
             return self.staged_from(before, found, inputs, started)
         except BaseException:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content import parse_page
+from .content import Page, parse_page
 from .errors import SourceError
 from .state import SourceState
 
@@ -29,10 +29,20 @@ class Scan:
         return frozenset(error.path.split("/")[1] for error in self.errors if error.path.startswith("content/"))
 
 
+# Pages read by this build, by (path, time, size): every market's build reads the same files, and the first read serves all.
+ReadPages = dict[tuple[str, int, int], Page]
+
+
 def scan(
-    content_dir: Path, languages: tuple[str, ...], known: Mapping[str, SourceState], touched: set[Path] | None
+    content_dir: Path,
+    languages: tuple[str, ...],
+    known: Mapping[str, SourceState],
+    touched: set[Path] | None,
+    read: ReadPages | None = None,
 ) -> Scan:
-    """The pages in `content_dir` now; `known` is what was read before, `touched` the files a watcher saw change."""
+    """The pages in `content_dir` now; `known` is what was read before, `touched` the files a watcher saw change,
+    `read` the pages another market's scan of this build has read already (and where to leave the ones read here)."""
+    read = {} if read is None else read
     current: dict[str, SourceState] = dict(known) if touched is not None else {}
     changed = False
     if touched is not None:
@@ -60,7 +70,10 @@ def scan(
                 current[shown] = old
                 continue
             try:
-                page = parse_page(Path(entry.path).read_bytes(), shown, lang)
+                page = read.get((shown, stat.st_mtime_ns, stat.st_size)) or parse_page(
+                    Path(entry.path).read_bytes(), shown, lang
+                )
+                read[shown, stat.st_mtime_ns, stat.st_size] = page
             except SourceError as exc:
                 errors.append(exc)
                 current.pop(shown, None)

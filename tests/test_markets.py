@@ -496,3 +496,25 @@ def test_publishing_a_page_in_another_market_while_serving_adds_it_there(tmp_pat
         assert 'href="/wi/plans/marketplace/en/rides/"' in (wi / "index.html").read_text()
     finally:
         builder.close()
+
+
+def test_every_market_is_built_from_one_reading_of_each_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen import sources
+    from sitegen.markets import SiteBuilder
+    from sitegen.project import Project
+
+    project = markets_project(tmp_path / "project")
+    mark_taglines_reviewed(project)
+    read: list[str] = []
+    parse_page = sources.parse_page
+    monkeypatch.setattr(
+        sources, "parse_page", lambda raw, shown, lang: read.append(shown) or parse_page(raw, shown, lang)
+    )
+    builder = SiteBuilder(Project(project), project / "site", workers=1, use_cache=False)
+    try:
+        report = builder.build()
+    finally:
+        builder.close()
+    pages = sorted(p.relative_to(project).as_posix() for p in (project / "content").glob("*/*.md"))
+    assert sorted(read) == pages  # three markets, each page read once
+    assert report.pages > len(pages)  # and rendered in more than one market
