@@ -33,6 +33,11 @@ if [[ ! -e $stamp && ! -e "$stamp[test]" ]]; then
   touch "$stamp"
 fi
 
+# Byte-compile the project's own modules: where PYTHONDONTWRITEBYTECODE is set (as on our CI machines),
+# Python would compile them again on every `build.py` run, a third of a no-op build's time. A module
+# edited later is compiled afresh in memory as usual, so this can never run stale code.
+.venv/bin/python -m compileall -q sitegen forms_backend build.py >/dev/null
+
 if $want_test_tools; then
   apt_install /usr/bin/chromium chromium
   # System fonts for every script the language-help taglines use (the site loads no web fonts).

@@ -31,7 +31,7 @@ from .errors import SourceError, raise_all
 from .keys import KeyMaker, listing_digest, site_fingerprint
 from .pairing import PagePair, pair_pages, reserved_slugs
 from .passages import market_problems, published_in
-from .plan import Plan, edited_pairs, only_bodies_changed, plan, plan_edited
+from .plan import Plan, edited_pairs, only_bodies_changed, plan, plan_edited, shared_inputs
 from .project import Project, contact_digests, site_digest
 from .publish import publish_in_place, publish_swap, write_atomically
 from .render import Templates
@@ -40,7 +40,7 @@ from .sources import ReadPages, Scan, scan, unchanged_since
 from .state import EMPTY, BuildState, Pairs, load_state, save_state
 from .static_files import fingerprint_static
 from .taglines import unreviewed_warnings
-from .translations import stale_notices, stale_warnings
+from .translations import Staleness
 from .workers import PageJob, PageResult, RenderContext, render_pages, set_context
 
 MARKER = ".build-id"
@@ -125,7 +125,7 @@ class Builder:
             return Staged(
                 BuildReport(len(self.cache.stats()) if self.cache else 0, 0, 0, time.perf_counter() - started)
             )
-        before = self.starting_point()
+        before = self.starting_point(inputs)
         found = scan(
             self.project.content_dir, inputs.config.languages, before.sources, self.files_to_scan(touched), read
         )
@@ -141,14 +141,12 @@ class Builder:
         config, keys = inputs.config, inputs.keys
         edit_only = only_bodies_changed(before, found, keys)  # the common save: pairs and listings stand
         pairs, errors = (edited_pairs(before, found), list(found.errors)) if edit_only else self.pair(found, config)
-        errors += self.catalog_problems(config) + missing_notice_pages(pairs, config, self.project.config_path)
-        warnings, stale = self.stale_translations(pairs, config)
-        errors += stale
-        notices = (
-            stale_notices(pairs, config.default_language, self.project.root)
-            if config.stale_translations == "notice"
-            else {}
-        )
+        errors += self.catalog_problems(config)
+        errors += [] if edit_only else missing_notice_pages(pairs, config, self.project.config_path)  # urls stand
+        stale = self.staleness(pairs, config, before.stale if edit_only else None, found)
+        warnings, blocking = self.stale_translations(stale, config)
+        errors += blocking
+        notices = dict(stale.notices)
         planned = plan_edited(pairs, before, found, keys, notices) if edit_only else plan(pairs, before, keys, notices)
         after = replace(
             before,
@@ -157,6 +155,7 @@ class Builder:
             seen=planned.seen,
             key_inputs=keys.shared,
             inputs=keys.shared_digest(),
+            stale=stale,
         )
         if (
             not planned.jobs
@@ -233,7 +232,7 @@ class Builder:
             return staged.report
         if staged.staging is not None:
             try:
-                after = self.publish(staged.staging, staged.before, after)
+                after = self.publish(staged.staging, staged.before, after, staged.rendered)
             finally:
                 shutil.rmtree(staged.staging, ignore_errors=True)
         if self.cache:
@@ -277,12 +276,23 @@ class Builder:
             return False
         return unchanged_since(self.project.content_dir, inputs.config.languages, self.cache.stats())
 
-    def starting_point(self) -> BuildState:
+    def starting_point(self, inputs: Inputs) -> BuildState:
         """The state to build on: this process's, or the cache's; without outputs if the site on disk is not the one it describes."""
         marker = self.marker()
         if self.state is not None:
             return self.state if marker is not None and marker == self.state.build_id else self.state.without_outputs()
-        return load_state(self.cache, marker) if self.cache else EMPTY
+        return self.resumed(load_state(self.cache, marker), inputs) if self.cache else EMPTY
+
+    def resumed(self, cached: BuildState, inputs: Inputs) -> BuildState:
+        """The cache's state as a warm builder would hold it: pairs, link index and fingerprint worked out
+        from the sources and outputs it kept, so that a new process's one-page edit renders and checks
+        that page (and its translation) only. Unchanged if the shared inputs changed: then every page is planned."""
+        if not cached.outputs or cached.inputs != inputs.keys.shared_digest():
+            return cached
+        pairs, errors = self.pair(Scan(dict(cached.sources), frozenset(), [], False), inputs.config)
+        if errors:  # a published build's sources pair cleanly; if not, plan every page
+            return cached
+        return self.warmed(replace(cached, pairs=pairs, key_inputs=shared_inputs(inputs.keys)), pairs, inputs)
 
     def files_to_scan(self, touched: set[Path] | None) -> set[Path] | None:
         """The files to look at: those touched since the state was taken, or None for every file."""
@@ -303,14 +313,23 @@ class Builder:
         pairs, pair_errors = pair_pages(pages, config.languages, reserved_slugs(config), found.unreadable_languages)
         return Pairs(pairs), errors + pair_errors
 
-    def stale_translations(
-        self, pairs: Sequence[PagePair], config: SiteConfig
-    ) -> tuple[list[SourceError], list[SourceError]]:
+    def staleness(self, pairs: Pairs, config: SiteConfig, before: Staleness | None, found: Scan) -> Staleness:
+        """The stale translations: all pairs looked at, or (`before` given: a body-only edit) the edited pairs'."""
+        with_notices = config.stale_translations == "notice"
+        if before is None:
+            return Staleness.of(pairs, config.default_language, self.project.root, with_notices)
+        index = pairs.positions
+        edited = {index[path] for path in found.reparsed if path in index}
+        return before.with_pairs_again(
+            [pairs[i] for i in sorted(edited)], config.default_language, self.project.root, with_notices
+        )
+
+    def stale_translations(self, stale: Staleness, config: SiteConfig) -> tuple[list[SourceError], list[SourceError]]:
         """Warnings, and errors (a plan that must never publish an out-of-date translation blocks them)."""
-        stale = stale_warnings(pairs, config.default_language)
+        found: list[SourceError] = list(stale.warnings.values())
         if config.stale_translations == "block":
-            return unreviewed_warnings(config.taglines), stale
-        return stale + unreviewed_warnings(config.taglines), []
+            return unreviewed_warnings(config.taglines), found
+        return found + unreviewed_warnings(config.taglines), []
 
     def catalog_problems(self, config: SiteConfig) -> list[SourceError]:
         """Catalog checks, re-run only when a catalog file changed."""
@@ -394,10 +413,13 @@ class Builder:
 
     # -- publish and remember -----------------------------------------------------------------------
 
-    def publish(self, staging: Path, before: BuildState, after: BuildState) -> BuildState:
+    def publish(self, staging: Path, before: BuildState, after: BuildState, rendered: set[str]) -> BuildState:
         """Move the staged files into place; the state, with the build id the output folder now carries."""
         fingerprint = site_fingerprint(
-            before.fingerprint if before.build_id and before.outputs else None, before.outputs, after.outputs
+            before.fingerprint if before.build_id and before.outputs else None,
+            before.outputs,
+            after.outputs,
+            rendered,
         )
         build_id = f"{fingerprint:032x}"
         write_atomically(staging / MARKER, build_id.encode())

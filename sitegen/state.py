@@ -16,6 +16,7 @@ from functools import cached_property
 from .cache import BuildCache, OutputRecord
 from .content import Page
 from .pairing import PagePair
+from .translations import Staleness
 
 Seen = tuple[str, dict[str, str], str]  # (page digest, alternates, stale notice) a page's key was last checked with
 
@@ -74,6 +75,7 @@ class BuildState:
         None  # the shared digests the outputs' keys were checked against
     )
     seen: Mapping[str, Seen] = field(default_factory=dict)
+    stale: Staleness | None = None  # the stale translations of these pairs (None: not worked out)
     inputs: str = ""  # one digest of everything all pages share, as the cache records it
 
     def without_outputs(self) -> BuildState:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -29,12 +30,24 @@ BCP47 = re.compile(r"[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|\d{3}))?")
 @dataclass(frozen=True)
 class Tagline:
     lang: str  # BCP 47, e.g. "zh-Hant"
-    name: str  # the language's own name for itself, from CLDR, e.g. "中文 (繁體)"
-    dir: str  # "ltr" or "rtl"
     link: str  # a few words naming language help, in the language (the footer link shows some)
     text: str  # the tagline, with {{phone:LINE}} and {{tty:LINE}}
     reviewed: bool  # has a qualified translator checked it?
     line: int  # where it starts in the taglines file, for messages
+
+    # Name and direction come from the language's CLDR data, which takes Babel about 13 ms per language
+    # to load: worked out when a page or message first needs them, not on every reading of the config.
+    @cached_property
+    def name(self) -> str:
+        """The language's own name for itself, from CLDR, e.g. "中文 (繁體)"."""
+        locale = Locale.parse(self.lang, sep="-")
+        name = str(locale.get_display_name(locale))
+        return name[:1].upper() + name[1:]
+
+    @cached_property
+    def dir(self) -> str:
+        """ "ltr" or "rtl"."""
+        return "rtl" if Locale.parse(self.lang, sep="-").character_order == "right-to-left" else "ltr"
 
 
 def load_taglines(root: Path, help_line: str) -> tuple[dict[str, Tagline], list[SourceError]]:
@@ -120,11 +133,7 @@ def _tagline(code: str, table: object, line: int, help_line: str) -> tuple[Tagli
         errors += [problem(what, hint) for what, hint in _placeholder_problems(code, text, help_line)]
     if errors:
         return None, errors
-    direction = "rtl" if locale.character_order == "right-to-left" else "ltr"
-    name = str(locale.get_display_name(locale))
-    return Tagline(
-        code, name[:1].upper() + name[1:], direction, str(link).strip(), str(text).strip(), bool(reviewed), line
-    ), []
+    return Tagline(code, str(link).strip(), str(text).strip(), bool(reviewed), line), []
 
 
 def _placeholder_problems(code: str, text: str, help_line: str) -> list[tuple[str, str]]:

@@ -13,12 +13,12 @@ import json
 import re
 import subprocess
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .content import FENCE, Page
-from .errors import SourceError, StaleTranslation
+from .errors import StaleTranslation
 from .pairing import PagePair
 from .segments import blocks
 
@@ -80,18 +80,6 @@ class StaleNotice:
         return cls(url, lang, changed_on)
 
 
-def stale_notices(pairs: Sequence[PagePair], source_lang: str, root: Path) -> dict[str, str]:
-    """Each stale translation's notice (as the key its output is built from), by path."""
-    stale = [
-        (page, pair.pages[source_lang])
-        for pair in pairs
-        for lang, page in pair.pages.items()
-        if lang != source_lang and page.translated_from != pair.pages[source_lang].version
-    ]
-    dates = last_commit_dates(root, {source.path for _, source in stale}) if stale else {}
-    return {page.path: StaleNotice(source.url, source_lang, dates.get(source.path, "")).key() for page, source in stale}
-
-
 def last_commit_dates(root: Path, paths: set[str]) -> dict[str, str]:
     """The date each file was last committed, if it has no uncommitted change (one `git log` for all).
     Deterministic: the same repository state gives the same dates; outside git, no dates."""
@@ -138,21 +126,59 @@ def _repository_prefix(root: Path) -> str:
         return ""
 
 
-def stale_warnings(pairs: Sequence[PagePair], source_lang: str) -> list[SourceError]:
-    warnings: list[SourceError] = []
-    for pair in pairs:
-        source = pair.pages[source_lang]
-        for lang, page in pair.pages.items():
-            if lang != source_lang and page.translated_from != source.version:
-                warnings.append(
-                    StaleTranslation(
-                        page.path,
-                        page.line_of("translated_from") if page.translated_from else 1,
-                        f"translation is stale: {source.path} changed since it was translated",
-                        f"update the text, then run `python3 build.py translations --mark {page.path}`",
-                    )
-                )
-    return warnings
+def _stale_pages(pairs: Iterable[PagePair], source_lang: str) -> list[tuple[Page, Page]]:
+    """(translation, its source page) for each translation made from an older version of its source."""
+    return [
+        (page, pair.pages[source_lang])
+        for pair in pairs
+        for lang, page in pair.pages.items()
+        if lang != source_lang and page.translated_from != pair.pages[source_lang].version
+    ]
+
+
+def _stale_warning(page: Page, source: Page) -> StaleTranslation:
+    return StaleTranslation(
+        page.path,
+        page.line_of("translated_from") if page.translated_from else 1,
+        f"translation is stale: {source.path} changed since it was translated",
+        f"update the text, then run `python3 build.py translations --mark {page.path}`",
+    )
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """The site's stale translations, by path: the warning for each, and what its readers are told (a
+    notice key; none when the plan shows no notices). Kept by the build state, so that a one-page edit
+    works out again only its own pair's."""
+
+    warnings: Mapping[str, StaleTranslation]
+    notices: Mapping[str, str]
+
+    @classmethod
+    def of(cls, pairs: Iterable[PagePair], source_lang: str, root: Path, with_notices: bool) -> Staleness:
+        stale = _stale_pages(pairs, source_lang)
+        dates = last_commit_dates(root, {source.path for _, source in stale}) if stale and with_notices else {}
+        return cls(
+            {page.path: _stale_warning(page, source) for page, source in stale},
+            {
+                page.path: StaleNotice(source.url, source_lang, dates.get(source.path, "")).key()
+                for page, source in stale
+            }
+            if with_notices
+            else {},
+        )
+
+    def with_pairs_again(
+        self, edited: Iterable[PagePair], source_lang: str, root: Path, with_notices: bool
+    ) -> Staleness:
+        """The same, with the translations of these pairs (and only theirs) looked at again."""
+        edited = list(edited)
+        again = Staleness.of(edited, source_lang, root, with_notices)
+        gone = {page.path for pair in edited for page in pair.pages.values()}
+        return Staleness(
+            {**{p: w for p, w in self.warnings.items() if p not in gone}, **again.warnings},
+            {**{p: n for p, n in self.notices.items() if p not in gone}, **again.notices},
+        )
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")

@@ -40,7 +40,7 @@ class RenderContext:
 class PageJob:
     page: Page
     alternates: dict[str, str]
-    notice: str = ""  # for a stale translation: what its reader is told (see translations.stale_notices)
+    notice: str = ""  # for a stale translation: what its reader is told (see translations.Staleness)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""The warm builder `build.py serve` keeps, driven by random edits: it must always publish exactly
-the site a clean `--no-cache` build makes of the same files, and every problem it reports must name
+"""The warm builder `build.py serve` keeps, driven by random edits (and now and then a new process that
+starts from the build cache): it must always publish exactly the site a clean `--no-cache` build makes of the same files, and every problem it reports must name
 a file that exists. Hypothesis makes the edits (bodies, titles, slugs, a contact line, pairs added
 and deleted, edits that fail and are then undone) and shrinks any failure to the fewest steps."""
 
@@ -61,6 +61,7 @@ class IncrementalBuilds(RuleBasedStateMachine):
         self.touched: set[Path] = set()
         self.numbers = 0
         self.last: str = "ok"
+        self.new_process = False
         self.warm.build()
 
     def teardown(self) -> None:
@@ -142,11 +143,20 @@ class IncrementalBuilds(RuleBasedStateMachine):
             slug = re.sub(r"[^a-z]+", "-", words.lower()).strip("-")
             self.edit(es, lambda text: re.sub(r'^slug = ".*"$', f'slug = "{name}-{slug}"', text, count=1, flags=re.M))
 
+    @rule(serving=st.booleans())
+    def start_a_new_process(self, serving: bool) -> None:
+        """`build.py` run again (or `serve` restarted): a new builder that knows only the build cache."""
+        self.warm.close()
+        self.warm = SiteBuilder(self.project, self.folder / "site", keep_warm=serving)
+        self.new_process = True
+
     # -- what must hold after every edit ----------------------------------------------------------
 
     @invariant()
     def the_warm_site_is_the_clean_site_and_problems_name_real_files(self) -> None:
         touched, self.touched = self.touched, set()
+        if self.new_process:  # a new process has no file watcher: it looks at every file
+            touched, self.new_process = set(), False
         try:
             report = self.warm.build(touched or None)
         except SiteError as exc:

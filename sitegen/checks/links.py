@@ -154,19 +154,22 @@ def check_site_links(
     tree (called only when needed: a one-page edit need not walk them), `page_at` finds one by path.
 
     `only_rendered_changed`: no page came or went, so only the rendered pages' ids need updating."""
+    changed_urls: set[str] | None  # addresses whose ids changed (None: no index to compare with)
     if only_rendered_changed and before is not None:
-        page_ids = dict(before.ids)
+        page_ids, changed_urls = dict(before.ids), set()
         for path in rendered:
             page = page_at(path)
             if page is not None and path in records:
                 page_ids[page.url] = frozenset(records[path].ids)
+                if page_ids[page.url] != before.ids.get(page.url):
+                    changed_urls.add(page.url)
     else:
         page_ids = ids_by_url(pages(), records, config.languages)
-    changed_urls = (
-        None
-        if before is None
-        else {url for url in page_ids.keys() | before.ids.keys() if page_ids.get(url) != before.ids.get(url)}
-    )
+        changed_urls = (
+            None
+            if before is None
+            else {url for url in page_ids.keys() | before.ids.keys() if page_ids.get(url) != before.ids.get(url)}
+        )
     if changed_urls is not None and not changed_urls:  # nothing others link to changed: check what rendered
         to_check = [page for page in map(page_at, sorted(rendered)) if page is not None]
     else:
