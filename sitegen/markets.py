@@ -48,6 +48,7 @@ class SiteBuilder:
         )
         self.builders: dict[str, Builder] = {}  # tree path ("" for a single plan) -> its builder
         self.top_templates: tuple[object, Templates] | None = None  # (what they were made from, them)
+        self.config: SiteConfig | None = None  # as last read (see config_for)
 
     def builder(self, prefix: str) -> Builder:
         if prefix not in self.builders:
@@ -59,7 +60,7 @@ class SiteBuilder:
 
     def build(self, touched: set[Path] | None = None) -> BuildReport:
         started = time.perf_counter()
-        config = load_config(self.project.config_path, "site.toml")
+        config = self.config_for(touched)
         if not config.markets:
             self.forget_builders_but("")
             return self.builder("").build(touched, config)
@@ -76,6 +77,18 @@ class SiteBuilder:
             seconds=time.perf_counter() - started,
             warnings=unique([w for r in reports for w in r.warnings]),
         )
+
+    def config_for(self, touched: set[Path] | None) -> SiteConfig:
+        """The config as it is now: read again unless the watcher saw only pages change, in which case the
+        same object is handed to every market's builder, which then reuses all it read from the config,
+        templates, catalogs and static files (an edit while serving reads just the page)."""
+        content = self.project.content_dir.resolve()
+        only_pages = touched is not None and all(
+            path.suffix == ".md" and path.resolve().parent.parent == content for path in touched
+        )
+        if not only_pages or self.config is None:
+            self.config = load_config(self.project.config_path, "site.toml")
+        return self.config
 
     def stage_markets(self, config: SiteConfig, touched: set[Path] | None) -> list[tuple[str, Staged]]:
         """Render and check every market; publish none of them unless all of them passed."""

@@ -67,6 +67,7 @@ class Staged:
     staging: Path | None = None
     rendered: set[str] = field(default_factory=set)
     started: float = field(default_factory=time.perf_counter)
+    read: frozenset[str] | None = None  # the sources the scan read anew (None: not known, compare them all)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Inputs:
     keys: KeyMaker
     static_files: dict[str, bytes]
     static_urls: dict[str, str]
+    catalog_problems: tuple[SourceError, ...] = ()
 
 
 class Builder:
@@ -105,6 +107,9 @@ class Builder:
         # into the state, so the next one must look at them again); None: look at every file.
         self.touched_since_state: set[Path] | None = set()
         self.templates: tuple[tuple[object, ...], Templates] | None = None  # compiled once per set of inputs
+        # The inputs of the last build and the config they were read for: kept while that config object is
+        # handed in again, which `SiteBuilder` does only when nothing but pages changed.
+        self.last_inputs: tuple[SiteConfig, Inputs] | None = None
         self.catalogs: tuple[tuple[tuple[str, int], ...], list[SourceError]] | None = (
             None  # checked once per catalog version
         )
@@ -141,7 +146,7 @@ class Builder:
         config, keys = inputs.config, inputs.keys
         edit_only = only_bodies_changed(before, found, keys)  # the common save: pairs and listings stand
         pairs, errors = (edited_pairs(before, found), list(found.errors)) if edit_only else self.pair(found, config)
-        errors += self.catalog_problems(config)
+        errors += inputs.catalog_problems
         errors += [] if edit_only else missing_notice_pages(pairs, config, self.project.config_path)  # urls stand
         stale = self.staleness(pairs, config, before.stale if edit_only else None, found)
         warnings, blocking = self.stale_translations(stale, config)
@@ -168,8 +173,10 @@ class Builder:
                 BuildReport(len(planned.records), 0, 0, time.perf_counter() - started, warnings),
                 before,
                 self.warmed(after, pairs, inputs) if self.keep_warm else after,
+                read=found.reparsed,
             )
-        return self.rendered(before, after, planned, inputs, errors, warnings, edit_only, started)
+        staged = self.rendered(before, after, planned, inputs, errors, warnings, edit_only, started)
+        return replace(staged, read=found.reparsed)
 
     def rendered(
         self,
@@ -236,7 +243,7 @@ class Builder:
             finally:
                 shutil.rmtree(staged.staging, ignore_errors=True)
         if self.cache:
-            save_state(self.cache, after, staged.rendered, published=staged.staging is not None)
+            save_state(self.cache, after, staged.rendered, published=staged.staging is not None, read=staged.read)
         self.state = after
         self.touched_since_state = set()
         staged.report.seconds = time.perf_counter() - staged.started
@@ -251,6 +258,13 @@ class Builder:
     # -- where a build starts ---------------------------------------------------------------------
 
     def inputs(self, config: SiteConfig) -> Inputs:
+        """What every page is made from besides itself. The same config object as last time means only pages
+        changed since (see `SiteBuilder.build`): then so is everything else here, and nothing is read again."""
+        if self.last_inputs is None or self.last_inputs[0] is not config:
+            self.last_inputs = (config, self.read_inputs(config))
+        return self.last_inputs[1]
+
+    def read_inputs(self, config: SiteConfig) -> Inputs:
         static_files, static_urls = fingerprint_static(self.project.static_dir)
         if config.market:  # market trees share the site's one static folder, written above them
             static_files = {}
@@ -265,7 +279,9 @@ class Builder:
                 Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls),
             )
         templates = self.templates[1]
-        return Inputs(templates.config, templates, keys, static_files, static_urls)
+        return Inputs(
+            templates.config, templates, keys, static_files, static_urls, tuple(self.catalog_problems(config))
+        )
 
     def cold_and_unchanged(self, inputs: Inputs) -> bool:
         """The fast path of a cold process: every file as the cache last saw it, the same shared inputs,

@@ -9,7 +9,7 @@ nothing to roll back.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -103,14 +103,16 @@ def load_state(cache: BuildCache, marker: str | None) -> BuildState:
     )  # no fingerprint: a cold build works it out from every output, so a stale row can never skew the build id
 
 
-def save_state(cache: BuildCache, after: BuildState, rendered: set[str], published: bool) -> None:
+def save_state(
+    cache: BuildCache, after: BuildState, rendered: set[str], published: bool, read: Iterable[str] | None = None
+) -> None:
     """Record in the cache what changed since it last saw the state: sources read anew (even if only
-    touched), outputs rendered, and the site-wide facts, in one transaction."""
+    touched), outputs rendered, and the site-wide facts, in one transaction. `read`: the sources this
+    build read (the others are as the cache has them), or None to compare every source."""
     recorded = cache.stats()
+    candidates = after.sources.items() if read is None else [(p, after.sources[p]) for p in read if p in after.sources]
     changed = {
-        path: (s.mtime_ns, s.size, s.page)
-        for path, s in after.sources.items()
-        if recorded.get(path) != (s.mtime_ns, s.size)
+        path: (s.mtime_ns, s.size, s.page) for path, s in candidates if recorded.get(path) != (s.mtime_ns, s.size)
     }
     removed = set(recorded) - set(after.sources)
     if not (changed or removed or rendered or published):

@@ -202,7 +202,7 @@ def test_pages_whose_targets_did_not_change_are_not_checked_again() -> None:
     assert errors == []  # a's broken anchor was reported when a rendered; b's ids did not change
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(st.text(alphabet='ab_-= "\\\t\x01#[]1\u00e9', max_size=14), max_size=5))
 def test_plain_front_matter_is_read_exactly_as_toml_reads_it(lines: list[str]) -> None:
     fast = simple_front_matter(lines)
@@ -210,7 +210,7 @@ def test_plain_front_matter_is_read_exactly_as_toml_reads_it(lines: list[str]) -
         assert fast == tomllib.loads("\n".join(lines))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True), st.text(max_size=20), max_size=5))
 def test_front_matter_of_plain_strings_takes_the_fast_path(fields: dict[str, str]) -> None:
     lines = [f"{name} = {json.dumps(value)}" for name, value in fields.items()]

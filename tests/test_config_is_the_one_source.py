@@ -134,7 +134,7 @@ def test_literal_in_content_stops_the_build(project: Path, tmp_path: Path) -> No
     )
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.text(alphabet="0123456789 -.()\nap.mAPM/x:", max_size=60))
 def test_the_fast_literal_scan_finds_exactly_what_a_scan_of_the_whole_page_finds(body: str) -> None:
     for maybe, exact in ((MAYBE_PHONE, LITERAL_PHONE), (MAYBE_TIME, LITERAL_TIME)):

@@ -117,6 +117,11 @@ class IncrementalBuilds(RuleBasedStateMachine):
             ),
         )
 
+    @rule(words=WORDS)
+    def edit_a_template(self, words: str) -> None:
+        """Not a page: everything read from templates, catalogs and config must be read again."""
+        self.edit("templates/page.html", lambda text: text.replace("</article>", f"<p>{words}</p>\n</article>", 1))
+
     @rule(target=added, name=st.sampled_from(["alpha", "beta", "gamma"]), words=WORDS)
     def add_a_pair(self, name: str, words: str) -> str:
         self.add_pair_files(name, words)
