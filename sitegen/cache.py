@@ -11,6 +11,7 @@ import hashlib
 import json
 import sqlite3
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,7 @@ class BuildCache:
         self,
         meta: dict[str, str],
         sources: dict[str, tuple[int, int, Page]],
-        outputs: dict[str, OutputRecord],
+        outputs: Mapping[str, OutputRecord],
         changed_sources: set[str],
         changed_outputs: set[str],
         removed: set[str],

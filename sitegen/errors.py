@@ -74,9 +74,9 @@ class SiteErrors(SiteError):
 
 def unique(problems: Iterable[SourceError]) -> list[SourceError]:
     """Each problem once: a mistake in shared content or config shows up in every market's build."""
-    seen: dict[str, SourceError] = {}
-    for problem in problems:
-        seen.setdefault(str(problem), problem)
+    seen: dict[tuple[str, int, str, str], SourceError] = {}
+    for problem in problems:  # by its parts, not its text: thousands of warnings need no formatting here
+        seen.setdefault((problem.path, problem.line, problem.problem, problem.hint), problem)
     return list(seen.values())
 
 

@@ -49,6 +49,7 @@ class SiteBuilder:
         self.builders: dict[str, Builder] = {}  # tree path ("" for a single plan) -> its builder
         self.top_templates: tuple[object, Templates] | None = None  # (what they were made from, them)
         self.config: SiteConfig | None = None  # as last read (see config_for)
+        self.top: tuple[SiteConfig, dict[str, bytes]] | None = None  # the files above the markets, and their config
 
     def builder(self, prefix: str) -> Builder:
         if prefix not in self.builders:
@@ -66,7 +67,9 @@ class SiteBuilder:
             return self.builder("").build(touched, config)
         staged = self.stage_markets(config, touched)
         reports = [self.builders[prefix].commit(done) for prefix, done in staged]
-        top = self.top_files(config)
+        if self.top is None or self.top[0] is not config:  # the same config object: nothing they show changed
+            self.top = (config, self.top_files(config))
+        top = self.top[1]
         written = write_changed(self.out_dir, top)
         prune_except(self.out_dir, self.out_dir, {*top, *(m.path.strip("/") for m in config.markets.values())})
         self.forget_builders_but(*(m.path for m in config.markets.values()))

@@ -15,13 +15,13 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import BuildCache
+from .cache import BuildCache, OutputRecord
 from .checks.catalogs import check_catalogs
 from .checks.links import check_site_links, link_index
 from .checks.notices import missing_notice_links, missing_notice_pages, notice_hrefs
@@ -440,7 +440,7 @@ class Builder:
         build_id = f"{fingerprint:032x}"
         write_atomically(staging / MARKER, build_id.encode())
         if before.outputs:
-            gone = {r.output for r in before.outputs.values()} - {r.output for r in after.outputs.values()}
+            gone = outputs_gone(before.outputs, after.outputs, rendered)
             publish_in_place(staging, self.out_dir, remove=gone, keep_only_static=set(after.site_files) or None)
         else:
             publish_swap(staging, self.out_dir)
@@ -461,3 +461,14 @@ class Builder:
             build_id=build_id,
             fingerprint=int(build_id, 16) if build_id and re.fullmatch(r"[0-9a-f]{32}", build_id) else None,
         )
+
+
+def outputs_gone(before: Mapping[str, OutputRecord], after: Mapping[str, OutputRecord], rendered: set[str]) -> set[str]:
+    """The output files no page writes any more. Only a page that rendered or went can have given one up,
+    and only one whose file moved needs the full list of files still written (a slug change, a page gone)."""
+    moved = {
+        before[source].output
+        for source in rendered | (before.keys() - after.keys())
+        if source in before and (source not in after or after[source].output != before[source].output)
+    }
+    return moved - {record.output for record in after.values()} if moved else set()

@@ -114,7 +114,7 @@ def save_state(
     changed = {
         path: (s.mtime_ns, s.size, s.page) for path, s in candidates if recorded.get(path) != (s.mtime_ns, s.size)
     }
-    removed = set(recorded) - set(after.sources)
+    removed = recorded.keys() - after.sources.keys()
     if not (changed or removed or rendered or published):
         return
     meta = {
@@ -123,4 +123,4 @@ def save_state(
         "listing": after.listing or "",
         "site_files": json.dumps(sorted(after.site_files)),
     }
-    cache.save(meta, changed, dict(after.outputs), set(changed), set(rendered), removed)
+    cache.save(meta, changed, after.outputs, set(changed), set(rendered), removed)

@@ -16,6 +16,7 @@ from sitegen.config import load_config
 from sitegen.content import Page, parse_page, simple_front_matter
 from sitegen.keys import KeyMaker
 from sitegen.pairing import PagePair
+from sitegen.pipeline import outputs_gone
 from sitegen.plan import edited_pairs, only_bodies_changed, plan, plan_edited
 from sitegen.sources import Scan, scan
 from sitegen.state import BuildState, LinkIndex, Pairs, SourceState
@@ -219,3 +220,25 @@ def test_front_matter_of_plain_strings_takes_the_fast_path(fields: dict[str, str
         assert fast == fields
     else:
         assert fast is None or fast == tomllib.loads("\n".join(lines))
+
+
+def record(output: str) -> OutputRecord:
+    return OutputRecord("key", output, (), (), ())
+
+
+def test_a_renamed_page_gives_up_its_old_file() -> None:
+    before = {"a.md": record("en/a/index.html"), "b.md": record("en/b/index.html")}
+    after = {"a.md": record("en/a2/index.html"), "b.md": before["b.md"]}
+    assert outputs_gone(before, after, {"a.md"}) == {"en/a/index.html"}
+
+
+def test_two_pages_that_swap_addresses_give_up_no_file() -> None:
+    before = {"a.md": record("en/a/index.html"), "b.md": record("en/b/index.html")}
+    after = {"a.md": record("en/b/index.html"), "b.md": record("en/a/index.html")}
+    assert outputs_gone(before, after, {"a.md", "b.md"}) == set()
+
+
+def test_a_deleted_page_gives_up_its_file_and_an_edited_one_keeps_it() -> None:
+    before = {"a.md": record("en/a/index.html"), "b.md": record("en/b/index.html")}
+    after = {"b.md": record("en/b/index.html")}
+    assert outputs_gone(before, after, {"b.md"}) == {"en/a/index.html"}
