@@ -276,7 +276,14 @@ class Builder:
         if self.templates is None or self.templates[0] != made_from:  # unchanged inputs: keep the compiled templates
             self.templates = (
                 made_from,
-                Templates(config, self.project.templates_dir, self.project.locales_dir, self.project.root, static_urls),
+                Templates(
+                    config,
+                    self.project.templates_dir,
+                    self.project.locales_dir,
+                    self.project.root,
+                    static_urls,
+                    compiled_in=self.cache.path.parent / "templates" if self.cache else None,
+                ),
             )
         templates = self.templates[1]
         return Inputs(
@@ -454,7 +461,7 @@ class Builder:
         build_id = self.marker()
         return replace(
             after,
-            listing=listing_digest(inputs.keys, inputs.static_urls, pairs),
+            listing=after.listing or listing_digest(inputs.keys, inputs.static_urls, pairs),
             links=link_index(
                 [p for pair in pairs for p in pair.pages.values()], after.outputs, inputs.config.languages
             ),

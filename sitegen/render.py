@@ -61,15 +61,34 @@ def in_tree(html: str, prefix: str) -> str:
 _CONTACTS_USED: ContextVar[set[str] | None] = ContextVar("contacts_used", default=None)
 
 
+# Bump when `Templates._environment` changes how templates compile (options, extensions).
+ENVIRONMENT_OPTIONS = "autoescape-strict-i18n-trim-lstrip-keepnl-1"
+
+
 class Templates:
     """Jinja environments for every language of one site, plus the helpers templates call."""
 
     def __init__(
-        self, config: SiteConfig, templates_dir: Path, locales_dir: Path, root: Path, static_urls: Mapping[str, str]
+        self,
+        config: SiteConfig,
+        templates_dir: Path,
+        locales_dir: Path,
+        root: Path,
+        static_urls: Mapping[str, str],
+        compiled_in: Path | None = None,
     ) -> None:
+        """`compiled_in`: a folder where Jinja keeps compiled templates between processes (keyed by each
+        template's source, so an edited template is compiled again); a build process then starts faster."""
         self.config = config
         self.templates_dir = templates_dir
         self.root = root
+        self.bytecode_cache = None
+        if compiled_in is not None:
+            # Jinja keys compiled code by template source, not by the environment's options below: a change
+            # to those options gets a folder of its own.
+            folder = compiled_in / f"jinja-{jinja2.__version__}-{ENVIRONMENT_OPTIONS}"
+            folder.mkdir(parents=True, exist_ok=True)
+            self.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
         self.environments = {
             lang: self._environment(
                 lang, load_translations(locales_dir, lang, config.default_language, root), static_urls
@@ -86,6 +105,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=self.bytecode_cache,
         )
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         formatter = ContactFormatter.for_config(self.config, lang)
