@@ -246,6 +246,8 @@ class Builder:
             save_state(self.cache, after, staged.rendered, published=staged.staging is not None, read=staged.read)
         self.state = after
         self.touched_since_state = set()
+        if self.keep_warm and self.last_inputs:  # serve: the next edit renders in this process
+            self.last_inputs[1].templates.compile_ahead("page.html")
         staged.report.seconds = time.perf_counter() - staged.started
         return staged.report
 

@@ -162,6 +162,16 @@ class Templates:
         )
         return env
 
+    def compile_ahead(self, name: str) -> None:
+        """Compile template `name` for every language now, so that the next render in this process does not
+        (a warm builder's first edit after a build renders here, while the build rendered in workers).
+        A template that does not compile is left for that render to report, with its file and line."""
+        for env in self.environments.values():
+            try:
+                env.get_template(name)
+            except jinja2.TemplateError:
+                return
+
     def render_recording(self, lang: str, name: str, **context: Any) -> tuple[str, frozenset[str]]:
         """Render, and say which contact lines the templates showed (an output depends on them)."""
         used: set[str] = set()

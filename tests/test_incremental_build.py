@@ -173,3 +173,28 @@ def test_serve_style_edit_that_removes_a_linked_anchor_reports_the_linking_page(
     )
     if builder.cache:
         builder.cache.close()
+
+
+def test_a_warm_builders_first_edit_after_a_parallel_build_compiles_no_template(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build rendered in worker processes; serve's first edit renders here, with templates compiled ahead."""
+    import jinja2
+
+    from sitegen.pipeline import Builder
+    from sitegen.project import Project
+
+    project = fresh(corpus, tmp_path)
+    builder = Builder(Project(project), tmp_path / "site", use_cache=False, keep_warm=True)
+    assert builder.build().rendered == 202  # in workers
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+    monkeypatch.setattr(
+        jinja2.Environment,
+        "compile",
+        lambda env, source, name=None, *a, **k: compiled.append(name) or compile_(env, source, name, *a, **k),
+    )
+    page = project / "content/es/pagina-00007.md"
+    page.write_text(page.read_text().replace("+++\n\n", "+++\n\nUna frase nueva.\n\n", 1))
+    assert builder.build({page}).rendered == 1
+    assert compiled == []
