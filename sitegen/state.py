@@ -100,7 +100,7 @@ def load_state(cache: BuildCache, marker: str | None) -> BuildState:
         inputs=cache.meta("inputs") or "",
         listing=cache.meta("listing") or None,
         site_files=frozenset(json.loads(cache.meta("site_files") or "[]")),
-    )  # no fingerprint: a cold build works it out from every output, so a stale row can never skew the build id
+    )  # no fingerprint stored: `Builder.resumed` reads it from the build id just checked, or a full plan works it out
 
 
 def save_state(
