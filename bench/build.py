@@ -90,9 +90,10 @@ def some_page(source: Path, lang: str) -> Path:
 def in_process_edit(source: Path, out: Path) -> tuple[str, float, float, str]:
     """One-page edit as `build.py serve` sees it: the builder stays in memory between saves."""
     from sitegen.markets import SiteBuilder
+    from sitegen.pipeline import BuildOptions
     from sitegen.project import Project
 
-    builder = SiteBuilder(Project(source), out, keep_warm=True)  # as `build.py serve` makes it
+    builder = SiteBuilder(Project(source), out, BuildOptions(keep_warm=True))  # as `build.py serve` makes it
     builder.build()
     page = some_page(source, "es")
     page.write_text(page.read_text().replace("\n\n", "\n\nUna frase editada.\n\n", 1))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from .errors import SiteError, SiteErrors, SourceError, problems_of, summarized
 from .markets import build
+from .pipeline import BuildOptions
 from .project import Project
 
 if TYPE_CHECKING:
@@ -88,19 +89,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.export or args.import_files:
             return translation_files(project, args.export, tuple(args.lang), args.all, args.import_files)
         return translations(project, args.mark)
-    if args.command == "check":
+    if args.command == "check":  # every check, readability too, into a folder thrown away
         with tempfile.TemporaryDirectory() as scratch:
-            return run_build(
-                project, Path(scratch) / "site", args.jobs, use_cache=False, strict=args.strict, checking=True
-            )
-    return run_build(project, out, args.jobs, use_cache=not args.no_cache, strict=args.strict)
+            options = BuildOptions(workers=args.jobs, use_cache=False, strict=args.strict, readability=True)
+            return run_build(project, Path(scratch) / "site", options, checking=True)
+    return run_build(project, out, BuildOptions(workers=args.jobs, use_cache=not args.no_cache, strict=args.strict))
 
 
-def run_build(
-    project: Project, out: Path, jobs: int | None, use_cache: bool, strict: bool, checking: bool = False
-) -> int:
+def run_build(project: Project, out: Path, options: BuildOptions, checking: bool = False) -> int:
     try:
-        report = build(project, out, workers=jobs, use_cache=use_cache, strict=strict, readability=checking)
+        report = build(project, out, options)
     except SiteError as exc:
         return print_problems(problems_of(exc), [], "build stopped" if not checking else "check failed")
     print_problems([], report.warnings, "")

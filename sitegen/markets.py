@@ -15,7 +15,7 @@ from pathlib import Path
 from .checks.notices import market_notice_hrefs, missing_notice_links
 from .config import SiteConfig, load_config
 from .errors import SiteError, SiteErrors, SourceError, raise_all, unique
-from .pipeline import Builder, BuildReport, Staged
+from .pipeline import Builder, BuildOptions, BuildReport, Staged
 from .project import Project, digest_files
 from .publish import prune_except, remove_empty_parents, write_changed
 from .render import Templates
@@ -27,25 +27,10 @@ from .static_files import fingerprint_static
 class SiteBuilder:
     """Builds one project into one output folder, market by market; keep it around to rebuild fast."""
 
-    def __init__(
-        self,
-        project: Project,
-        out_dir: Path,
-        workers: int | None = None,
-        use_cache: bool = True,
-        strict: bool = False,
-        readability: bool = False,
-        keep_warm: bool = False,
-    ) -> None:
+    def __init__(self, project: Project, out_dir: Path, options: BuildOptions = BuildOptions()) -> None:
         self.project = project
         self.out_dir = out_dir.resolve()
-        self.workers, self.use_cache, self.strict, self.readability, self.keep_warm = (
-            workers,
-            use_cache,
-            strict,
-            readability,
-            keep_warm,
-        )
+        self.options = options
         self.builders: dict[str, Builder] = {}  # tree path ("" for a single plan) -> its builder
         self.top_templates: tuple[object, Templates] | None = None  # (what they were made from, them)
         self.config: SiteConfig | None = None  # as last read (see config_for)
@@ -54,9 +39,7 @@ class SiteBuilder:
     def builder(self, prefix: str) -> Builder:
         if prefix not in self.builders:
             out_dir = self.out_dir / prefix.strip("/") if prefix else self.out_dir
-            self.builders[prefix] = Builder(
-                self.project, out_dir, self.workers, self.use_cache, self.strict, self.readability, self.keep_warm
-            )
+            self.builders[prefix] = Builder(self.project, out_dir, self.options)
         return self.builders[prefix]
 
     def build(self, touched: set[Path] | None = None) -> BuildReport:
@@ -171,16 +154,9 @@ class SiteBuilder:
         self.forget_builders_but()
 
 
-def build(
-    project: Project,
-    out_dir: Path,
-    workers: int | None = None,
-    use_cache: bool = True,
-    strict: bool = False,
-    readability: bool = False,
-) -> BuildReport:
+def build(project: Project, out_dir: Path, options: BuildOptions = BuildOptions()) -> BuildReport:
     """Build the whole site into `out_dir` (the entry point `build.py` uses)."""
-    builder = SiteBuilder(project, out_dir, workers, use_cache, strict, readability)
+    builder = SiteBuilder(project, out_dir, options)
     try:
         return builder.build()
     finally:

@@ -82,26 +82,33 @@ class Inputs:
     catalog_problems: tuple[SourceError, ...] = ()
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build, as `build.py`, `check` and `serve` ask for it."""
+
+    workers: int | None = None  # worker processes; None: one per core
+    use_cache: bool = True  # keep and use .build-cache/
+    strict: bool = False  # warnings (stale translations, readability) stop the build
+    readability: bool = False  # score readability (costs about as much as rendering); strict does too
+    keep_warm: bool = False  # serve: a no-op build still prepares for the next edit
+
+    @property
+    def scores_readability(self) -> bool:
+        return self.readability or self.strict
+
+    @property
+    def processes(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+
 class Builder:
     """Builds one project into one output folder; keep it around (as `serve` does) to rebuild fast."""
 
-    def __init__(
-        self,
-        project: Project,
-        out_dir: Path,
-        workers: int | None = None,
-        use_cache: bool = True,
-        strict: bool = False,
-        readability: bool = False,
-        keep_warm: bool = False,
-    ) -> None:
+    def __init__(self, project: Project, out_dir: Path, options: BuildOptions = BuildOptions()) -> None:
         self.project = project
-        self.keep_warm = keep_warm  # serve: a no-op build still prepares for the next edit
-        self.strict = strict  # warnings (stale translations, readability) stop the build
-        self.readability = readability or strict  # readability scoring costs about as much as rendering
+        self.options = options
         self.out_dir = out_dir.resolve()
-        self.workers = workers or os.cpu_count() or 1
-        self.cache = BuildCache.for_build(project.root, self.out_dir) if use_cache else None
+        self.cache = BuildCache.for_build(project.root, self.out_dir) if options.use_cache else None
         self.state: BuildState | None = None  # what the last published build was made from; None: ask the cache
         # Files a watcher said changed since `state` was taken (a build that stopped does not take them
         # into the state, so the next one must look at them again); None: look at every file.
@@ -172,7 +179,7 @@ class Builder:
             return Staged(
                 BuildReport(len(planned.records), 0, 0, time.perf_counter() - started, warnings),
                 before,
-                self.warmed(after, pairs, inputs) if self.keep_warm else after,
+                self.warmed(after, pairs, inputs) if self.options.keep_warm else after,
                 read=found.reparsed,
             )
         staged = self.rendered(before, after, planned, inputs, errors, warnings, edit_only, started)
@@ -196,11 +203,13 @@ class Builder:
         try:
             results = self.render(
                 planned.jobs,
-                RenderContext(config, inputs.templates, staging, inputs.keys, self.readability, self.project.root),
+                RenderContext(
+                    config, inputs.templates, staging, inputs.keys, self.options.scores_readability, self.project.root
+                ),
             )
             errors += [error for result in results for error in result.errors]
             warnings += [warning for result in results for warning in result.warnings]
-            errors += warnings if self.strict else []
+            errors += warnings if self.options.strict else []
             records = {**planned.records, **{r.source: r.record for r in results if r.record}}
             rendered = {r.source for r in results}
             link_errors, links = check_site_links(
@@ -246,7 +255,7 @@ class Builder:
             save_state(self.cache, after, staged.rendered, published=staged.staging is not None, read=staged.read)
         self.state = after
         self.touched_since_state = set()
-        if self.keep_warm and self.last_inputs:  # serve: the next edit renders in this process
+        if self.options.keep_warm and self.last_inputs:  # serve: the next edit renders in this process
             self.last_inputs[1].templates.compile_ahead("page.html")
         staged.report.seconds = time.perf_counter() - staged.started
         return staged.report
@@ -295,7 +304,7 @@ class Builder:
     def cold_and_unchanged(self, inputs: Inputs) -> bool:
         """The fast path of a cold process: every file as the cache last saw it, the same shared inputs,
         and the output folder the one last built. Then no page needs even reading."""
-        if not self.cache or self.state is not None or self.keep_warm:
+        if not self.cache or self.state is not None or self.options.keep_warm:
             return False
         if self.cache.meta("inputs") != inputs.keys.shared_digest() or self.marker() != self.cache.meta("build_id"):
             return False
@@ -382,11 +391,12 @@ class Builder:
 
     def render(self, jobs: list[PageJob], context: RenderContext) -> list[PageResult]:
         set_context(context)
-        if len(jobs) < PARALLEL_FROM or self.workers == 1:
+        workers = self.options.processes
+        if len(jobs) < PARALLEL_FROM or workers == 1:
             return render_pages(jobs)
-        chunks = [jobs[i :: self.workers * 4] for i in range(self.workers * 4)]
+        chunks = [jobs[i :: workers * 4] for i in range(workers * 4)]
         # fork: workers inherit the context set above instead of unpickling it per page
-        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             return [result for chunk in pool.map(render_pages, chunks) for result in chunk]
 
     def write_site_files(self, staging: Path, inputs: Inputs, pairs: Sequence[PagePair]) -> frozenset[str]:

@@ -29,6 +29,7 @@ from starlette.types import Receive, Scope, Send
 
 from .errors import SiteError, problems_of, summarized
 from .markets import SiteBuilder
+from .pipeline import BuildOptions
 from .project import Project
 
 RELOAD_JS = """(() => {
@@ -165,7 +166,7 @@ def preview_app(out_dir: Path, state: PreviewState) -> Starlette:
 
 
 def serve(project: Project, out_dir: Path, port: int) -> int:
-    builder = SiteBuilder(project, out_dir, readability=True, keep_warm=True)
+    builder = SiteBuilder(project, out_dir, BuildOptions(readability=True, keep_warm=True))
     state = PreviewState()
     rebuild(builder, state)
     stop = threading.Event()

@@ -132,11 +132,11 @@ def test_foreign_cache_is_not_trusted(corpus: Path, tmp_path: Path) -> None:
 
 def test_serve_style_edits_match_a_clean_build(corpus: Path, tmp_path: Path) -> None:
     """A builder kept in memory and told which file changed (as `serve` does) ends where a clean build does."""
-    from sitegen.pipeline import Builder
+    from sitegen.pipeline import Builder, BuildOptions
     from sitegen.project import Project
 
     project = fresh(corpus, tmp_path)
-    builder = Builder(Project(project), tmp_path / "site", keep_warm=True)
+    builder = Builder(Project(project), tmp_path / "site", BuildOptions(keep_warm=True))
     builder.build()
     page = project / "content/en/page-00005.md"
     page.write_text(page.read_text().replace("+++\n\n", "+++\n\nA new first sentence.\n\n", 1))
@@ -155,11 +155,11 @@ def test_serve_style_edits_match_a_clean_build(corpus: Path, tmp_path: Path) -> 
 
 def test_serve_style_edit_that_removes_a_linked_anchor_reports_the_linking_page(corpus: Path, tmp_path: Path) -> None:
     from sitegen.errors import SiteErrors
-    from sitegen.pipeline import Builder
+    from sitegen.pipeline import Builder, BuildOptions
     from sitegen.project import Project
 
     project = fresh(corpus, tmp_path)
-    builder = Builder(Project(project), tmp_path / "site", keep_warm=True)
+    builder = Builder(Project(project), tmp_path / "site", BuildOptions(keep_warm=True))
     builder.build()
     linking = next(p for p in sorted((project / "content/en").glob("*.md")) if "/#part-two)" in p.read_text())
     target_slug = linking.read_text().split("/#part-two)")[0].rsplit("/", 1)[1]
@@ -181,11 +181,11 @@ def test_a_warm_builders_first_edit_after_a_parallel_build_compiles_no_template(
     """The build rendered in worker processes; serve's first edit renders here, with templates compiled ahead."""
     import jinja2
 
-    from sitegen.pipeline import Builder
+    from sitegen.pipeline import Builder, BuildOptions
     from sitegen.project import Project
 
     project = fresh(corpus, tmp_path)
-    builder = Builder(Project(project), tmp_path / "site", use_cache=False, keep_warm=True)
+    builder = Builder(Project(project), tmp_path / "site", BuildOptions(use_cache=False, keep_warm=True))
     assert builder.build().rendered == 202  # in workers
     compiled: list[str] = []
     compile_ = jinja2.Environment.compile

@@ -17,6 +17,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from sitegen.errors import SiteError, SiteErrors
 from sitegen.markets import SiteBuilder
+from sitegen.pipeline import BuildOptions
 from sitegen.project import Project
 
 from .conftest import copy_project
@@ -39,7 +40,7 @@ def clean_site(project: Project, scratch: Path) -> dict[str, bytes]:
     """What `build.py --no-cache` makes of the project as it is now."""
     sources = hashlib.sha256(repr(sorted(tree(project.root).items())).encode()).hexdigest()
     if sources not in CLEAN_SITES:
-        builder = SiteBuilder(project, scratch, use_cache=False)
+        builder = SiteBuilder(project, scratch, BuildOptions(use_cache=False))
         try:
             builder.build()
         finally:
@@ -57,7 +58,9 @@ class IncrementalBuilds(RuleBasedStateMachine):
         self.folder = Path(tempfile.mkdtemp(prefix="state-machine-"))
         self.root = copy_project(self.folder / "project")
         self.project = Project(self.root)
-        self.warm = SiteBuilder(self.project, self.folder / "site", keep_warm=True)  # as `build.py serve` keeps it
+        self.warm = SiteBuilder(
+            self.project, self.folder / "site", BuildOptions(keep_warm=True)
+        )  # as `build.py serve` keeps it
         self.touched: set[Path] = set()
         self.numbers = 0
         self.last: str = "ok"
@@ -152,7 +155,7 @@ class IncrementalBuilds(RuleBasedStateMachine):
     def start_a_new_process(self, serving: bool) -> None:
         """`build.py` run again (or `serve` restarted): a new builder that knows only the build cache."""
         self.warm.close()
-        self.warm = SiteBuilder(self.project, self.folder / "site", keep_warm=serving)
+        self.warm = SiteBuilder(self.project, self.folder / "site", BuildOptions(keep_warm=serving))
         self.new_process = True
 
     # -- what must hold after every edit ----------------------------------------------------------

@@ -425,10 +425,13 @@ def test_turning_a_single_plan_into_markets_and_back_leaves_no_stale_pages(tmp_p
 
 def test_a_shared_page_edited_while_serving_updates_every_market_that_publishes_it(tmp_path: Path) -> None:
     from sitegen.markets import SiteBuilder
+    from sitegen.pipeline import BuildOptions
     from sitegen.project import Project
 
     project = markets_project(tmp_path / "project")
-    builder = SiteBuilder(Project(project), project / "site", keep_warm=True)  # as `build.py serve` keeps it
+    builder = SiteBuilder(
+        Project(project), project / "site", BuildOptions(keep_warm=True)
+    )  # as `build.py serve` keeps it
     try:
         builder.build()
         page = project / "content/en/appeals.md"
@@ -476,10 +479,11 @@ def test_the_market_fixture_passes_every_check_strictly(tmp_path: Path) -> None:
 
 def test_publishing_a_page_in_another_market_while_serving_adds_it_there(tmp_path: Path) -> None:
     from sitegen.markets import SiteBuilder
+    from sitegen.pipeline import BuildOptions
     from sitegen.project import Project
 
     project = markets_project(tmp_path / "project")
-    builder = SiteBuilder(Project(project), project / "site", keep_warm=True)
+    builder = SiteBuilder(Project(project), project / "site", BuildOptions(keep_warm=True))
     try:
         builder.build()
         wi = project / "site/wi/plans/marketplace/en"
@@ -501,6 +505,7 @@ def test_publishing_a_page_in_another_market_while_serving_adds_it_there(tmp_pat
 def test_every_market_is_built_from_one_reading_of_each_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sitegen import sources
     from sitegen.markets import SiteBuilder
+    from sitegen.pipeline import BuildOptions
     from sitegen.project import Project
 
     project = markets_project(tmp_path / "project")
@@ -510,7 +515,7 @@ def test_every_market_is_built_from_one_reading_of_each_page(tmp_path: Path, mon
     monkeypatch.setattr(
         sources, "parse_page", lambda raw, shown, lang: read.append(shown) or parse_page(raw, shown, lang)
     )
-    builder = SiteBuilder(Project(project), project / "site", workers=1, use_cache=False)
+    builder = SiteBuilder(Project(project), project / "site", BuildOptions(workers=1, use_cache=False))
     try:
         report = builder.build()
     finally:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from sitegen.pipeline import Builder
+from sitegen.pipeline import Builder, BuildOptions
 from sitegen.project import Project
 
 from .browser.gate import axe_violations
@@ -85,7 +85,7 @@ def test_marking_the_translation_done_removes_the_notice_on_the_next_incremental
 
 
 def test_a_body_edit_while_serving_puts_the_notice_on_the_translation_at_once(project: Path) -> None:
-    builder = Builder(Project(project), project / "site", keep_warm=True)  # as `build.py serve` keeps it
+    builder = Builder(Project(project), project / "site", BuildOptions(keep_warm=True))  # as `build.py serve` keeps it
     builder.build()
     change_the_english_page(project)
     report = builder.build(touched={project / EN})
