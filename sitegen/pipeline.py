@@ -255,8 +255,6 @@ class Builder:
             save_state(self.cache, after, staged.rendered, published=staged.staging is not None, read=staged.read)
         self.state = after
         self.touched_since_state = set()
-        if self.options.keep_warm and self.last_inputs:  # serve: the next edit renders in this process
-            self.last_inputs[1].templates.compile_ahead("page.html")
         staged.report.seconds = time.perf_counter() - staged.started
         return staged.report
 
@@ -273,6 +271,8 @@ class Builder:
         changed since (see `SiteBuilder.build`): then so is everything else here, and nothing is read again."""
         if self.last_inputs is None or self.last_inputs[0] is not config:
             self.last_inputs = (config, self.read_inputs(config))
+            if self.options.keep_warm:  # serve: edits render in this process, the build in workers forked from it
+                self.last_inputs[1].templates.compile_ahead("page.html")
         return self.last_inputs[1]
 
     def read_inputs(self, config: SiteConfig) -> Inputs:

@@ -54,18 +54,23 @@ class Nginx:
         subprocess.run([NGINX, "-c", str(self.config), "-s", "quit"], capture_output=True)
 
 
-@pytest.fixture
-def stack(tmp_path: Path, built_site: Path, postgres_url: str) -> Iterator[tuple[Nginx, UvicornServer]]:
-    env = {
-        "SITE_DIR": str(built_site),
-        "DATA_DIR": str(tmp_path),
-        "DATABASE_URL": postgres_url,
+def behind_nginx(site: Path, data: Path, database_url: str) -> dict[str, str]:
+    """The backend's environment as deploy/ runs it: nginx serves the site and is the one trusted proxy."""
+    return {
+        "SITE_DIR": str(site),
+        "DATA_DIR": str(data),
+        "DATABASE_URL": database_url,
         "SECRET_KEYS": "deploy-test",
         "ENCRYPTION_KEYS": new_key_spec(),
         "MIN_FILL_SECONDS": "0",
         "TRUSTED_PROXIES": "127.0.0.1",
         "SERVE_SITE": "false",
     }
+
+
+@pytest.fixture
+def stack(tmp_path: Path, built_site: Path, postgres_url: str) -> Iterator[tuple[Nginx, UvicornServer]]:
+    env = behind_nginx(built_site, tmp_path, postgres_url)
     with (
         UvicornServer(env, tmp_path / "backend.log", workers=2) as backend,
         Nginx(tmp_path, built_site, backend.port) as nginx,
@@ -146,17 +151,7 @@ def test_nginx_serves_market_trees_with_their_own_404s_and_proxies_their_forms(
     project = markets_project(tmp_path / "project")
     assert run_build(project, project / "site").code == 0
     site = project / "site"
-    env = {
-        "PROJECT_DIR": str(project),
-        "SITE_DIR": str(site),
-        "DATA_DIR": str(tmp_path),
-        "DATABASE_URL": postgres_url,
-        "SECRET_KEYS": "deploy-test",
-        "ENCRYPTION_KEYS": new_key_spec(),
-        "MIN_FILL_SECONDS": "0",
-        "TRUSTED_PROXIES": "127.0.0.1",
-        "SERVE_SITE": "false",
-    }
+    env = {"PROJECT_DIR": str(project), **behind_nginx(site, tmp_path, postgres_url)}
     with (
         UvicornServer(env, tmp_path / "backend.log") as backend,
         Nginx(tmp_path, site, backend.port) as nginx,
