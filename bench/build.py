@@ -90,7 +90,7 @@ def some_page(source: Path, lang: str) -> Path:
 def in_process_edit(source: Path, out: Path) -> tuple[str, float, float, str]:
     """One-page edit as `build.py serve` sees it: the builder stays in memory between saves."""
     from sitegen.markets import SiteBuilder
-    from sitegen.pipeline import BuildOptions
+    from sitegen.options import BuildOptions
     from sitegen.project import Project
 
     builder = SiteBuilder(Project(source), out, BuildOptions(keep_warm=True))  # as `build.py serve` makes it

@@ -12,17 +12,20 @@ import json
 import sqlite3
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .content import Page
 
-FORMAT = "memberpages-build-cache-5"
-PAGE_FIELDS = tuple(f.name for f in fields(Page))
+FORMAT = "memberpages-build-cache-6"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, page TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,
+                                    lang TEXT NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL,
+                                    key TEXT NOT NULL, slug TEXT NOT NULL, body_line INTEGER NOT NULL,
+                                    meta_lines TEXT NOT NULL, digest TEXT NOT NULL, translated_from TEXT NOT NULL,
+                                    markets TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outputs (source TEXT PRIMARY KEY, input_key TEXT NOT NULL, output TEXT NOT NULL,
                                     deps TEXT NOT NULL, hrefs TEXT NOT NULL, ids TEXT NOT NULL);
 """
@@ -85,11 +88,23 @@ class BuildCache:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else None
 
+    def meta_json(self, key: str) -> Any:
+        """A value kept with `keep_json`, or None (also for a damaged one)."""
+        try:
+            return json.loads(self.meta(key) or "null")
+        except ValueError:
+            return None
+
+    def keep_json(self, key: str, value: Any) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value, ensure_ascii=False)))
+
     def sources(self) -> dict[str, tuple[int, int, Page]]:
-        """Each source file's size and time when last read, and its page without the body."""
+        """Each source file's size and time when last read, and its page without the body.
+        (A page is a row of plain columns: a cold process decodes ten thousand of them for a one-page edit.)"""
         found = {}
-        for path, mtime, size, text in self.db.execute("SELECT path, mtime_ns, size, page FROM sources"):
-            page = page_from_json(str(text))
+        layouts: dict[str, dict[str, int]] = {}  # most pages have their front matter on the same lines
+        for path, mtime, size, *columns in self.db.execute("SELECT * FROM sources"):
+            page = page_from_row(str(path), columns, layouts)
             if page is not None:
                 found[str(path)] = (int(mtime), int(size), page)
         return found
@@ -104,10 +119,12 @@ class BuildCache:
 
     def outputs(self) -> dict[str, OutputRecord]:
         records = {}
+        shared: dict[str, tuple[str, ...]] = {}  # most pages show the same few contact lines: split each list once
         for source, key, output, deps, hrefs, ids in self.db.execute("SELECT * FROM outputs"):
             try:
-                records[str(source)] = OutputRecord(str(key), str(output), _split(deps), _split(hrefs), _split(ids))
-            except (ValueError, TypeError):
+                deps_of = shared.get(deps) or shared.setdefault(deps, _split(deps))
+                records[str(source)] = OutputRecord(str(key), str(output), deps_of, _split(hrefs), _split(ids))
+            except (ValueError, TypeError, AttributeError):
                 continue
         return records
 
@@ -129,8 +146,8 @@ class BuildCache:
         db.executemany("DELETE FROM sources WHERE path = ?", ((p,) for p in removed))
         db.executemany("DELETE FROM outputs WHERE source = ?", ((p,) for p in removed))
         db.executemany(
-            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)",
-            ((p, *sources[p][:2], page_to_json(sources[p][2])) for p in changed_sources if p in sources),
+            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((p, *sources[p][:2], *page_to_row(sources[p][2])) for p in changed_sources if p in sources),
         )
         db.executemany(
             "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)",
@@ -149,19 +166,45 @@ class BuildCache:
         self.db.close()
 
 
-def page_to_json(page: Page) -> str:
+def page_to_row(page: Page) -> tuple[str | int, ...]:
     """The page without its body (read again from the file when the page must render)."""
-    fields = {name: getattr(page, name) for name in PAGE_FIELDS}  # not asdict(): it deep-copies
-    return json.dumps({**fields, "body": "", "meta": {}}, ensure_ascii=False)
+    return (
+        page.lang,
+        page.title,
+        page.description,
+        page.key,
+        page.slug,
+        page.body_line,
+        json.dumps(page.meta_lines),
+        page.digest,
+        page.translated_from,
+        _join(page.markets),
+    )
 
 
-def page_from_json(text: str) -> Page | None:
+def page_from_row(path: str, row: list[Any], layouts: dict[str, dict[str, int]]) -> Page | None:
+    """`layouts`: front-matter line numbers decoded so far, by their JSON (pages share them; nobody changes them)."""
+    lang, title, description, key, slug, body_line, meta_lines, digest, translated_from, markets = row
     try:
-        data: dict[str, Any] = json.loads(text)
-        data["meta_lines"] = {str(k): int(v) for k, v in data["meta_lines"].items()}
-        data["markets"] = tuple(str(m) for m in data.get("markets", ()))
-        return Page(**data)
-    except (ValueError, TypeError):
+        lines = layouts.get(meta_lines) or layouts.setdefault(
+            meta_lines, {str(k): int(v) for k, v in json.loads(meta_lines).items()}
+        )
+        return Page(
+            path,
+            lang,
+            title,
+            description,
+            key,
+            slug,
+            "",
+            int(body_line),
+            lines,
+            {},
+            digest,
+            translated_from,
+            _split(markets),
+        )
+    except (ValueError, TypeError, AttributeError):
         return None
 
 

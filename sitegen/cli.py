@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import SiteError, SiteErrors, SourceError, problems_of, summarized
-from .markets import build
-from .pipeline import BuildOptions
+from .freshness import Snapshot, fresh_pages
+from .options import BuildOptions
 from .project import Project
 
 if TYPE_CHECKING:
@@ -93,23 +94,39 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as scratch:
             options = BuildOptions(workers=args.jobs, use_cache=False, strict=args.strict, readability=True)
             return run_build(project, Path(scratch) / "site", options, checking=True)
-    return run_build(project, out, BuildOptions(workers=args.jobs, use_cache=not args.no_cache, strict=args.strict))
+    options = BuildOptions(workers=args.jobs, use_cache=not args.no_cache, strict=args.strict)
+    sources = None
+    if options.use_cache and not options.strict:  # strict reports the warnings again, so it always builds
+        started = time.perf_counter()
+        pages, sources = fresh_pages(project.root, out)
+        if pages is not None:
+            return up_to_date(pages, out, time.perf_counter() - started)
+    return run_build(project, out, options, sources=sources)
 
 
-def run_build(project: Project, out: Path, options: BuildOptions, checking: bool = False) -> int:
+def run_build(
+    project: Project, out: Path, options: BuildOptions, checking: bool = False, sources: Snapshot | None = None
+) -> int:
+    from .markets import build  # the engine, imported only once there is something to build (see freshness)
+
     try:
-        report = build(project, out, options)
+        report = build(project, out, options, sources)
     except SiteError as exc:
         return print_problems(problems_of(exc), [], "build stopped" if not checking else "check failed")
     print_problems([], report.warnings, "")
     if checking:
         print(f"check passed: {report.pages} pages, {len(report.warnings)} warning(s)")
     elif report.rendered == 0 and report.files_written == 0:
-        print(f"nothing changed: {report.pages} pages in {out} are up to date ({report.seconds:.2f} s)")
+        up_to_date(report.pages, out, report.seconds)
     else:
         print(
             f"built {report.pages} pages into {out}: rendered {report.rendered}, wrote {report.files_written} files in {report.seconds:.2f} s"
         )
+    return 0
+
+
+def up_to_date(pages: int, out: Path, seconds: float) -> int:
+    print(f"nothing changed: {pages} pages in {out} are up to date ({seconds:.2f} s)")
     return 0
 
 

@@ -15,12 +15,14 @@ from pathlib import Path
 from .checks.notices import market_notice_hrefs, missing_notice_links
 from .config import SiteConfig, load_config
 from .errors import SiteError, SiteErrors, SourceError, raise_all, unique
-from .pipeline import Builder, BuildOptions, BuildReport, Staged
+from .freshness import Snapshot, forget, record, snapshot
+from .options import BuildOptions
+from .pipeline import Builder, BuildReport, Staged
 from .project import Project, digest_files
 from .publish import prune_except, remove_empty_parents, write_changed
 from .render import Templates
 from .sitemap import robots_txt, sitemap_index
-from .sources import ReadPages
+from .sources import Listing, ReadPages
 from .static_files import fingerprint_static
 
 
@@ -42,13 +44,15 @@ class SiteBuilder:
             self.builders[prefix] = Builder(self.project, out_dir, self.options)
         return self.builders[prefix]
 
-    def build(self, touched: set[Path] | None = None) -> BuildReport:
+    def build(self, touched: set[Path] | None = None, listing: Listing | None = None) -> BuildReport:
+        """Build; `touched` (from a file watcher) names the files that changed, `listing` gives the content
+        files as the caller just stat'ed them (see `sources.scan`)."""
         started = time.perf_counter()
         config = self.config_for(touched)
         if not config.markets:
             self.forget_builders_but("")
-            return self.builder("").build(touched, config)
-        staged = self.stage_markets(config, touched)
+            return self.builder("").build(touched, config, listing)
+        staged = self.stage_markets(config, touched, listing)
         reports = [self.builders[prefix].commit(done) for prefix, done in staged]
         if self.top is None or self.top[0] is not config:  # the same config object: nothing they show changed
             self.top = (config, self.top_files(config))
@@ -76,7 +80,9 @@ class SiteBuilder:
             self.config = load_config(self.project.config_path, "site.toml")
         return self.config
 
-    def stage_markets(self, config: SiteConfig, touched: set[Path] | None) -> list[tuple[str, Staged]]:
+    def stage_markets(
+        self, config: SiteConfig, touched: set[Path] | None, listing: Listing | None = None
+    ) -> list[tuple[str, Staged]]:
         """Render and check every market; publish none of them unless all of them passed."""
         staged: list[tuple[str, Staged]] = []
         errors: list[SourceError] = []
@@ -84,7 +90,7 @@ class SiteBuilder:
         for market_config in config.builds():
             prefix = market_config.prefix
             try:
-                staged.append((prefix, self.builder(prefix).stage(touched, market_config, read)))
+                staged.append((prefix, self.builder(prefix).stage(touched, market_config, read, listing)))
             except SiteErrors as exc:
                 errors += exc.errors
             except SiteError as exc:
@@ -154,10 +160,22 @@ class SiteBuilder:
         self.forget_builders_but()
 
 
-def build(project: Project, out_dir: Path, options: BuildOptions = BuildOptions()) -> BuildReport:
-    """Build the whole site into `out_dir` (the entry point `build.py` uses)."""
+def build(
+    project: Project, out_dir: Path, options: BuildOptions = BuildOptions(), sources: Snapshot | None = None
+) -> BuildReport:
+    """Build the whole site into `out_dir` (the entry point `build.py` uses), and record what it was built
+    from so that the next `build.py` can tell it is up to date without building (see `freshness`).
+    `sources`: the sources' times and sizes, if the caller just took them (before anything was read)."""
+    recorded = options.use_cache and not options.strict  # strict reports the warnings again each time
+    sources = sources or (snapshot(project.root) if recorded else None)
     builder = SiteBuilder(project, out_dir, options)
     try:
-        return builder.build()
+        report = builder.build(listing=sources.files if sources else None)
+        trees = [tree.out_dir for tree in builder.builders.values()]
     finally:
         builder.close()
+    if recorded and sources:
+        record(project.root, out_dir, sources, report.pages, trees)
+    else:
+        forget(project.root, out_dir)
+    return report

@@ -9,17 +9,16 @@ once the site is published, and a build that stops leaves it as it was.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
 import shutil
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import babel
 
 from .cache import BuildCache, OutputRecord
 from .checks.catalogs import check_catalogs
@@ -29,6 +28,7 @@ from .config import SiteConfig, load_config
 from .content import Page, parse_page
 from .errors import SourceError, raise_all
 from .keys import KeyMaker, listing_digest, site_fingerprint
+from .options import BuildOptions
 from .pairing import PagePair, pair_pages, reserved_slugs
 from .passages import market_problems, published_in
 from .plan import Plan, edited_pairs, only_bodies_changed, plan, plan_edited, shared_inputs
@@ -36,14 +36,15 @@ from .project import Project, contact_digests, site_digest
 from .publish import publish_in_place, publish_swap, write_atomically
 from .render import Templates
 from .sitemap import robots_txt, sitemap_xml
-from .sources import ReadPages, Scan, scan, unchanged_since
+from .sources import Listing, ReadPages, Scan, scan, unchanged_since
 from .state import EMPTY, BuildState, Pairs, load_state, save_state
 from .static_files import fingerprint_static
-from .taglines import unreviewed_warnings
+from .taglines import cldr_facts, unreviewed_warnings, with_cldr_facts
 from .translations import Staleness
 from .workers import PageJob, PageResult, RenderContext, render_pages, set_context
 
 MARKER = ".build-id"
+CLDR_FACTS = f"cldr:{babel.__version__}"  # the taglines' language names and directions, as this Babel has them
 PARALLEL_FROM = 64  # fewer dirty pages than this render faster in this process than by forking
 
 
@@ -82,25 +83,6 @@ class Inputs:
     catalog_problems: tuple[SourceError, ...] = ()
 
 
-@dataclass(frozen=True)
-class BuildOptions:
-    """How to build, as `build.py`, `check` and `serve` ask for it."""
-
-    workers: int | None = None  # worker processes; None: one per core
-    use_cache: bool = True  # keep and use .build-cache/
-    strict: bool = False  # warnings (stale translations, readability) stop the build
-    readability: bool = False  # score readability (costs about as much as rendering); strict does too
-    keep_warm: bool = False  # serve: a no-op build still prepares for the next edit
-
-    @property
-    def scores_readability(self) -> bool:
-        return self.readability or self.strict
-
-    @property
-    def processes(self) -> int:
-        return self.workers or os.cpu_count() or 1
-
-
 class Builder:
     """Builds one project into one output folder; keep it around (as `serve` does) to rebuild fast."""
 
@@ -121,25 +103,37 @@ class Builder:
             None  # checked once per catalog version
         )
 
-    def build(self, touched: set[Path] | None = None, config: SiteConfig | None = None) -> BuildReport:
+    def build(
+        self, touched: set[Path] | None = None, config: SiteConfig | None = None, listing: Listing | None = None
+    ) -> BuildReport:
         """Build; `touched` (from a file watcher) names the files that changed, so the rest need no stat."""
-        return self.commit(self.stage(touched, config))
+        return self.commit(self.stage(touched, config, listing=listing))
 
     def stage(
-        self, touched: set[Path] | None = None, config: SiteConfig | None = None, read: ReadPages | None = None
+        self,
+        touched: set[Path] | None = None,
+        config: SiteConfig | None = None,
+        read: ReadPages | None = None,
+        listing: Listing | None = None,
     ) -> Staged:
         """Everything up to publishing: scan, pair, plan, render into a private folder, check.
         Raises `SiteErrors` (leaving the output and the state untouched) if anything is wrong.
-        `read`: pages the other markets' builds read already (see `sources.scan`)."""
+        `read`: pages the other markets' builds read already; `listing`: the content files as the caller
+        just found them, before anything was read (see `sources.scan`)."""
         started = time.perf_counter()
         inputs = self.inputs(config or load_config(self.project.config_path, "site.toml"))
-        if self.cold_and_unchanged(inputs):
+        if self.cold_and_unchanged(inputs, listing):
             return Staged(
                 BuildReport(len(self.cache.stats()) if self.cache else 0, 0, 0, time.perf_counter() - started)
             )
         before = self.starting_point(inputs)
         found = scan(
-            self.project.content_dir, inputs.config.languages, before.sources, self.files_to_scan(touched), read
+            self.project.content_dir,
+            inputs.config.languages,
+            before.sources,
+            self.files_to_scan(touched),
+            read,
+            listing if touched is None else None,
         )
         try:
             return self.staged_from(before, found, inputs, started)
@@ -253,10 +247,19 @@ class Builder:
                 shutil.rmtree(staged.staging, ignore_errors=True)
         if self.cache:
             save_state(self.cache, after, staged.rendered, published=staged.staging is not None, read=staged.read)
+            self.keep_cldr_facts()
         self.state = after
         self.touched_since_state = set()
         staged.report.seconds = time.perf_counter() - staged.started
         return staged.report
+
+    def keep_cldr_facts(self) -> None:
+        """Keep the taglines' language names and directions for the next process (see `with_cldr_facts`)."""
+        assert self.cache is not None and self.last_inputs is not None
+        kept = self.cache.meta_json(CLDR_FACTS) or {}
+        taglines = self.last_inputs[0].taglines
+        if any(t.lang not in kept for t in taglines):
+            self.cache.keep_json(CLDR_FACTS, {**kept, **cldr_facts(taglines)})
 
     def discard(self, staged: Staged) -> None:
         """Drop what `stage` prepared, e.g. because another market's build failed (the state stays as it was)."""
@@ -270,6 +273,8 @@ class Builder:
         """What every page is made from besides itself. The same config object as last time means only pages
         changed since (see `SiteBuilder.build`): then so is everything else here, and nothing is read again."""
         if self.last_inputs is None or self.last_inputs[0] is not config:
+            if self.cache:
+                with_cldr_facts(config.taglines, self.cache.meta_json(CLDR_FACTS) or {})
             self.last_inputs = (config, self.read_inputs(config))
             if self.options.keep_warm:  # serve: edits render in this process, the build in workers forked from it
                 self.last_inputs[1].templates.compile_ahead("page.html")
@@ -301,14 +306,14 @@ class Builder:
             templates.config, templates, keys, static_files, static_urls, tuple(self.catalog_problems(config))
         )
 
-    def cold_and_unchanged(self, inputs: Inputs) -> bool:
+    def cold_and_unchanged(self, inputs: Inputs, listing: Listing | None = None) -> bool:
         """The fast path of a cold process: every file as the cache last saw it, the same shared inputs,
         and the output folder the one last built. Then no page needs even reading."""
         if not self.cache or self.state is not None or self.options.keep_warm:
             return False
         if self.cache.meta("inputs") != inputs.keys.shared_digest() or self.marker() != self.cache.meta("build_id"):
             return False
-        return unchanged_since(self.project.content_dir, inputs.config.languages, self.cache.stats())
+        return unchanged_since(self.project.content_dir, inputs.config.languages, self.cache.stats(), listing)
 
     def starting_point(self, inputs: Inputs) -> BuildState:
         """The state to build on: this process's, or the cache's; without outputs if the site on disk is not the one it describes."""
@@ -394,6 +399,9 @@ class Builder:
         workers = self.options.processes
         if len(jobs) < PARALLEL_FROM or workers == 1:
             return render_pages(jobs)
+        import multiprocessing  # not needed by the many builds that render a page or two in this process
+        from concurrent.futures import ProcessPoolExecutor
+
         chunks = [jobs[i :: workers * 4] for i in range(workers * 4)]
         # fork: workers inherit the context set above instead of unpickling it per page
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:

@@ -29,7 +29,7 @@ from starlette.types import Receive, Scope, Send
 
 from .errors import SiteError, problems_of, summarized
 from .markets import SiteBuilder
-from .pipeline import BuildOptions
+from .options import BuildOptions
 from .project import Project
 
 RELOAD_JS = """(() => {

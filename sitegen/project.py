@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .config import SiteConfig
+if TYPE_CHECKING:  # the command line imports this module before it knows it needs the config's
+    from .config import SiteConfig
 
 CODE_DIR = Path(__file__).resolve().parent
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
-
 from .config import SiteConfig
 
 
@@ -11,6 +9,8 @@ def sitemap_xml(config: SiteConfig, groups: list[dict[str, str]]) -> str:
     """One <url> per page and language; each lists every language's version plus x-default. A group's
     x-default is its default language's page unless the group names its own (the language chooser
     of the home pages), which is then listed too, with the same alternates."""
+    from xml.sax.saxutils import escape, quoteattr  # it imports urllib.request: only builds that write sitemaps pay
+
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">',
@@ -32,6 +32,8 @@ def sitemap_xml(config: SiteConfig, groups: list[dict[str, str]]) -> str:
 
 def sitemap_index(config: SiteConfig) -> str:
     """The top-level sitemap of a site with markets: it points to each market's own sitemap."""
+    from xml.sax.saxutils import escape  # see sitemap_xml
+
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',

@@ -7,9 +7,10 @@ A page whose file has the time and size recorded in the state is taken from the 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .content import Page, parse_page
 from .errors import SourceError
@@ -32,6 +33,10 @@ class Scan:
 # Pages read by this build, by (path, time, size): every market's build reads the same files, and the first read serves all.
 ReadPages = dict[tuple[str, int, int], Page]
 
+# Files as the caller just stat'ed them, by path relative to the project ("content/en/x.md"), with their time and size
+# (`build.py` takes such a snapshot to see whether anything changed; the build then need not stat them again).
+Listing = Mapping[str, tuple[int, int]]
+
 
 def scan(
     content_dir: Path,
@@ -39,9 +44,11 @@ def scan(
     known: Mapping[str, SourceState],
     touched: set[Path] | None,
     read: ReadPages | None = None,
+    listing: Listing | None = None,
 ) -> Scan:
     """The pages in `content_dir` now; `known` is what was read before, `touched` the files a watcher saw change,
-    `read` the pages another market's scan of this build has read already (and where to leave the ones read here)."""
+    `read` the pages another market's scan of this build has read already (and where to leave the ones read here),
+    `listing` the files as the caller found them (else every content folder is listed and stat'ed)."""
     read = {} if read is None else read
     current: dict[str, SourceState] = dict(known) if touched is not None else {}
     changed = False
@@ -54,11 +61,11 @@ def scan(
             for path in paths:
                 if not path.is_file():
                     changed = current.pop(f"content/{lang}/{path.name}", None) is not None or changed
-        entries: list[tuple[str, list[_File] | list[os.DirEntry[str]]]] = [
+        entries: list[tuple[str, list[_File] | list[os.DirEntry[str]] | list[_Stated]]] = [
             (lang, _named(paths)) for lang, paths in by_lang
         ]
     else:
-        entries = [(lang, _listed(content_dir / lang)) for lang in languages]
+        entries = [(lang, _files(content_dir, lang, listing)) for lang in languages]
     reparsed: set[str] = set()
     errors: list[SourceError] = []
     for lang, files in entries:
@@ -84,8 +91,15 @@ def scan(
     return Scan(current, frozenset(reparsed), errors, changed or current.keys() != known.keys())
 
 
-def unchanged_since(content_dir: Path, languages: tuple[str, ...], recorded: Mapping[str, tuple[int, int]]) -> bool:
+def unchanged_since(
+    content_dir: Path,
+    languages: tuple[str, ...],
+    recorded: Mapping[str, tuple[int, int]],
+    listing: Listing | None = None,
+) -> bool:
     """Every content file has the time and size `recorded`, and there are no others (a cold no-op build)."""
+    if listing is not None:
+        return {path: stat for lang in languages for path, _, stat in _pages_listed(listing, lang)} == recorded
     seen = 0
     for lang in languages:
         for entry in _listed(content_dir / lang):
@@ -94,6 +108,23 @@ def unchanged_since(content_dir: Path, languages: tuple[str, ...], recorded: Map
                 return False
             seen += 1
     return seen == len(recorded)
+
+
+def _files(content_dir: Path, lang: str, listing: Listing | None) -> list[os.DirEntry[str]] | list[_Stated]:
+    """The pages of one language, sorted by name: from the caller's listing if there is one, else from the folder."""
+    if listing is None:
+        return _listed(content_dir / lang)
+    folder = str(content_dir / lang)
+    return sorted(_Stated(name, f"{folder}/{name}", *stat) for _, name, stat in _pages_listed(listing, lang))
+
+
+def _pages_listed(listing: Listing, lang: str) -> Iterator[tuple[str, str, tuple[int, int]]]:
+    """The pages of one language in a listing, content/<lang>/*.md as `_listed` finds them: path, name, stat."""
+    folder = f"content/{lang}/"
+    for path, stat in listing.items():
+        name = path[len(folder) :]
+        if path.startswith(folder) and name.endswith(".md") and "/" not in name:
+            yield path, name, stat
 
 
 def _listed(folder: Path) -> list[os.DirEntry[str]]:
@@ -115,3 +146,16 @@ class _File:
 
 def _named(paths: list[Path]) -> list[_File]:
     return [_File(str(p), p.name) for p in sorted(paths) if p.is_file()]
+
+
+class _Stated(NamedTuple):
+    """A file as a `Listing` recorded it, standing in for os.DirEntry (it is its own stat result).
+    (A tuple, sorted by name: a listing of ten thousand pages makes ten thousand of them.)"""
+
+    name: str
+    path: str
+    st_mtime_ns: int
+    st_size: int
+
+    def stat(self) -> _Stated:
+        return self

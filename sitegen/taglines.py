@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -48,6 +49,22 @@ class Tagline:
     def dir(self) -> str:
         """ "ltr" or "rtl"."""
         return "rtl" if Locale.parse(self.lang, sep="-").character_order == "right-to-left" else "ltr"
+
+
+def cldr_facts(taglines: Iterable[Tagline]) -> dict[str, tuple[str, str]]:
+    """Each tagline language's name and direction (loading CLDR for those not worked out yet)."""
+    return {t.lang: (t.name, t.dir) for t in taglines}
+
+
+def with_cldr_facts(taglines: Iterable[Tagline], known: Mapping[str, Sequence[str]]) -> None:
+    """Give taglines the names and directions an earlier process worked out with the same Babel (the build
+    cache keeps them), so that a one-page edit from the command line does not load CLDR for 15 languages."""
+    for tagline in taglines:
+        if tagline.lang in known:
+            name, direction = known[tagline.lang]
+            # Where cached_property keeps what it worked out (a frozen dataclass's __dict__ is still writable).
+            tagline.__dict__.setdefault("name", name)
+            tagline.__dict__.setdefault("dir", direction)
 
 
 def load_taglines(root: Path, help_line: str) -> tuple[dict[str, Tagline], list[SourceError]]:

@@ -14,7 +14,6 @@ from markupsafe import Markup
 from .cache import OutputRecord
 from .checks.links import hrefs_in, ids_in
 from .checks.notices import missing_notice_links, notice_hrefs
-from .checks.readability import check_readability
 from .checks.structure import check_structure
 from .config import SiteConfig
 from .content import Page, parse_page
@@ -82,7 +81,7 @@ def render_page(job: PageJob) -> PageResult:
     structure = check_structure(page, body_html)
     if structure:
         return PageResult(page.path, None, structure)
-    warnings = check_readability(page, body_html, config.readability) if _context.readability else []
+    warnings = readability_warnings(page, body_html, config) if _context.readability else []
     templates = _context.templates
     hrefs = hrefs_in(body_html)  # as written: links are checked within the page's own tree
     try:
@@ -114,3 +113,9 @@ def render_page(job: PageJob) -> PageResult:
         [],
         warnings,
     )
+
+
+def readability_warnings(page: Page, body_html: str, config: SiteConfig) -> list[SourceError]:
+    from .checks.readability import check_readability  # with its hyphenation dictionaries: only when asked for
+
+    return check_readability(page, body_html, config.readability)

@@ -110,6 +110,8 @@ def test_corrupt_cache_is_ignored_with_a_warning(corpus: Path, tmp_path: Path) -
     assert run_build(project, tmp_path / "site").code == 0
     [cache] = (project / ".build-cache").glob("*.sqlite")
     cache.write_bytes(b"this is not a database" * 100)
+    page = project / "content/en/page-00001.md"  # something to build (an unchanged site is up to date without it)
+    page.write_text(page.read_text() + "\nOne more sentence.\n")
     again = run_build(project, tmp_path / "site")
     assert again.code == 0 and "warning: ignoring the build cache" in again.stderr
     assert rendered(again.stdout) == 202
@@ -132,7 +134,8 @@ def test_foreign_cache_is_not_trusted(corpus: Path, tmp_path: Path) -> None:
 
 def test_serve_style_edits_match_a_clean_build(corpus: Path, tmp_path: Path) -> None:
     """A builder kept in memory and told which file changed (as `serve` does) ends where a clean build does."""
-    from sitegen.pipeline import Builder, BuildOptions
+    from sitegen.options import BuildOptions
+    from sitegen.pipeline import Builder
     from sitegen.project import Project
 
     project = fresh(corpus, tmp_path)
@@ -155,7 +158,8 @@ def test_serve_style_edits_match_a_clean_build(corpus: Path, tmp_path: Path) -> 
 
 def test_serve_style_edit_that_removes_a_linked_anchor_reports_the_linking_page(corpus: Path, tmp_path: Path) -> None:
     from sitegen.errors import SiteErrors
-    from sitegen.pipeline import Builder, BuildOptions
+    from sitegen.options import BuildOptions
+    from sitegen.pipeline import Builder
     from sitegen.project import Project
 
     project = fresh(corpus, tmp_path)
@@ -181,7 +185,8 @@ def test_a_warm_builders_first_edit_after_a_parallel_build_compiles_no_template(
     """The build rendered in worker processes; serve's first edit renders here, with templates compiled ahead."""
     import jinja2
 
-    from sitegen.pipeline import Builder, BuildOptions
+    from sitegen.options import BuildOptions
+    from sitegen.pipeline import Builder
     from sitegen.project import Project
 
     project = fresh(corpus, tmp_path)

@@ -17,7 +17,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from sitegen.errors import SiteError, SiteErrors
 from sitegen.markets import SiteBuilder
-from sitegen.pipeline import BuildOptions
+from sitegen.options import BuildOptions
 from sitegen.project import Project
 
 from .conftest import copy_project

@@ -425,7 +425,7 @@ def test_turning_a_single_plan_into_markets_and_back_leaves_no_stale_pages(tmp_p
 
 def test_a_shared_page_edited_while_serving_updates_every_market_that_publishes_it(tmp_path: Path) -> None:
     from sitegen.markets import SiteBuilder
-    from sitegen.pipeline import BuildOptions
+    from sitegen.options import BuildOptions
     from sitegen.project import Project
 
     project = markets_project(tmp_path / "project")
@@ -479,7 +479,7 @@ def test_the_market_fixture_passes_every_check_strictly(tmp_path: Path) -> None:
 
 def test_publishing_a_page_in_another_market_while_serving_adds_it_there(tmp_path: Path) -> None:
     from sitegen.markets import SiteBuilder
-    from sitegen.pipeline import BuildOptions
+    from sitegen.options import BuildOptions
     from sitegen.project import Project
 
     project = markets_project(tmp_path / "project")
@@ -505,7 +505,7 @@ def test_publishing_a_page_in_another_market_while_serving_adds_it_there(tmp_pat
 def test_every_market_is_built_from_one_reading_of_each_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sitegen import sources
     from sitegen.markets import SiteBuilder
-    from sitegen.pipeline import BuildOptions
+    from sitegen.options import BuildOptions
     from sitegen.project import Project
 
     project = markets_project(tmp_path / "project")

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from sitegen.pipeline import Builder, BuildOptions
+from sitegen.options import BuildOptions
+from sitegen.pipeline import Builder
 from sitegen.project import Project
 
 from .browser.gate import axe_violations

@@ -127,10 +127,11 @@ def ids_by_url(
 ) -> dict[str, frozenset[str]]:
     """Each page's address (and each home page's) -> the ids on it, as rendered."""
     page_ids: dict[str, frozenset[str]] = {f"/{lang}/": frozenset() for lang in languages}
+    shared: dict[tuple[str, ...], frozenset[str]] = {}  # pages made from one template often have the same ids
     for page in pages:
         record = records.get(page.path)
         if record is not None:
-            page_ids[page.url] = frozenset(record.ids)
+            page_ids[page.url] = shared.get(record.ids) or shared.setdefault(record.ids, frozenset(record.ids))
     return page_ids
 
 
