@@ -1,12 +1,15 @@
 """Read the content folders: which pages exist now, which were read anew, which cannot be read.
 
-A page whose file has the time and size recorded in the state is taken from the state unread. With
+A page whose file has the time and size recorded in the state is taken from the state unread. A file
+read less than a second after it changed has no time recorded: file times move in clock ticks, and a
+second change within the same tick, to the same size, would not show (see `freshness`). With
 `touched` (from a file watcher) only those files are looked at; without it every file is stat'ed.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +17,7 @@ from typing import NamedTuple
 
 from .content import Page, parse_page
 from .errors import SourceError
+from .freshness import RACY_NS
 from .state import SourceState
 
 
@@ -32,6 +36,8 @@ class Scan:
 
 # Pages read by this build, by (path, time, size): every market's build reads the same files, and the first read serves all.
 ReadPages = dict[tuple[str, int, int], Page]
+
+UNSURE = -1  # the time recorded for a file read too soon after it changed: never equal to a file's time
 
 # Files as the caller just stat'ed them, by path relative to the project ("content/en/x.md"), with their time and size
 # (`build.py` takes such a snapshot to see whether anything changed; the build then need not stat them again).
@@ -68,6 +74,7 @@ def scan(
         entries = [(lang, _files(content_dir, lang, listing)) for lang in languages]
     reparsed: set[str] = set()
     errors: list[SourceError] = []
+    recent = time.time_ns() - RACY_NS  # a file changed since may change again without its time changing
     for lang, files in entries:
         for entry in files:
             shown = f"content/{lang}/{entry.name}"
@@ -86,7 +93,8 @@ def scan(
                 current.pop(shown, None)
                 continue
             changed = changed or not old or old.page.digest != page.digest  # touched but unchanged is no change
-            current[shown] = SourceState(stat.st_mtime_ns, stat.st_size, page)
+            # A time that recent is not recorded, so the next scan reads the file again (see `freshness`).
+            current[shown] = SourceState(stat.st_mtime_ns if stat.st_mtime_ns < recent else UNSURE, stat.st_size, page)
             reparsed.add(shown)
     return Scan(current, frozenset(reparsed), errors, changed or current.keys() != known.keys())
 

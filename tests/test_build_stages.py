@@ -4,6 +4,8 @@ plan renders, which pages a link check looks at. A failure names the page and th
 from __future__ import annotations
 
 import json
+import os
+import time
 import tomllib
 from pathlib import Path
 
@@ -58,10 +60,13 @@ def published(*pairs: PagePair) -> BuildState:
 # -- scan -----------------------------------------------------------------------------------------
 
 
-def write(folder: Path, relative: str, text: str) -> Path:
+def write(folder: Path, relative: str, text: str, seconds_ago: int = 60) -> Path:
+    """A content file, changed `seconds_ago` (by default long enough ago for its time to be trusted)."""
     path = folder / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+    then = time.time_ns() - seconds_ago * 10**9
+    os.utime(path, ns=(then, then))
     return path
 
 
@@ -74,6 +79,15 @@ def test_a_scan_reads_only_files_whose_time_or_size_changed(tmp_path: Path) -> N
     first.write_text(first.read_text() + "More.\n")
     again = scan(content, ("en",), before.sources, None)
     assert again.reparsed == {"content/en/a.md"} and again.changed
+
+
+def test_a_file_read_within_a_clock_tick_of_its_change_is_read_again_by_the_next_scan(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    write(content, "en/a.md", '+++\ntitle = "A"\ndescription = "d"\nkey = "a"\nslug = "a"\n+++\nOne.\n', seconds_ago=0)
+    write(content, "en/b.md", '+++\ntitle = "B"\ndescription = "d"\nkey = "b"\nslug = "b"\n+++\nTwo.\n')
+    before = scan(content, ("en",), {}, None)
+    again = scan(content, ("en",), before.sources, None)
+    assert again.reparsed == {"content/en/a.md"} and not again.changed  # read again; the same text is no change
 
 
 def test_a_scan_of_touched_files_notices_a_deleted_page_and_keeps_the_rest_unread(tmp_path: Path) -> None:
