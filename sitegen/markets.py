@@ -22,7 +22,7 @@ from .project import Project, digest_files
 from .publish import prune_except, remove_empty_parents, write_changed
 from .render import Templates
 from .sitemap import robots_txt, sitemap_index
-from .sources import Listing, ReadPages
+from .sources import Listing, ReadPages, listing_of
 from .static_files import fingerprint_static
 
 
@@ -170,7 +170,7 @@ def build(
     sources = sources or (snapshot(project.root) if recorded else None)
     builder = SiteBuilder(project, out_dir, options)
     try:
-        report = builder.build(listing=sources.files if sources else None)
+        report = builder.build(listing=listing_of(sources.files, project.content_dir) if sources else None)
         trees = [tree.out_dir for tree in builder.builders.values()]
     finally:
         builder.close()

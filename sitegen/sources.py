@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -39,9 +39,9 @@ ReadPages = dict[tuple[str, int, int], Page]
 
 UNSURE = -1  # the time recorded for a file read too soon after it changed: never equal to a file's time
 
-# Files as the caller just stat'ed them, by path relative to the project ("content/en/x.md"), with their time and size
-# (`build.py` takes such a snapshot to see whether anything changed; the build then need not stat them again).
-Listing = Mapping[str, tuple[int, int]]
+# Each language's pages as the caller just stat'ed them, sorted by name (`build.py` takes such a snapshot
+# to see whether anything changed; the build then need not list and stat them again). See `listing_of`.
+Listing = Mapping[str, list["_Stated"]]
 
 
 def scan(
@@ -107,7 +107,10 @@ def unchanged_since(
 ) -> bool:
     """Every content file has the time and size `recorded`, and there are no others (a cold no-op build)."""
     if listing is not None:
-        return {path: stat for lang in languages for path, _, stat in _pages_listed(listing, lang)} == recorded
+        listed = {
+            f"content/{lang}/{e.name}": (e.st_mtime_ns, e.st_size) for lang in languages for e in listing.get(lang, [])
+        }
+        return listed == recorded
     seen = 0
     for lang in languages:
         for entry in _listed(content_dir / lang):
@@ -118,21 +121,20 @@ def unchanged_since(
     return seen == len(recorded)
 
 
+def listing_of(files: Mapping[str, tuple[int, int]], content_dir: Path) -> Listing:
+    """The pages (content/<lang>/*.md, as `_listed` finds them) among files the caller stat'ed, which it
+    gives with their time and size by path relative to the project ("content/en/x.md")."""
+    by_lang: dict[str, list[_Stated]] = {}
+    for path, (mtime_ns, size) in files.items():
+        top, lang, name, *deeper = [*path.split("/"), "", ""]
+        if top == "content" and name.endswith(".md") and not any(deeper):
+            by_lang.setdefault(lang, []).append(_Stated(name, f"{content_dir}/{lang}/{name}", mtime_ns, size))
+    return {lang: sorted(pages) for lang, pages in by_lang.items()}
+
+
 def _files(content_dir: Path, lang: str, listing: Listing | None) -> list[os.DirEntry[str]] | list[_Stated]:
     """The pages of one language, sorted by name: from the caller's listing if there is one, else from the folder."""
-    if listing is None:
-        return _listed(content_dir / lang)
-    folder = str(content_dir / lang)
-    return sorted(_Stated(name, f"{folder}/{name}", *stat) for _, name, stat in _pages_listed(listing, lang))
-
-
-def _pages_listed(listing: Listing, lang: str) -> Iterator[tuple[str, str, tuple[int, int]]]:
-    """The pages of one language in a listing, content/<lang>/*.md as `_listed` finds them: path, name, stat."""
-    folder = f"content/{lang}/"
-    for path, stat in listing.items():
-        name = path[len(folder) :]
-        if path.startswith(folder) and name.endswith(".md") and "/" not in name:
-            yield path, name, stat
+    return _listed(content_dir / lang) if listing is None else listing.get(lang, [])
 
 
 def _listed(folder: Path) -> list[os.DirEntry[str]]:
