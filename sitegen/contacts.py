@@ -132,7 +132,7 @@ class ContactFormatter:
     # -- phones -------------------------------------------------------------------------
 
     def phone(self, line: ContactLine) -> Markup:
-        return Phone(line.phone).link()
+        return self._remember("phone", line, "", lambda: Phone(line.phone).link())
 
     def tty(self, line: ContactLine) -> Markup:
         return self._remember("tty", line, "", lambda: self._tty(line))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
 
@@ -45,6 +46,7 @@ def load_translations(locales_dir: Path, lang: str, source_lang: str, shown_root
     return Translations(compiled, domain=DOMAIN)
 
 
+@functools.cache  # every page's language switcher asks, and CLDR is slow to ask
 def language_name(lang: str) -> str:
     """A language's name in itself, capitalised: 'English', 'Español'."""
     name = Locale.parse(lang).get_display_name(lang) or lang

@@ -54,19 +54,22 @@ def site_fingerprint(
     previous: Mapping[str, OutputRecord],
     records: Mapping[str, OutputRecord],
     rendered: Iterable[str] | None = None,
+    same_pages: bool = False,
 ) -> int:
     """An order-free hash of every page's input key (XOR of per-page hashes), so the same inputs always
     give the same build id, and an incremental build updates it in time proportional to its changes.
     `before` is the fingerprint of `previous` (None: start over from every page); `rendered`, if given,
-    the only pages whose records can differ from `previous` besides those that came or went."""
+    the only pages whose records can differ from `previous` besides those that came or went (none, if
+    `same_pages`: the caller knows no page came or went)."""
     fingerprint = before if before is not None else 0
     if before is None:
         previous, rendered = {}, None
-    changed = (
-        records.keys() | previous.keys()
-        if rendered is None
-        else {*rendered, *(records.keys() - previous.keys()), *(previous.keys() - records.keys())}
-    )
+    if rendered is None:
+        changed = records.keys() | previous.keys()
+    elif same_pages:  # the common edit
+        changed = set(rendered)
+    else:
+        changed = {*rendered, *(records.keys() - previous.keys()), *(previous.keys() - records.keys())}
     for source in changed:
         old, new = previous.get(source), records.get(source)
         if old is not new and (old is None or new is None or old.input_key != new.input_key):

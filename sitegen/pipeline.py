@@ -69,6 +69,7 @@ class Staged:
     rendered: set[str] = field(default_factory=set)
     started: float = field(default_factory=time.perf_counter)
     read: frozenset[str] | None = None  # the sources the scan read anew (None: not known, compare them all)
+    same_pages: bool = False  # no page came or went (only bodies changed): the outputs are the same files
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,7 @@ class Builder:
         report = BuildReport(
             len(records), len(planned.jobs), len(planned.jobs) + written, time.perf_counter() - started, warnings
         )
-        return Staged(report, before, after, staging, rendered, started)
+        return Staged(report, before, after, staging, rendered, started, same_pages=edit_only)
 
     def commit(self, staged: Staged) -> BuildReport:
         """Publish what `stage` prepared (nothing, if nothing changed), then adopt its state and record it in the cache."""
@@ -242,7 +243,7 @@ class Builder:
             return staged.report
         if staged.staging is not None:
             try:
-                after = self.publish(staged.staging, staged.before, after, staged.rendered)
+                after = self.publish(staged.staging, staged.before, after, staged.rendered, staged.same_pages)
             finally:
                 shutil.rmtree(staged.staging, ignore_errors=True)
         if self.cache:
@@ -456,18 +457,22 @@ class Builder:
 
     # -- publish and remember -----------------------------------------------------------------------
 
-    def publish(self, staging: Path, before: BuildState, after: BuildState, rendered: set[str]) -> BuildState:
-        """Move the staged files into place; the state, with the build id the output folder now carries."""
+    def publish(
+        self, staging: Path, before: BuildState, after: BuildState, rendered: set[str], same_pages: bool = False
+    ) -> BuildState:
+        """Move the staged files into place; the state, with the build id the output folder now carries.
+        `same_pages`: no page came or went, so only the rendered ones can have changed."""
         fingerprint = site_fingerprint(
             before.fingerprint if before.build_id and before.outputs else None,
             before.outputs,
             after.outputs,
             rendered,
+            same_pages,
         )
         build_id = f"{fingerprint:032x}"
         write_atomically(staging / MARKER, build_id.encode())
         if before.outputs:
-            gone = outputs_gone(before.outputs, after.outputs, rendered)
+            gone = outputs_gone(before.outputs, after.outputs, rendered, same_pages)
             publish_in_place(staging, self.out_dir, remove=gone, keep_only_static=set(after.site_files) or None)
         else:
             publish_swap(staging, self.out_dir)
@@ -490,12 +495,15 @@ class Builder:
         )
 
 
-def outputs_gone(before: Mapping[str, OutputRecord], after: Mapping[str, OutputRecord], rendered: set[str]) -> set[str]:
+def outputs_gone(
+    before: Mapping[str, OutputRecord], after: Mapping[str, OutputRecord], rendered: set[str], same_pages: bool = False
+) -> set[str]:
     """The output files no page writes any more. Only a page that rendered or went can have given one up,
     and only one whose file moved needs the full list of files still written (a slug change, a page gone)."""
+    went = set() if same_pages else before.keys() - after.keys()
     moved = {
         before[source].output
-        for source in rendered | (before.keys() - after.keys())
+        for source in rendered | went
         if source in before and (source not in after or after[source].output != before[source].output)
     }
     return moved - {record.output for record in after.values()} if moved else set()

@@ -6,6 +6,7 @@ part of the site and draws its phone lines from the same config.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
@@ -154,8 +155,9 @@ class Templates:
             url=lambda path: prefix + path,
             absolute=lambda path: self.config.base_url + prefix + path,
             format_number=lambda number: format_decimal(number, locale=lang),
-            language_called=lambda code: Locale.parse(code).get_display_name(lang),  # "inglés" on a Spanish page
-            long_date=lambda iso: format_date(date.fromisoformat(iso), "long", locale=lang),
+            # Every stale notice asks (thousands of pages), and each answer is the same for the language:
+            language_called=functools.cache(lambda code: Locale.parse(code).get_display_name(lang)),  # "inglés"
+            long_date=functools.cache(lambda iso: format_date(date.fromisoformat(iso), "long", locale=lang)),
             notice_path=lambda kind, in_lang=lang: prefix + getattr(self.config.notices, kind)[in_lang],
             footer_taglines=self.config.footer_taglines(lang),
             tagline=tagline,
@@ -166,6 +168,8 @@ class Templates:
         """Compile template `name` for every language now, so that the next render in this process does not
         (a warm builder's first edit after a build renders here, while the build rendered in workers).
         A template that does not compile is left for that render to report, with its file and line."""
+        for lang in self.config.languages:
+            language_name(lang)  # every page's language switcher shows them; CLDR is slow to load the first time
         for env in self.environments.values():
             try:
                 env.get_template(name)

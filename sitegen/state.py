@@ -114,7 +114,7 @@ def save_state(
     changed = {
         path: (s.mtime_ns, s.size, s.page) for path, s in candidates if recorded.get(path) != (s.mtime_ns, s.size)
     }
-    removed = recorded.keys() - after.sources.keys()
+    removed = set() if recorded.keys() == after.sources.keys() else recorded.keys() - after.sources.keys()
     if not (changed or removed or rendered or published):
         return
     meta = {

@@ -13,8 +13,10 @@ import json
 import re
 import subprocess
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .content import FENCE, Page
@@ -80,9 +82,42 @@ class StaleNotice:
         return cls(url, lang, changed_on)
 
 
+@dataclass
+class _LookedUp:
+    """What the markets of one build asked about the same pages, and got (see `looked_up_once`)."""
+
+    commit_dates: dict[tuple[Path, frozenset[str]], dict[str, str]] = field(default_factory=dict)
+    warnings: dict[tuple[str, str, str], StaleTranslation] = field(default_factory=dict)
+
+
+_THIS_BUILD: ContextVar[_LookedUp | None] = ContextVar("looked_up_in_this_build", default=None)
+
+
+@contextmanager
+def looked_up_once() -> Iterator[None]:
+    """While this lasts (one build of every market), what each market's build asks about the same pages
+    is worked out once: git's commit dates (one `git log` instead of one per market), and the warning of
+    each stale translation (one object that every market reports, so they are told apart at once)."""
+    token = _THIS_BUILD.set(_LookedUp())
+    try:
+        yield
+    finally:
+        _THIS_BUILD.reset(token)
+
+
 def last_commit_dates(root: Path, paths: set[str]) -> dict[str, str]:
     """The date each file was last committed, if it has no uncommitted change (one `git log` for all).
     Deterministic: the same repository state gives the same dates; outside git, no dates."""
+    kept = _THIS_BUILD.get()
+    if kept is None:
+        return _ask_git(root, paths)
+    key = (root, frozenset(paths))
+    if key not in kept.commit_dates:
+        kept.commit_dates[key] = _ask_git(root, paths)
+    return kept.commit_dates[key]
+
+
+def _ask_git(root: Path, paths: set[str]) -> dict[str, str]:
     try:
         changed = subprocess.run(
             ["git", "-C", str(root), "status", "--porcelain", "--", *sorted(paths)],
@@ -137,6 +172,16 @@ def _stale_pages(pairs: Iterable[PagePair], source_lang: str) -> list[tuple[Page
 
 
 def _stale_warning(page: Page, source: Page) -> StaleTranslation:
+    kept = _THIS_BUILD.get()
+    if kept is None:
+        return _new_stale_warning(page, source)
+    key = (page.path, page.digest, source.path)
+    if key not in kept.warnings:
+        kept.warnings[key] = _new_stale_warning(page, source)
+    return kept.warnings[key]
+
+
+def _new_stale_warning(page: Page, source: Page) -> StaleTranslation:
     return StaleTranslation(
         page.path,
         page.line_of("translated_from") if page.translated_from else 1,
