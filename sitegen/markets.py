@@ -25,6 +25,7 @@ from .sitemap import robots_txt, sitemap_index
 from .sources import Listing, ReadPages, listing_of
 from .static_files import fingerprint_static
 from .translations import looked_up_once
+from .workers import source_checks_once
 
 
 class SiteBuilder:
@@ -48,7 +49,7 @@ class SiteBuilder:
     def build(self, touched: set[Path] | None = None, listing: Listing | None = None) -> BuildReport:
         """Build; `touched` (from a file watcher) names the files that changed, `listing` gives the content
         files as the caller just stat'ed them (see `sources.scan`)."""
-        with looked_up_once():
+        with looked_up_once(), source_checks_once():
             return self.build_markets(touched, listing)
 
     def build_markets(self, touched: set[Path] | None, listing: Listing | None) -> BuildReport:

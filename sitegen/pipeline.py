@@ -41,7 +41,15 @@ from .state import EMPTY, BuildState, Pairs, load_state, save_state
 from .static_files import fingerprint_static
 from .taglines import cldr_facts, unreviewed_warnings, with_cldr_facts
 from .translations import Staleness
-from .workers import PageJob, PageResult, RenderContext, render_pages, set_context
+from .workers import (
+    PageJob,
+    PageResult,
+    RenderContext,
+    checked_in_this_build,
+    passed_checks,
+    render_pages,
+    set_context,
+)
 
 MARKER = ".build-id"
 CLDR_FACTS = f"cldr:{babel.__version__}"  # the taglines' language names and directions, as this Babel has them
@@ -199,9 +207,16 @@ class Builder:
             results = self.render(
                 planned.jobs,
                 RenderContext(
-                    config, inputs.templates, staging, inputs.keys, self.options.scores_readability, self.project.root
+                    config,
+                    inputs.templates,
+                    staging,
+                    inputs.keys,
+                    self.options.scores_readability,
+                    self.project.root,
+                    checked_in_this_build(),
                 ),
             )
+            passed_checks(planned.jobs, results)
             errors += [error for result in results for error in result.errors]
             warnings += [warning for result in results for warning in result.warnings]
             errors += warnings if self.options.strict else []

@@ -107,6 +107,9 @@ class Templates:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=self.bytecode_cache,
+            # The build makes new Templates when a template file changes (its digest is an input), so Jinja
+            # need not stat the file again on every render.
+            auto_reload=False,
         )
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         formatter = ContactFormatter.for_config(self.config, lang)

@@ -6,6 +6,9 @@ environments and the cache's file name rather than receiving them with every pag
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +36,7 @@ class RenderContext:
     keys: KeyMaker
     readability: bool = True  # an editor's aid (check, serve, --strict); plain builds skip its cost
     root: Path | None = None  # where page paths are relative to, for pages restored from the cache without a body
+    checked: frozenset[str] = frozenset()  # digests of pages another market of this build found free of literals
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,32 @@ class PageResult:
 
 
 _context: RenderContext | None = None
+
+# Digests of the pages whose text passed the checks that depend on nothing else (no typed phone numbers or
+# hours) in this build of every market: the same text passes in every market. See `source_checks_once`.
+_CHECKED: ContextVar[set[str] | None] = ContextVar("source_checks_passed", default=None)
+
+
+@contextmanager
+def source_checks_once() -> Iterator[None]:
+    """While this lasts (one build of every market), a page's text is checked in the first market only."""
+    token = _CHECKED.set(set())
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
+
+
+def checked_in_this_build() -> frozenset[str]:
+    return frozenset(_CHECKED.get() or ())
+
+
+def passed_checks(jobs: list[PageJob], results: list[PageResult]) -> None:
+    """Remember the pages that rendered without a problem (see `source_checks_once`)."""
+    checked = _CHECKED.get()
+    if checked is not None:
+        failed = {result.source for result in results if result.errors}
+        checked.update(job.page.digest for job in jobs if job.page.digest and job.page.path not in failed)
 
 
 def set_context(context: RenderContext) -> None:
@@ -74,7 +104,7 @@ def render_page(job: PageJob) -> PageResult:
     body, line_numbers = (
         body_for_market(page, passages, config.market.name) if passages and config.market else (page.body, None)
     )
-    markdown_source, errors = resolve(page, config, body, line_numbers)
+    markdown_source, errors = resolve(page, config, body, line_numbers, page.digest in _context.checked)
     if errors:
         return PageResult(page.path, None, errors)
     body_html = markdown_to_html(markdown_source)

@@ -523,3 +523,37 @@ def test_every_market_is_built_from_one_reading_of_each_page(tmp_path: Path, mon
     pages = sorted(p.relative_to(project).as_posix() for p in (project / "content").glob("*/*.md"))
     assert sorted(read) == pages  # three markets, each page read once
     assert report.pages > len(pages)  # and rendered in more than one market
+
+
+def test_each_page_is_checked_for_typed_numbers_once_for_every_market(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen import placeholders
+    from sitegen.markets import SiteBuilder
+    from sitegen.options import BuildOptions
+    from sitegen.project import Project
+
+    project = markets_project(tmp_path / "project")
+    mark_taglines_reviewed(project)
+    scanned: list[str] = []
+    find_literals = placeholders.find_literals
+    monkeypatch.setattr(
+        placeholders, "find_literals", lambda page, config: scanned.append(page.path) or find_literals(page, config)
+    )
+    builder = SiteBuilder(Project(project), project / "site", BuildOptions(workers=1, use_cache=False))
+    try:
+        report = builder.build()
+    finally:
+        builder.close()
+    assert report.rendered > len(set(scanned))  # rendered in more than one market
+    assert sorted(scanned) == sorted(set(scanned))  # and its text scanned in the first only
+
+
+def test_a_typed_number_is_reported_once_though_every_market_builds_the_page(tmp_path: Path) -> None:
+    project = markets_project(tmp_path / "project")
+    page = next((project / "content/en").glob("*.md"))
+    page.write_text(page.read_text() + "\nCall 1-800-555-0100 today.\n")
+    built = run_build(project, tmp_path / "site")
+    assert built.code == 1
+    assert built.stderr.count("phone number '1-800-555-0100' typed into the page") == 1
+
