@@ -10,8 +10,6 @@ once the site is published, and a build that stops leaves it as it was.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,7 +31,7 @@ from .pairing import PagePair, pair_pages, reserved_slugs
 from .passages import market_problems, published_in
 from .plan import Plan, edited_pairs, only_bodies_changed, plan, plan_edited, shared_inputs
 from .project import Project, contact_digests, site_digest
-from .publish import publish_in_place, publish_swap, write_atomically
+from .publish import Staging
 from .render import Templates
 from .sitemap import robots_txt, sitemap_xml
 from .sources import Listing, ReadPages, Scan, scan, unchanged_since
@@ -73,7 +71,7 @@ class Staged:
     report: BuildReport
     before: BuildState = EMPTY
     after: BuildState | None = None
-    staging: Path | None = None
+    staging: Staging | None = None
     rendered: set[str] = field(default_factory=set)
     started: float = field(default_factory=time.perf_counter)
     read: frozenset[str] | None = None  # the sources the scan read anew (None: not known, compare them all)
@@ -201,8 +199,8 @@ class Builder:
     ) -> Staged:
         """Render what the plan says into a private folder, check it, and write the site-wide pages if their listing changed."""
         config, pairs = inputs.config, list(after.pairs or ())
-        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f"{self.out_dir.name}.tmp-", dir=self.out_dir.parent))
+        # An edit that renders a page or two here keeps them in memory until it publishes (see Staging).
+        staging = Staging(self.out_dir, in_memory=bool(before.outputs) and self.renders_here(planned.jobs))
         try:
             results = self.render(
                 planned.jobs,
@@ -243,7 +241,7 @@ class Builder:
                 site_files = self.write_site_files(staging, inputs, pairs)
                 written = len(site_files)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            staging.discard()
             raise
         after = replace(after, outputs=records, links=links, listing=listing, site_files=site_files)
         report = BuildReport(
@@ -260,7 +258,7 @@ class Builder:
             try:
                 after = self.publish(staged.staging, staged.before, after, staged.rendered, staged.same_pages)
             finally:
-                shutil.rmtree(staged.staging, ignore_errors=True)
+                staged.staging.discard()
         if self.cache:
             save_state(self.cache, after, staged.rendered, published=staged.staging is not None, read=staged.read)
             self.keep_cldr_facts()
@@ -280,7 +278,7 @@ class Builder:
     def discard(self, staged: Staged) -> None:
         """Drop what `stage` prepared, e.g. because another market's build failed (the state stays as it was)."""
         if staged.staging is not None:
-            shutil.rmtree(staged.staging, ignore_errors=True)
+            staged.staging.discard()
         self.touched_since_state = None  # what this build read was not adopted: look at every file next time
 
     # -- where a build starts ---------------------------------------------------------------------
@@ -410,10 +408,14 @@ class Builder:
 
     # -- render and write ---------------------------------------------------------------------------
 
+    def renders_here(self, jobs: list[PageJob]) -> bool:
+        """Whether these pages render in this process (few of them, or one worker asked for) or in workers."""
+        return len(jobs) < PARALLEL_FROM or self.options.processes == 1
+
     def render(self, jobs: list[PageJob], context: RenderContext) -> list[PageResult]:
         set_context(context)
         workers = self.options.processes
-        if len(jobs) < PARALLEL_FROM or workers == 1:
+        if self.renders_here(jobs):
             return render_pages(jobs)
         import multiprocessing  # not needed by the many builds that render a page or two in this process
         from concurrent.futures import ProcessPoolExecutor
@@ -423,7 +425,7 @@ class Builder:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             return [result for chunk in pool.map(render_pages, chunks) for result in chunk]
 
-    def write_site_files(self, staging: Path, inputs: Inputs, pairs: Sequence[PagePair]) -> frozenset[str]:
+    def write_site_files(self, staging: Staging, inputs: Inputs, pairs: Sequence[PagePair]) -> frozenset[str]:
         """The pages that list or point to every page: home pages, 404s, root, taglines, sitemap, robots, CSS."""
         config, templates = inputs.config, inputs.templates
         # The language chooser at "/" is the x-default of the home pages' cluster, and names them back.
@@ -467,13 +469,13 @@ class Builder:
         if not config.market:  # a market's tree sits under the site's one robots.txt
             files["robots.txt"] = robots_txt(config).encode()
         for name, data in files.items():
-            write_atomically(staging / name, data)
+            staging.write(name, data)
         return frozenset(files)
 
     # -- publish and remember -----------------------------------------------------------------------
 
     def publish(
-        self, staging: Path, before: BuildState, after: BuildState, rendered: set[str], same_pages: bool = False
+        self, staging: Staging, before: BuildState, after: BuildState, rendered: set[str], same_pages: bool = False
     ) -> BuildState:
         """Move the staged files into place; the state, with the build id the output folder now carries.
         `same_pages`: no page came or went, so only the rendered ones can have changed."""
@@ -485,12 +487,9 @@ class Builder:
             same_pages,
         )
         build_id = f"{fingerprint:032x}"
-        write_atomically(staging / MARKER, build_id.encode())
-        if before.outputs:
-            gone = outputs_gone(before.outputs, after.outputs, rendered, same_pages)
-            publish_in_place(staging, self.out_dir, remove=gone, keep_only_static=set(after.site_files) or None)
-        else:
-            publish_swap(staging, self.out_dir)
+        staging.write(MARKER, build_id.encode())
+        gone = outputs_gone(before.outputs, after.outputs, rendered, same_pages) if before.outputs else None
+        staging.publish(self.out_dir, remove=gone, keep_only_static=set(after.site_files) or None)
         return replace(after, build_id=build_id, fingerprint=fingerprint)
 
     def warmed(self, after: BuildState, pairs: Sequence[PagePair], inputs: Inputs) -> BuildState:

@@ -15,6 +15,44 @@ from collections.abc import Iterable
 from pathlib import Path
 
 
+class Staging:
+    """Where a build keeps what it rendered until every check passed and it publishes: a private folder
+    beside the output (worker processes write there; a first build swaps it in whole), or, for the page
+    or two an edit renders in this process, memory: publishing then writes each file beside its target
+    and renames it into place, with no folder to make and remove in every market's tree on every save."""
+
+    def __init__(self, out_dir: Path, in_memory: bool) -> None:
+        self.folder: Path | None = None
+        self.files: dict[str, bytes] = {}  # name in the site -> bytes, when in memory
+        if not in_memory:
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            self.folder = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.tmp-", dir=out_dir.parent))
+
+    def write(self, name: str, data: bytes) -> None:
+        if self.folder is None:
+            self.files[name] = data
+            return
+        target = self.folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)  # the folder is private until it is published
+
+    def publish(self, out_dir: Path, remove: Iterable[str] | None, keep_only_static: set[str] | None) -> None:
+        """Put the files in place: over the site in `out_dir`, deleting `remove`, or (None) as the whole site."""
+        if self.folder is None:
+            for name, data in self.files.items():  # in the order written: the build id last
+                write_atomically(out_dir / name, data)
+            remove_outputs(out_dir, remove or (), keep_only_static)
+        elif remove is None:
+            publish_swap(self.folder, out_dir)
+        else:
+            publish_in_place(self.folder, out_dir, remove, keep_only_static)
+
+    def discard(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        self.files = {}
+
+
 def publish_swap(staging: Path, out_dir: Path) -> None:
     """Replace `out_dir` by the complete site in `staging` (which is consumed)."""
     os.chmod(staging, 0o755)
@@ -36,6 +74,11 @@ def publish_in_place(staging: Path, out_dir: Path, remove: Iterable[str], keep_o
             target = out_dir / source.relative_to(staging)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)
+    remove_outputs(out_dir, remove, keep_only_static)
+
+
+def remove_outputs(out_dir: Path, remove: Iterable[str], keep_only_static: set[str] | None) -> None:
+    """Delete the files no page writes any more, and the static files no longer used."""
     for relative in remove:
         gone = out_dir / relative
         if gone.is_file():

@@ -24,6 +24,7 @@ from .errors import SourceError
 from .keys import KeyMaker
 from .passages import body_for_market, find_passages
 from .placeholders import placeholders_used, resolve
+from .publish import Staging
 from .render import Templates, in_tree, markdown_to_html
 from .translations import StaleNotice
 
@@ -32,7 +33,7 @@ from .translations import StaleNotice
 class RenderContext:
     config: SiteConfig
     templates: Templates
-    staging: Path
+    staging: Staging
     keys: KeyMaker
     readability: bool = True  # an editor's aid (check, serve, --strict); plain builds skip its cost
     root: Path | None = None  # where page paths are relative to, for pages restored from the cache without a body
@@ -133,9 +134,7 @@ def render_page(job: PageJob) -> PageResult:
         return PageResult(page.path, None, missing)
     deps = tuple(sorted(placeholders_used(body) | {f"contact:{name}" for name in contacts_shown}))
     output = page.url.strip("/") + "/index.html"
-    target = _context.staging / output
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(html.encode())  # staging is private until publish moves it into place
+    _context.staging.write(output, html.encode())  # private until the build publishes it
     key = _context.keys.key(page.digest, page.lang, job.alternates, deps, job.notice)
     return PageResult(
         page.path,
