@@ -2,13 +2,14 @@
 before the build engine is even imported, so that `build.py` on an unchanged project answers at once
 (as make and ninja do).
 
-After each successful build, `record()` keeps the time and size of every file a build reads (site.toml,
-content/, templates/, locales/, static/ and the generator's own code), the time of every folder holding
-them (adding, removing or renaming a file changes its folder's time), what the output folder holds at its
-top, and the build id of every tree written. `fresh_pages()` compares them with the files as they are now.
+After each successful build, `record()` keeps one hash of the time and size of every file a build reads
+(site.toml, content/, templates/, locales/, static/ and the generator's own code) and of the time of every
+folder holding them (adding, removing or renaming a file changes its folder's time), with what the output
+folder holds at its top and the build id of every tree written. `fresh_pages()` compares them with the
+files as they are now.
 
 The times are taken before the build reads anything, so a file changed during the build is seen as changed
-next time. A file changed less than a second before that is recorded as unknown: file times move in clock
+next time. If a file changed less than a second before that, nothing is recorded: file times move in clock
 ticks, and an edit made in the same tick, to the same size, would otherwise look unchanged.
 """
 
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-FORMAT = "memberpages-fresh-1"
+FORMAT = "memberpages-fresh-2"
 SOURCES = ("site.toml", "content", "templates", "locales", "static")
 CODE_DIR = Path(__file__).resolve().parent  # a new version of the generator builds again
 MARKER = ".build-id"  # as the build writes it at the top of every tree
@@ -72,11 +73,13 @@ def _walk(path: Path | str, shown: str, into: dict[str, Stat], folders: bool, su
 def record(root: Path, out_dir: Path, before: Snapshot, pages: int, trees: Iterable[Path]) -> None:
     """Remember that building the sources as `before` found them gave the site now in `out_dir`
     (`trees`: the folders holding a build id, the output folder itself for a site without markets)."""
-    racy_from = before.taken_ns - RACY_NS
+    if any(mtime_ns >= before.taken_ns - RACY_NS for mtime_ns, _ in before.files.values()):
+        forget(root, out_dir)  # a file changed too recently to trust its time: the next build looks at it
+        return
     kept = {
         "format": FORMAT,
         "pages": pages,
-        "sources": {path: (list(stat) if stat[0] < racy_from else None) for path, stat in sorted(before.files.items())},
+        "sources": _digest(before.files),
         "output": _output_top(out_dir),
         "build_ids": {str(tree): _read(tree / MARKER) for tree in sorted(trees)},
     }
@@ -98,16 +101,20 @@ def fresh_pages(root: Path, out_dir: Path) -> tuple[int | None, Snapshot]:
     now = snapshot(root)
     try:
         kept = json.loads(_record_path(root, out_dir).read_text(encoding="utf-8"))
-        sources = {path: tuple(stat) if stat is not None else None for path, stat in kept["sources"].items()}
         unchanged = (
             kept["format"] == FORMAT
-            and sources == now.files
+            and kept["sources"] == _digest(now.files)
             and kept["output"] == _output_top(out_dir)
             and all(_read(Path(tree) / MARKER) == build_id for tree, build_id in kept["build_ids"].items())
         )
         return (int(kept["pages"]) if unchanged else None), now
     except (OSError, ValueError, KeyError, TypeError):  # no record yet, or a damaged one: build
         return None, now
+
+
+def _digest(files: dict[str, Stat]) -> str:
+    """One hash of every file's path, time and size (ten thousand of them make a short record)."""
+    return hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
 
 
 def _output_top(out_dir: Path) -> dict[str, list[int]]:
