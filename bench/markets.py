@@ -21,7 +21,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from .build import CORPORA, ROOT, Row, in_process_edits, measured, rendered, report, timed
+from .build import CORPORA, ROOT, Row, measured, rendered, report, serve_edits, timed
 
 ZONES = ("America/New_York", "America/Chicago")
 
@@ -67,7 +67,7 @@ def run(pages: int, market_counts: list[int], work: Path, corpus: str) -> list[t
         rows.append((count, ("cold build", cold.seconds, cold.memory, rendered(cold.output), cold.cpu)))
         noop = timed(build)
         rows.append((count, ("no-op rebuild", noop.seconds, noop.memory, rendered(noop.output), noop.cpu)))
-        rows += [(count, row) for row in in_process_edits(source, out)]
+        rows += [(count, row) for row in serve_edits(source, out)]
         shutil.rmtree(out)
     return rows
 
