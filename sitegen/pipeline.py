@@ -124,7 +124,7 @@ class Builder:
         read: ReadPages | None = None,
         listing: Listing | None = None,
     ) -> Staged:
-        """Everything up to publishing: scan, pair, plan, render into a private folder, check.
+        """Everything up to publishing: scan, pair, plan, render into a private folder (or memory), check.
         Raises `SiteErrors` (leaving the output and the state untouched) if anything is wrong.
         `read`: pages the other markets' builds read already; `listing`: the content files as the caller
         just found them, before anything was read (see `sources.scan`)."""
@@ -198,7 +198,8 @@ class Builder:
         edit_only: bool,
         started: float,
     ) -> Staged:
-        """Render what the plan says into a private folder, check it, and write the site-wide pages if their listing changed."""
+        """Render what the plan says into staging (see `publish.Staging`), check it, and write the site-wide pages
+        there if their listing changed."""
         config, pairs = inputs.config, list(after.pairs or ())
         # An edit that renders a page or two here keeps them in memory until it publishes (see Staging).
         staging = Staging(self.out_dir, in_memory=bool(before.outputs) and self.renders_here(planned.jobs))

@@ -556,4 +556,3 @@ def test_a_typed_number_is_reported_once_though_every_market_builds_the_page(tmp
     built = run_build(project, tmp_path / "site")
     assert built.code == 1
     assert built.stderr.count("phone number '1-800-555-0100' typed into the page") == 1
-
