@@ -75,7 +75,7 @@ class SiteErrors(SiteError):
 def unique(problems: Iterable[SourceError]) -> list[SourceError]:
     """Each problem once: a mistake in shared content or config shows up in every market's build."""
     seen: dict[tuple[str, int, str, str], SourceError] = {}
-    # The same object first (markets report the very same warnings: see `translations.looked_up_once`), then
+    # The same object first (markets report the very same warnings: see `once_per_build`), then
     # by its parts, not its text: thousands of warnings need no formatting here.
     for problem in dict.fromkeys(problems):
         seen.setdefault((problem.path, problem.line, problem.problem, problem.hint), problem)

@@ -16,6 +16,7 @@ from .checks.notices import market_notice_hrefs, missing_notice_links
 from .config import SiteConfig, load_config
 from .errors import SiteError, SiteErrors, SourceError, raise_all, unique
 from .freshness import Snapshot, forget, record, snapshot
+from .once_per_build import shared_work
 from .options import BuildOptions
 from .pipeline import Builder, BuildReport, Staged
 from .project import Project, digest_files
@@ -24,8 +25,6 @@ from .render import Templates
 from .sitemap import robots_txt, sitemap_index
 from .sources import Listing, ReadPages, listing_of
 from .static_files import fingerprint_static
-from .translations import looked_up_once
-from .workers import source_checks_once
 
 
 class SiteBuilder:
@@ -49,7 +48,7 @@ class SiteBuilder:
     def build(self, touched: set[Path] | None = None, listing: Listing | None = None) -> BuildReport:
         """Build; `touched` (from a file watcher) names the files that changed, `listing` gives the content
         files as the caller just stat'ed them (see `sources.scan`)."""
-        with looked_up_once(), source_checks_once():
+        with shared_work():  # what every market asks about the same pages is worked out once
             return self.build_markets(touched, listing)
 
     def build_markets(self, touched: set[Path] | None, listing: Listing | None) -> BuildReport:

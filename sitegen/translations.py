@@ -13,12 +13,11 @@ import json
 import re
 import subprocess
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import once_per_build
 from .content import FENCE, Page
 from .errors import StaleTranslation
 from .pairing import PagePair
@@ -82,39 +81,16 @@ class StaleNotice:
         return cls(url, lang, changed_on)
 
 
-@dataclass
-class _LookedUp:
-    """What the markets of one build asked about the same pages, and got (see `looked_up_once`)."""
-
-    commit_dates: dict[tuple[Path, frozenset[str]], dict[str, str]] = field(default_factory=dict)
-    warnings: dict[tuple[str, str, str], StaleTranslation] = field(default_factory=dict)
-
-
-_THIS_BUILD: ContextVar[_LookedUp | None] = ContextVar("looked_up_in_this_build", default=None)
-
-
-@contextmanager
-def looked_up_once() -> Iterator[None]:
-    """While this lasts (one build of every market), what each market's build asks about the same pages
-    is worked out once: git's commit dates (one `git log` instead of one per market), and the warning of
-    each stale translation (one object that every market reports, so they are told apart at once)."""
-    token = _THIS_BUILD.set(_LookedUp())
-    try:
-        yield
-    finally:
-        _THIS_BUILD.reset(token)
-
-
 def last_commit_dates(root: Path, paths: set[str]) -> dict[str, str]:
     """The date each file was last committed, if it has no uncommitted change (one `git log` for all).
     Deterministic: the same repository state gives the same dates; outside git, no dates."""
-    kept = _THIS_BUILD.get()
-    if kept is None:
+    shared = once_per_build.current()  # every market's build asks the same: git is asked once per run
+    if shared is None:
         return _ask_git(root, paths)
     key = (root, frozenset(paths))
-    if key not in kept.commit_dates:
-        kept.commit_dates[key] = _ask_git(root, paths)
-    return kept.commit_dates[key]
+    if key not in shared.commit_dates:
+        shared.commit_dates[key] = _ask_git(root, paths)
+    return shared.commit_dates[key]
 
 
 def _ask_git(root: Path, paths: set[str]) -> dict[str, str]:
@@ -172,13 +148,13 @@ def _stale_pages(pairs: Iterable[PagePair], source_lang: str) -> list[tuple[Page
 
 
 def _stale_warning(page: Page, source: Page) -> StaleTranslation:
-    kept = _THIS_BUILD.get()
-    if kept is None:
+    shared = once_per_build.current()  # one object for every market, so their warnings are told apart at once
+    if shared is None:
         return _new_stale_warning(page, source)
     key = (page.path, page.digest, source.path)
-    if key not in kept.warnings:
-        kept.warnings[key] = _new_stale_warning(page, source)
-    return kept.warnings[key]
+    if key not in shared.stale_warnings:
+        shared.stale_warnings[key] = _new_stale_warning(page, source)
+    return shared.stale_warnings[key]
 
 
 def _new_stale_warning(page: Page, source: Page) -> StaleTranslation:

@@ -6,14 +6,12 @@ environments and the cache's file name rather than receiving them with every pag
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import Markup
 
+from . import once_per_build
 from .cache import OutputRecord
 from .checks.links import hrefs_in, ids_in
 from .checks.notices import missing_notice_links, notice_hrefs
@@ -57,31 +55,20 @@ class PageResult:
 
 _context: RenderContext | None = None
 
-# Digests of the pages whose text passed the checks that depend on nothing else (no typed phone numbers or
-# hours) in this build of every market: the same text passes in every market. See `source_checks_once`.
-_CHECKED: ContextVar[set[str] | None] = ContextVar("source_checks_passed", default=None)
-
-
-@contextmanager
-def source_checks_once() -> Iterator[None]:
-    """While this lasts (one build of every market), a page's text is checked in the first market only."""
-    token = _CHECKED.set(set())
-    try:
-        yield
-    finally:
-        _CHECKED.reset(token)
-
 
 def checked_in_this_build() -> frozenset[str]:
-    return frozenset(_CHECKED.get() or ())
+    """Digests of the pages whose text passed the checks that depend on it alone in an earlier market of this
+    run (see `once_per_build`): the same text passes in every market."""
+    shared = once_per_build.current()
+    return frozenset(shared.texts_checked) if shared else frozenset()
 
 
 def passed_checks(jobs: list[PageJob], results: list[PageResult]) -> None:
-    """Remember the pages that rendered without a problem (see `source_checks_once`)."""
-    checked = _CHECKED.get()
-    if checked is not None:
+    """Remember the pages that rendered without a problem, for the next market of this run."""
+    shared = once_per_build.current()
+    if shared is not None:
         failed = {result.source for result in results if result.errors}
-        checked.update(job.page.digest for job in jobs if job.page.digest and job.page.path not in failed)
+        shared.texts_checked.update(job.page.digest for job in jobs if job.page.digest and job.page.path not in failed)
 
 
 def set_context(context: RenderContext) -> None:
