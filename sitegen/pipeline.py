@@ -315,6 +315,7 @@ class Builder:
                     self.project.root,
                     static_urls,
                     compiled_in=self.cache.path.parent / "templates" if self.cache else None,
+                    reload_edited=False,  # made anew when a template changes: its digest is among `made_from`
                 ),
             )
         templates = self.templates[1]

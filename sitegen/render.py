@@ -77,10 +77,14 @@ class Templates:
         root: Path,
         static_urls: Mapping[str, str],
         compiled_in: Path | None = None,
+        reload_edited: bool = True,
     ) -> None:
         """`compiled_in`: a folder where Jinja keeps compiled templates between processes (keyed by each
-        template's source, so an edited template is compiled again); a build process then starts faster."""
+        template's source, so an edited template is compiled again); a build process then starts faster.
+        `reload_edited`: look at each template file's time on every render and read an edited one again (the
+        form backend runs for days); the build turns it off, as it makes new Templates when a template changes."""
         self.config = config
+        self.reload_edited = reload_edited
         self.templates_dir = templates_dir
         self.root = root
         self.bytecode_cache = None
@@ -107,9 +111,7 @@ class Templates:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=self.bytecode_cache,
-            # The build makes new Templates when a template file changes (its digest is an input), so Jinja
-            # need not stat the file again on every render.
-            auto_reload=False,
+            auto_reload=self.reload_edited,
         )
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         formatter = ContactFormatter.for_config(self.config, lang)
