@@ -95,8 +95,8 @@ def last_commit_dates(root: Path, paths: set[str]) -> dict[str, str]:
 
 def _ask_git(root: Path, paths: set[str]) -> dict[str, str]:
     try:
-        changed = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--", *sorted(paths)],
+        changed = subprocess.run(  # the whole project, not the paths: git matches each file against every path given
+            ["git", "-C", str(root), "status", "--porcelain", "--", "."],
             capture_output=True,
             text=True,
             timeout=30,

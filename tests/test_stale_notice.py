@@ -72,6 +72,17 @@ def test_the_notice_gives_the_date_the_source_was_committed(project: Path) -> No
     assert "La versión en inglés de esta página cambió el 3 de marzo de 2026." in (notice_on(project / "site") or "")
 
 
+def test_a_source_changed_since_its_last_commit_gives_no_date(project: Path) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Editor", "GIT_AUTHOR_EMAIL": "e@example.org"}
+    env |= {"GIT_COMMITTER_NAME": "Editor", "GIT_COMMITTER_EMAIL": "e@example.org"}
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "pages"]):
+        subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
+    change_the_english_page(project)  # not committed: the date git knows is not the change's
+    assert run_build(project, project / "site").code == 0
+    notice = notice_on(project / "site") or ""
+    assert "La versión en inglés de esta página cambió después de hacerse esta traducción." in notice
+
+
 def test_marking_the_translation_done_removes_the_notice_on_the_next_incremental_build(project: Path) -> None:
     change_the_english_page(project)
     assert run_build(project, project / "site").code == 0
