@@ -176,7 +176,7 @@ def build(
     builder = SiteBuilder(project, out_dir, options)
     try:
         report = builder.build(listing=listing_of(sources.files, project.content_dir) if sources else None)
-        trees = [tree.out_dir for tree in builder.builders.values()]
+        trees = [market.out_dir for market in builder.builders.values()]  # each holds a build id
     finally:
         builder.close()
     if recorded and sources:

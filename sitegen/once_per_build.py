@@ -2,17 +2,18 @@
 
 Eight markets build the same content eight times; what depends only on the pages (not on a market's
 contact lines) is the same answer eight times. `SiteBuilder.build` opens one `SharedWork` for its run;
-the stages that can reuse an answer look it up with `current()` (None outside such a run: a single
+the stages that can reuse an answer ask `remembered()` or `current()` (None outside such a run: a single
 build or a test works it out each time, as before). Nothing here outlives the run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import StaleTranslation
 
@@ -43,3 +44,18 @@ def shared_work() -> Iterator[SharedWork]:
 
 def current() -> SharedWork | None:
     return _CURRENT.get()
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def remembered(table: Callable[[SharedWork], dict[K, V]], key: K, make: Callable[[], V]) -> V:
+    """`make()`'s value, made once per run for `key` in the run's `table` (every time outside a run)."""
+    work = _CURRENT.get()
+    if work is None:
+        return make()
+    kept = table(work)
+    if key not in kept:
+        kept[key] = make()
+    return kept[key]

@@ -84,13 +84,10 @@ class StaleNotice:
 def last_commit_dates(root: Path, paths: set[str]) -> dict[str, str]:
     """The date each file was last committed, if it has no uncommitted change (one `git log` for all).
     Deterministic: the same repository state gives the same dates; outside git, no dates."""
-    shared = once_per_build.current()  # every market's build asks the same: git is asked once per run
-    if shared is None:
-        return _ask_git(root, paths)
-    key = (root, frozenset(paths))
-    if key not in shared.commit_dates:
-        shared.commit_dates[key] = _ask_git(root, paths)
-    return shared.commit_dates[key]
+    # Every market's build asks the same: git is asked once per run.
+    return once_per_build.remembered(
+        lambda work: work.commit_dates, (root, frozenset(paths)), lambda: _ask_git(root, paths)
+    )
 
 
 def _ask_git(root: Path, paths: set[str]) -> dict[str, str]:
@@ -148,13 +145,12 @@ def _stale_pages(pairs: Iterable[PagePair], source_lang: str) -> list[tuple[Page
 
 
 def _stale_warning(page: Page, source: Page) -> StaleTranslation:
-    shared = once_per_build.current()  # one object for every market, so their warnings are told apart at once
-    if shared is None:
-        return _new_stale_warning(page, source)
-    key = (page.path, page.digest, source.path)
-    if key not in shared.stale_warnings:
-        shared.stale_warnings[key] = _new_stale_warning(page, source)
-    return shared.stale_warnings[key]
+    # One object for every market, so their warnings are told apart at once.
+    return once_per_build.remembered(
+        lambda work: work.stale_warnings,
+        (page.path, page.digest, source.path),
+        lambda: _new_stale_warning(page, source),
+    )
 
 
 def _new_stale_warning(page: Page, source: Page) -> StaleTranslation:
