@@ -26,10 +26,12 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 extras=""
 if $want_test_tools; then extras="[test]"; fi
-stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)$extras"
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-compat$extras"
 # An environment set up for the tests has the app's packages too.
 if [[ ! -e $stamp && ! -e "$stamp[test]" ]]; then
-  .venv/bin/pip install --quiet --disable-pip-version-check -e ".$extras"
+  # "compat": the project folder goes on sys.path through a one-line .pth file. The default editable
+  # install adds an import hook instead, which every Python start pays for (15 ms of a 0.2 s no-op build).
+  .venv/bin/pip install --quiet --disable-pip-version-check -e ".$extras" --config-settings editable_mode=compat
   touch "$stamp"
 fi
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -91,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
             return translation_files(project, args.export, tuple(args.lang), args.all, args.import_files)
         return translations(project, args.mark)
     if args.command == "check":  # every check, readability too, into a folder thrown away
+        import tempfile  # here: an up-to-date build answers before this import would be worth its time
+
         with tempfile.TemporaryDirectory() as scratch:
             options = BuildOptions(workers=args.jobs, use_cache=False, strict=args.strict, readability=True)
             return run_build(project, Path(scratch) / "site", options, checking=True)

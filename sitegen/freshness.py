@@ -20,8 +20,8 @@ import json
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 FORMAT = "memberpages-fresh-2"
 SOURCES = ("site.toml", "content", "templates", "locales", "static")
@@ -32,12 +32,12 @@ RACY_NS = 1_000_000_000
 Stat = tuple[int, int]  # modification time (ns) and size; a folder's size is recorded as -1
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """The sources' times and sizes at one moment."""
+class Snapshot(NamedTuple):
+    """The sources' times and sizes at one moment, and their one hash (see `_digest`)."""
 
     taken_ns: int
     files: dict[str, Stat]
+    digest: str
 
 
 def snapshot(root: Path) -> Snapshot:
@@ -47,7 +47,7 @@ def snapshot(root: Path) -> Snapshot:
     for name in SOURCES:
         _walk(root / name, name, files, folders=True)
     _walk(CODE_DIR, "<generator>", files, folders=False, suffix=".py")
-    return Snapshot(taken_ns, files)
+    return Snapshot(taken_ns, files, _digest(files))
 
 
 def _walk(path: Path | str, shown: str, into: dict[str, Stat], folders: bool, suffix: str = "") -> None:
@@ -79,7 +79,7 @@ def record(root: Path, out_dir: Path, before: Snapshot, pages: int, trees: Itera
     kept = {
         "format": FORMAT,
         "pages": pages,
-        "sources": _digest(before.files),
+        "sources": before.digest,
         "output": _output_top(out_dir),
         "build_ids": {str(tree): _read(tree / MARKER) for tree in sorted(trees)},
     }
@@ -103,7 +103,7 @@ def fresh_pages(root: Path, out_dir: Path) -> tuple[int | None, Snapshot]:
         kept = json.loads(_record_path(root, out_dir).read_text(encoding="utf-8"))
         unchanged = (
             kept["format"] == FORMAT
-            and kept["sources"] == _digest(now.files)
+            and kept["sources"] == now.digest
             and kept["output"] == _output_top(out_dir)
             and all(_read(Path(tree) / MARKER) == build_id for tree, build_id in kept["build_ids"].items())
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import os
 from pathlib import Path
 
+import babel
 from babel import Locale
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po
 from babel.support import NullTranslations, Translations
 
 from .errors import ContentError, shown_path
@@ -20,8 +21,12 @@ def catalog_path(locales_dir: Path, lang: str) -> Path:
     return locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def load_translations(locales_dir: Path, lang: str, source_lang: str, shown_root: Path) -> NullTranslations:
-    """The compiled catalog for `lang`; the source language needs none (msgids are its text)."""
+def load_translations(
+    locales_dir: Path, lang: str, source_lang: str, shown_root: Path, compiled_in: Path | None = None
+) -> NullTranslations:
+    """The compiled catalog for `lang`; the source language needs none (msgids are its text).
+    `compiled_in`: a folder that keeps each compiled catalog, named by its source's hash (a build process
+    then need not parse the .po file again, nor import Babel's catalog reader)."""
     if lang == source_lang:
         return NullTranslations()
     path = catalog_path(locales_dir, lang)
@@ -30,9 +35,28 @@ def load_translations(locales_dir: Path, lang: str, source_lang: str, shown_root
         raise ContentError(
             shown, 0, f"no UI catalog for {lang!r}", "run `make messages` to create it, then translate its strings"
         )
+    source = path.read_bytes()
+    name = f"{lang}-babel-{babel.__version__}-{hashlib.sha256(source).hexdigest()[:32]}.mo"
+    kept = compiled_in / name if compiled_in else None
     try:
-        with path.open("rb") as handle:
-            catalog = read_po(handle, locale=lang, abort_invalid=True)
+        compiled = kept.read_bytes() if kept else _compiled(source, lang, shown)
+    except OSError:  # not compiled yet (or the kept copy is unreadable): compile it and keep it
+        assert kept is not None
+        compiled = _compiled(source, lang, shown)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(compiled)
+        os.replace(partial, kept)  # whole or absent: a process reading it never sees half a catalog
+    return Translations(io.BytesIO(compiled), domain=DOMAIN)
+
+
+def _compiled(source: bytes, lang: str, shown: str) -> bytes:
+    """The .mo form of a .po catalog (fuzzy entries left out, as gettext does)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import PoFileError, read_po
+
+    try:
+        catalog = read_po(io.BytesIO(source), locale=lang, abort_invalid=True)
     except (PoFileError, ValueError) as exc:
         raise ContentError(
             shown,
@@ -41,9 +65,8 @@ def load_translations(locales_dir: Path, lang: str, source_lang: str, shown_root
             "fix the .po syntax (quotes, msgid/msgstr pairs)",
         ) from None
     compiled = io.BytesIO()
-    write_mo(compiled, catalog)  # fuzzy entries are left out, as gettext does
-    compiled.seek(0)
-    return Translations(compiled, domain=DOMAIN)
+    write_mo(compiled, catalog)
+    return compiled.getvalue()
 
 
 @functools.cache  # every page's language switcher asks, and CLDR is slow to ask

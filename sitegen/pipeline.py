@@ -20,15 +20,15 @@ from typing import Any
 import babel
 
 from .cache import BuildCache, OutputRecord
-from .checks.catalogs import check_catalogs
+from .checks.catalogs import catalogs_digest, check_catalogs
 from .checks.links import check_site_links, link_index
 from .checks.notices import missing_notice_links, missing_notice_pages, notice_hrefs
 from .config import SiteConfig, load_config
 from .content import Page, parse_page
-from .errors import SourceError, raise_all
+from .errors import ContentError, SourceError, raise_all
 from .keys import KeyMaker, listing_digest, site_fingerprint
 from .options import BuildOptions
-from .pairing import PagePair, pair_pages, reserved_slugs
+from .pairing import PagePair, pair_pages, paired_again, reserved_slugs
 from .passages import market_problems, published_in
 from .plan import Plan, edited_pairs, only_bodies_changed, plan, plan_edited, shared_inputs
 from .project import Project, contact_digests, site_digest
@@ -52,6 +52,7 @@ from .workers import (
 
 MARKER = ".build-id"
 CLDR_FACTS = f"cldr:{babel.__version__}"  # the taglines' language names and directions, as this Babel has them
+CATALOG_CHECK = f"catalog-check:{babel.__version__}"  # the UI catalogs' problems, for one version of them
 PARALLEL_FROM = 64  # fewer dirty pages than this render faster in this process than by forking
 
 
@@ -357,9 +358,13 @@ class Builder:
         that page (and its translation) only. Unchanged if the shared inputs changed: then every page is planned."""
         if not cached.outputs or cached.inputs != inputs.keys.shared_digest():
             return cached
-        pairs, errors = self.pair(Scan(dict(cached.sources), frozenset(), [], False), inputs.config)
-        if errors:  # a published build's sources pair cleanly; if not, plan every page
+        market = inputs.config.market.name if inputs.config.market else None
+        published = [s.page for s in cached.sources.values() if published_in(s.page, market)]
+        # A published build's sources paired cleanly, with the same config: they need no checking again.
+        found = paired_again(published, inputs.config.languages)
+        if found is None:  # they do not pair cleanly after all: plan every page
             return cached
+        pairs = Pairs(found)
         return self.warmed(replace(cached, pairs=pairs, key_inputs=shared_inputs(inputs.keys)), pairs, inputs)
 
     def files_to_scan(self, touched: set[Path] | None) -> set[Path] | None:
@@ -406,11 +411,25 @@ class Builder:
             tuple(sorted((str(p), p.stat().st_mtime_ns) for p in locales.rglob("*.po*"))) if locales.is_dir() else ()
         )
         if self.catalogs is None or self.catalogs[0] != version:
-            self.catalogs = (
-                version,
-                check_catalogs(locales, config.languages, config.default_language, self.project.root),
-            )
+            self.catalogs = (version, self.checked_catalogs(config))
         return list(self.catalogs[1])
+
+    def checked_catalogs(self, config: SiteConfig) -> list[SourceError]:
+        """The catalogs' problems: kept in the cache for each version of them, since reading the catalogs
+        is a tenth of a new process's one-page edit."""
+        languages, source_lang, locales = config.languages, config.default_language, self.project.locales_dir
+        digest = catalogs_digest(locales, languages, source_lang)
+        kept = self.cache.meta_json(CATALOG_CHECK) if self.cache else None
+        if isinstance(kept, dict) and kept.get("digest") == digest:
+            try:
+                return [ContentError(*problem) for problem in kept["problems"]]
+            except (KeyError, TypeError):
+                pass  # a damaged entry: check again
+        problems = check_catalogs(locales, languages, source_lang, self.project.root)
+        if self.cache:
+            found = [[p.path, p.line, p.problem, p.hint] for p in problems]
+            self.cache.keep_json(CATALOG_CHECK, {"digest": digest, "problems": found})
+        return problems
 
     def with_body(self, page: Page) -> Page:
         """Pages restored from the cache carry no body; read it when the page must render again."""

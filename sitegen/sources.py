@@ -105,15 +105,11 @@ def unchanged_since(
     recorded: Mapping[str, tuple[int, int]],
     listing: Listing | None = None,
 ) -> bool:
-    """Every content file has the time and size `recorded`, and there are no others (a cold no-op build)."""
-    if listing is not None:
-        listed = {
-            f"content/{lang}/{e.name}": (e.st_mtime_ns, e.st_size) for lang in languages for e in listing.get(lang, [])
-        }
-        return listed == recorded
+    """Every content file has the time and size `recorded`, and there are no others (a cold no-op build).
+    Stops at the first difference: a one-page edit's process asks this too."""
     seen = 0
     for lang in languages:
-        for entry in _listed(content_dir / lang):
+        for entry in _files(content_dir, lang, listing):
             stat = entry.stat()
             if recorded.get(f"content/{lang}/{entry.name}") != (stat.st_mtime_ns, stat.st_size):
                 return False
@@ -126,9 +122,10 @@ def listing_of(files: Mapping[str, tuple[int, int]], content_dir: Path) -> Listi
     gives with their time and size by path relative to the project ("content/en/x.md")."""
     by_lang: dict[str, list[_Stated]] = {}
     for path, (mtime_ns, size) in files.items():
-        top, lang, name, *deeper = [*path.split("/"), "", ""]
-        if top == "content" and name.endswith(".md") and not any(deeper):
-            by_lang.setdefault(lang, []).append(_Stated(name, f"{content_dir}/{lang}/{name}", mtime_ns, size))
+        if path.startswith("content/") and path.endswith(".md"):
+            lang, _, name = path[8:].partition("/")
+            if name and "/" not in name:
+                by_lang.setdefault(lang, []).append(_Stated(name, f"{content_dir}/{lang}/{name}", mtime_ns, size))
     return {lang: sorted(pages) for lang, pages in by_lang.items()}
 
 

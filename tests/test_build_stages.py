@@ -9,6 +9,7 @@ import time
 import tomllib
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,7 @@ from sitegen.checks.links import check_site_links
 from sitegen.config import load_config
 from sitegen.content import Page, parse_page, simple_front_matter
 from sitegen.keys import KeyMaker
-from sitegen.pairing import PagePair
+from sitegen.pairing import PagePair, pair_pages, paired_again
 from sitegen.pipeline import outputs_gone
 from sitegen.plan import edited_pairs, only_bodies_changed, plan, plan_edited
 from sitegen.sources import Scan, scan
@@ -55,6 +56,30 @@ def published(*pairs: PagePair) -> BuildState:
         pairs=Pairs(pairs),
         key_inputs=KEYS.shared,
     )
+
+
+# -- pair ------------------------------------------------------------------------------------------
+
+LANGUAGES = ("en", "es")
+
+
+def test_pages_a_build_paired_cleanly_are_paired_again_exactly_as_pair_pages_pairs_them() -> None:
+    pages = [page("es", "b-es", key="b"), page("en", "a"), page("en", "b"), page("es", "a-es", key="a")]
+    assert paired_again(pages, LANGUAGES) == pair_pages(pages, LANGUAGES, {})[0]
+    assert [pair.key for pair in paired_again(pages, LANGUAGES) or []] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "pages",
+    [
+        [page("en", "a"), page("es", "a-es", key="a"), page("en", "b")],  # b has no translation
+        [page("en", "a"), page("es", "a-es", key="a"), page("es", "a-dos", key="a")],  # two Spanish pages for a
+        [page("en", "a"), page("es", "a-es", key="a"), page("fr", "a-fr", key="a")],  # a language the site lacks
+    ],
+    ids=["unpaired", "duplicate key", "other language"],
+)
+def test_pages_that_no_longer_pair_cleanly_are_left_to_the_checks(pages: list[Page]) -> None:
+    assert paired_again(pages, LANGUAGES) is None
 
 
 # -- scan -----------------------------------------------------------------------------------------

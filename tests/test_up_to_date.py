@@ -109,3 +109,32 @@ def test_a_page_changed_twice_in_one_clock_tick_is_built_from_its_last_version(b
 def test_a_strict_build_always_builds_to_report_its_warnings_again(built: Path) -> None:
     strict = build(built, "--strict")
     assert engine_loaded(strict)
+
+
+def _replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_a_page_edit_takes_the_ui_catalogs_as_the_last_build_compiled_and_checked_them(built: Path) -> None:
+    """Reading and checking the .po files is a tenth of a new process's one-page edit: their compiled form
+    and their check's answer are kept, by their content, and Babel's catalog reader is not even imported."""
+    _same_size_edit(built)
+    again = build(built)
+    assert again.returncode == 0 and engine_loaded(again)
+    assert "babel.messages.pofile" not in again.stderr
+    assert "Ir al contenido principal" in (built / "site/es/pagina-00001/index.html").read_text()
+
+
+def test_an_edited_catalog_is_compiled_and_checked_again(built: Path) -> None:
+    catalog = built / "locales/es/LC_MESSAGES/messages.po"
+    _replace_in(catalog, 'msgstr "Ir al contenido principal"', 'msgstr "Saltar al contenido"')
+    assert build(built).returncode == 0
+    assert "Saltar al contenido" in (built / "site/es/pagina-00001/index.html").read_text()
+    _replace_in(catalog, 'msgid "Skip to main content"', '#, fuzzy\nmsgid "Skip to main content"')
+    failed = build(built)
+    assert failed.returncode == 1
+    assert "UI string 'Skip to main content' is marked fuzzy" in failed.stdout + failed.stderr
+    _replace_in(catalog, '#, fuzzy\nmsgid "Skip to main content"', 'msgid "Skip to main content"')
+    assert build(built).returncode == 0  # the answer for the catalog as it was is the one kept again

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
-
-from babel.messages.pofile import read_po
 
 from ..errors import ContentError, SourceError, shown_path
 from ..i18n import catalog_path
 
 
+def catalogs_digest(locales_dir: Path, languages: tuple[str, ...], source_lang: str) -> str:
+    """One hash of everything `check_catalogs` reads, so that its answer can be kept between processes."""
+    digest = hashlib.sha256(repr((languages, source_lang)).encode())
+    for path in sorted(locales_dir.rglob("*.po*")) if locales_dir.is_dir() else ():
+        digest.update(f"\0{path.relative_to(locales_dir).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def check_catalogs(locales_dir: Path, languages: tuple[str, ...], source_lang: str, root: Path) -> list[SourceError]:
+    from babel.messages.pofile import read_po  # here: most builds find the answer kept (see `catalogs_digest`)
+
     template = locales_dir / "messages.pot"
     if not template.is_file():
         return [ContentError(shown_path(template, root), 0, "messages.pot is missing", "run `make messages`")]
