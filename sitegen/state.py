@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from .cache import BuildCache, OutputRecord
 from .content import Page
@@ -21,9 +22,9 @@ from .translations import Staleness
 Seen = tuple[str, dict[str, str], str]  # (page digest, alternates, stale notice) a page's key was last checked with
 
 
-@dataclass(frozen=True)
-class SourceState:
-    """A source file as it was read: its time and size, and the page parsed from it."""
+class SourceState(NamedTuple):
+    """A source file as it was read: its time and size, and the page parsed from it (a tuple, like
+    `OutputRecord`)."""
 
     mtime_ns: int
     size: int
