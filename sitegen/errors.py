@@ -34,7 +34,7 @@ class SourceError(SiteError):
         self.line = line
         self.problem = problem
         self.hint = hint
-        super().__init__(str(self))
+        super().__init__(path, line, problem, hint)  # formatted by __str__ when shown: thousands are never shown
 
     def __reduce__(self) -> tuple[object, ...]:
         # Rebuilt from its parts when it crosses from a build worker process to the parent.

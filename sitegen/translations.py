@@ -136,12 +136,14 @@ def _repository_prefix(root: Path) -> str:
 
 def _stale_pages(pairs: Iterable[PagePair], source_lang: str) -> list[tuple[Page, Page]]:
     """(translation, its source page) for each translation made from an older version of its source."""
-    return [
-        (page, pair.pages[source_lang])
-        for pair in pairs
-        for lang, page in pair.pages.items()
-        if lang != source_lang and page.translated_from != pair.pages[source_lang].version
-    ]
+    stale = []
+    for pair in pairs:  # a new process's one-page edit looks at every pair: the source's version once per pair
+        source = pair.pages[source_lang]
+        version = source.version
+        stale += [
+            (page, source) for page in pair.pages.values() if page.translated_from != version and page is not source
+        ]
+    return stale
 
 
 def _stale_warning(page: Page, source: Page) -> StaleTranslation:
