@@ -20,7 +20,7 @@ from .errors import StaleTranslation
 
 @dataclass
 class SharedWork:
-    # git's commit dates, by project and files (see `translations.last_commit_dates`)
+    # git's commit dates, by project and files (see `commit_dates`)
     commit_dates: dict[tuple[Path, frozenset[str]], dict[str, str]] = field(default_factory=dict)
     # each stale translation's warning, one object that every market reports (see `translations`)
     stale_warnings: dict[tuple[str, str, str], StaleTranslation] = field(default_factory=dict)

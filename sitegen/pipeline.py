@@ -389,12 +389,13 @@ class Builder:
     def staleness(self, pairs: Pairs, config: SiteConfig, before: Staleness | None, found: Scan) -> Staleness:
         """The stale translations: all pairs looked at, or (`before` given: a body-only edit) the edited pairs'."""
         with_notices = config.stale_translations == "notice"
+        kept_in = self.cache.path.parent if self.cache else None
         if before is None:
-            return Staleness.of(pairs, config.default_language, self.project.root, with_notices)
+            return Staleness.of(pairs, config.default_language, self.project.root, with_notices, kept_in)
         index = pairs.positions
         edited = {index[path] for path in found.reparsed if path in index}
         return before.with_pairs_again(
-            [pairs[i] for i in sorted(edited)], config.default_language, self.project.root, with_notices
+            [pairs[i] for i in sorted(edited)], config.default_language, self.project.root, with_notices, kept_in
         )
 
     def stale_translations(self, stale: Staleness, config: SiteConfig) -> tuple[list[SourceError], list[SourceError]]:

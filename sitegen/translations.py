@@ -11,13 +11,13 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import subprocess
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import once_per_build
+from .commit_dates import last_commit_dates
 from .content import FENCE, Page
 from .errors import StaleTranslation
 from .pairing import PagePair
@@ -81,59 +81,6 @@ class StaleNotice:
         return cls(url, lang, changed_on)
 
 
-def last_commit_dates(root: Path, paths: set[str]) -> dict[str, str]:
-    """The date each file was last committed, if it has no uncommitted change (one `git log` for all).
-    Deterministic: the same repository state gives the same dates; outside git, no dates."""
-    # Every market's build asks the same: git is asked once per run.
-    return once_per_build.remembered(
-        lambda work: work.commit_dates, (root, frozenset(paths)), lambda: _ask_git(root, paths)
-    )
-
-
-def _ask_git(root: Path, paths: set[str]) -> dict[str, str]:
-    try:
-        changed = subprocess.run(  # the whole project, not the paths: git matches each file against every path given
-            ["git", "-C", str(root), "status", "--porcelain", "--", "."],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        ).stdout
-        log = subprocess.run(
-            ["git", "-C", str(root), "log", "--format=%x00%cs", "--name-only", "--", *sorted(paths)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    dirty = {line[3:].strip() for line in changed.splitlines()}
-    prefix = _repository_prefix(root)
-    dates: dict[str, str] = {}
-    for entry in log.split("\0")[1:]:
-        day, _, names = entry.partition("\n")
-        for name in names.split():
-            shown = name.removeprefix(prefix)
-            if shown in paths and shown not in dates:
-                dates[shown] = day.strip()
-    return {path: day for path, day in dates.items() if path not in dirty and prefix + path not in dirty}
-
-
-def _repository_prefix(root: Path) -> str:
-    """The project's folder inside its repository, e.g. "" or "site-project/"."""
-    try:
-        return subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--show-prefix"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
 def _stale_pages(pairs: Iterable[PagePair], source_lang: str) -> list[tuple[Page, Page]]:
     """(translation, its source page) for each translation made from an older version of its source."""
     stale = []
@@ -174,9 +121,13 @@ class Staleness:
     notices: Mapping[str, str]
 
     @classmethod
-    def of(cls, pairs: Iterable[PagePair], source_lang: str, root: Path, with_notices: bool) -> Staleness:
+    def of(
+        cls, pairs: Iterable[PagePair], source_lang: str, root: Path, with_notices: bool, dates_kept_in: Path | None
+    ) -> Staleness:
+        """`dates_kept_in`: where git's commit dates are kept between builds (see `commit_dates`)."""
         stale = _stale_pages(pairs, source_lang)
-        dates = last_commit_dates(root, {source.path for _, source in stale}) if stale and with_notices else {}
+        sources = {source.path for _, source in stale}
+        dates = last_commit_dates(root, sources, dates_kept_in) if stale and with_notices else {}
         return cls(
             {page.path: _stale_warning(page, source) for page, source in stale},
             {
@@ -188,11 +139,11 @@ class Staleness:
         )
 
     def with_pairs_again(
-        self, edited: Iterable[PagePair], source_lang: str, root: Path, with_notices: bool
+        self, edited: Iterable[PagePair], source_lang: str, root: Path, with_notices: bool, dates_kept_in: Path | None
     ) -> Staleness:
         """The same, with the translations of these pairs (and only theirs) looked at again."""
         edited = list(edited)
-        again = Staleness.of(edited, source_lang, root, with_notices)
+        again = Staleness.of(edited, source_lang, root, with_notices, dates_kept_in)
         gone = {page.path for pair in edited for page in pair.pages.values()}
         return Staleness(
             {**{p: w for p, w in self.warnings.items() if p not in gone}, **again.warnings},

@@ -3,6 +3,7 @@ current page and the language-help number; marking it translated takes the notic
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -50,26 +51,57 @@ def test_a_stale_translation_says_so_in_its_language_with_the_source_page_and_th
     assert notice_on(project / "site", "es/aviso-de-no-discriminacion/index.html") is None  # up to date: no notice
 
 
-def test_the_notice_gives_the_date_the_source_was_committed(project: Path) -> None:
-    def git(*args: str, date: str = "2026-03-03T10:00:00") -> None:
-        env = {
-            **os.environ,
-            "GIT_AUTHOR_DATE": date,
-            "GIT_COMMITTER_DATE": date,
-            "GIT_AUTHOR_NAME": "Editor",
-            "GIT_AUTHOR_EMAIL": "e@example.org",
-            "GIT_COMMITTER_NAME": "Editor",
-            "GIT_COMMITTER_EMAIL": "e@example.org",
-        }
-        subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
+def git(project: Path, *args: str, date: str = "2026-03-03T10:00:00") -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+        "GIT_AUTHOR_NAME": "Editor",
+        "GIT_AUTHOR_EMAIL": "e@example.org",
+        "GIT_COMMITTER_NAME": "Editor",
+        "GIT_COMMITTER_EMAIL": "e@example.org",
+    }
+    return subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True, text=True).stdout
 
-    git("init", "-q")
-    git("add", ".")
-    git("commit", "-qm", "pages", date="2026-01-05T10:00:00")
+
+def commit_a_change_to_the_english_page(project: Path) -> None:
+    """Pages committed on 5 January 2026, then the English page changed and committed on 3 March."""
+    git(project, "init", "-q")
+    git(project, "add", ".")
+    git(project, "commit", "-qm", "pages", date="2026-01-05T10:00:00")
     change_the_english_page(project)
-    git("commit", "-qam", "a new sentence")
+    git(project, "commit", "-qam", "a new sentence")
+
+
+def test_the_notice_gives_the_date_the_source_was_committed(project: Path) -> None:
+    commit_a_change_to_the_english_page(project)
     assert run_build(project, project / "site").code == 0
     assert "La versión en inglés de esta página cambió el 3 de marzo de 2026." in (notice_on(project / "site") or "")
+
+
+def test_a_date_git_gave_at_a_commit_is_not_asked_again_at_that_commit(project: Path) -> None:
+    commit_a_change_to_the_english_page(project)
+    assert run_build(project, project / "site").code == 0
+    kept = project / ".build-cache/commit-dates.json"
+    assert json.loads(kept.read_text()) == {
+        "head": git(project, "rev-parse", "HEAD").strip(),
+        "dates": {EN: "2026-03-03"},
+    }
+    kept.write_text(kept.read_text().replace("2026-03-03", "2026-03-04"))  # so that its use shows
+    spanish = project / ES
+    spanish.write_text(spanish.read_text() + "\n")  # the pair is looked at again by a new process
+    assert run_build(project, project / "site").code == 0
+    assert "cambió el 4 de marzo de 2026." in (notice_on(project / "site") or "")
+
+
+def test_a_new_commit_of_the_source_dates_the_notice_anew(project: Path) -> None:
+    commit_a_change_to_the_english_page(project)
+    assert run_build(project, project / "site").code == 0
+    page = project / EN
+    page.write_text(page.read_text().replace("We will review each request for:", "We review each request for:"))
+    git(project, "commit", "-qam", "another sentence", date="2026-04-07T10:00:00")
+    assert run_build(project, project / "site").code == 0
+    assert "La versión en inglés de esta página cambió el 7 de abril de 2026." in (notice_on(project / "site") or "")
 
 
 def test_a_source_changed_since_its_last_commit_gives_no_date(project: Path) -> None:
