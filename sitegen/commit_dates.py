@@ -10,11 +10,11 @@ were asked at; a new commit starts them afresh. Whether a file has changed since
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 from . import once_per_build
+from .publish import write_atomically
 
 KEPT_AS = "commit-dates.json"
 
@@ -75,9 +75,5 @@ def _kept(folder: Path | None, head: str) -> dict[str, str]:
 
 
 def _keep(folder: Path | None, head: str, dates: dict[str, str]) -> None:
-    if folder is None:
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f"{KEPT_AS}.{os.getpid()}.tmp"
-    partial.write_text(json.dumps({"head": head, "dates": dates}, sort_keys=True), encoding="utf-8")
-    os.replace(partial, folder / KEPT_AS)  # whole or not at all: another build may be reading it
+    if folder is not None:  # whole or not at all: another build may be reading it
+        write_atomically(folder / KEPT_AS, json.dumps({"head": head, "dates": dates}, sort_keys=True).encode())

@@ -83,11 +83,10 @@ def record(root: Path, out_dir: Path, before: Snapshot, pages: int, trees: Itera
         "output": _output_top(out_dir),
         "build_ids": {str(tree): _read(tree / MARKER) for tree in sorted(trees)},
     }
-    path = _record_path(root, out_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps(kept), encoding="utf-8")
-    os.replace(partial, path)  # a build interrupted here leaves the old record or none, never half of one
+    from .publish import write_atomically  # here: the check before a build must not load the engine's modules
+
+    # A build interrupted here leaves the old record or none, never half of one.
+    write_atomically(_record_path(root, out_dir), json.dumps(kept).encode())
 
 
 def forget(root: Path, out_dir: Path) -> None:

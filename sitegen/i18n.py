@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import os
 from pathlib import Path
 
 import babel
@@ -13,6 +12,7 @@ from babel import Locale
 from babel.support import NullTranslations, Translations
 
 from .errors import ContentError, shown_path
+from .publish import write_atomically
 
 DOMAIN = "messages"
 
@@ -36,17 +36,14 @@ def load_translations(
             shown, 0, f"no UI catalog for {lang!r}", "run `make messages` to create it, then translate its strings"
         )
     source = path.read_bytes()
-    name = f"{lang}-babel-{babel.__version__}-{hashlib.sha256(source).hexdigest()[:32]}.mo"
-    kept = compiled_in / name if compiled_in else None
+    if compiled_in is None:
+        return Translations(io.BytesIO(_compiled(source, lang, shown)), domain=DOMAIN)
+    kept = compiled_in / f"{lang}-babel-{babel.__version__}-{hashlib.sha256(source).hexdigest()[:32]}.mo"
     try:
-        compiled = kept.read_bytes() if kept else _compiled(source, lang, shown)
+        compiled = kept.read_bytes()
     except OSError:  # not compiled yet (or the kept copy is unreadable): compile it and keep it
-        assert kept is not None
         compiled = _compiled(source, lang, shown)
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        partial = kept.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_bytes(compiled)
-        os.replace(partial, kept)  # whole or absent: a process reading it never sees half a catalog
+        write_atomically(kept, compiled)  # a process reading it never sees half a catalog
     return Translations(io.BytesIO(compiled), domain=DOMAIN)
 
 

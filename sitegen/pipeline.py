@@ -265,6 +265,8 @@ class Builder:
         if self.cache:
             save_state(self.cache, after, staged.rendered, published=staged.staging is not None, read=staged.read)
             self.keep_cldr_facts()
+        if self.options.keep_warm and after.pairs is not None:
+            after.pairs.positions  # noqa: B018  (indexed now, in the build: not in the time of the first save after it)
         self.state = after
         self.touched_since_state = set()
         staged.report.seconds = time.perf_counter() - staged.started

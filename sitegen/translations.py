@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from . import once_per_build
 from .commit_dates import last_commit_dates
@@ -144,11 +145,21 @@ class Staleness:
         """The same, with the translations of these pairs (and only theirs) looked at again."""
         edited = list(edited)
         again = Staleness.of(edited, source_lang, root, with_notices, dates_kept_in)
-        gone = {page.path for pair in edited for page in pair.pages.values()}
-        return Staleness(
-            {**{p: w for p, w in self.warnings.items() if p not in gone}, **again.warnings},
-            {**{p: n for p, n in self.notices.items() if p not in gone}, **again.notices},
-        )
+        gone = [page.path for pair in edited for page in pair.pages.values()]
+        return Staleness(_replaced(self.warnings, gone, again.warnings), _replaced(self.notices, gone, again.notices))
+
+
+V = TypeVar("V")
+
+
+def _replaced(kept: Mapping[str, V], gone: list[str], new: Mapping[str, V]) -> dict[str, V]:
+    """`kept` without the paths `gone`, then with `new` (a copy, then a few deletions: each save while
+    serving does this for every market, and thousands of pages can be stale)."""
+    replaced = dict(kept)
+    for path in gone:
+        replaced.pop(path, None)
+    replaced.update(new)
+    return replaced
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
