@@ -179,6 +179,21 @@ def test_serve_style_edit_that_removes_a_linked_anchor_reports_the_linking_page(
         builder.cache.close()
 
 
+def test_a_warm_builders_pairs_are_indexed_by_the_build_not_by_the_first_edit(corpus: Path, tmp_path: Path) -> None:
+    """Finding an edited page's pair needs an index of every pair: serve makes it while it builds (eight
+    markets spent a third of their first save's time making theirs)."""
+    from sitegen.options import BuildOptions
+    from sitegen.pipeline import Builder
+    from sitegen.project import Project
+
+    builder = Builder(
+        Project(fresh(corpus, tmp_path)), tmp_path / "site", BuildOptions(use_cache=False, keep_warm=True)
+    )
+    builder.build()
+    assert builder.state is not None and builder.state.pairs is not None
+    assert "positions" in vars(builder.state.pairs)
+
+
 def test_a_warm_builders_first_edit_after_a_parallel_build_compiles_no_template(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
