@@ -45,6 +45,9 @@ class Run(NamedTuple):
 def timed(command: list[str]) -> Run:
     """Seconds, peak memory (MB) of the process, its output, and the CPU time it and its workers used
     (the file system's share shows in it: on a machine whose disk is slow this run, wall time alone misleads)."""
+    # What the steps before wrote or deleted is on disk before the clock starts: otherwise the kernel's
+    # writing it back (a corpus, a deleted site of 30,000 files) is charged to whichever build comes next.
+    os.sync()
     with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe: a chatty build cannot block on it
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)

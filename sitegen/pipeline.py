@@ -47,6 +47,7 @@ from .workers import (
     checked_in_this_build,
     passed_checks,
     render_pages,
+    render_share,
     set_context,
 )
 
@@ -450,17 +451,20 @@ class Builder:
         return len(jobs) < PARALLEL_FROM or self.options.processes == 1
 
     def render(self, jobs: list[PageJob], context: RenderContext) -> list[PageResult]:
-        set_context(context)
-        workers = self.options.processes
         if self.renders_here(jobs):
+            set_context(context)
             return render_pages(jobs)
         import multiprocessing  # not needed by the many builds that render a page or two in this process
         from concurrent.futures import ProcessPoolExecutor
 
-        chunks = [jobs[i :: workers * 4] for i in range(workers * 4)]
-        # fork: workers inherit the context set above instead of unpickling it per page
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [result for chunk in pool.map(render_pages, chunks) for result in chunk]
+        set_context(context, jobs)
+        shares = self.options.processes * 4
+        try:
+            # fork: workers inherit the context and the jobs set above; only share numbers are pickled to them
+            with ProcessPoolExecutor(self.options.processes, mp_context=multiprocessing.get_context("fork")) as pool:
+                return [result for part in pool.map(render_share, range(shares), [shares] * shares) for result in part]
+        finally:
+            set_context(context)  # the jobs are not kept past their render
 
     def write_site_files(self, staging: Staging, inputs: Inputs, pairs: Sequence[PagePair]) -> frozenset[str]:
         """The pages that list or point to every page: home pages, 404s, root, taglines, sitemap, robots, CSS."""

@@ -1,7 +1,8 @@
 """Rendering one page, the unit of work a build spreads over processes.
 
-The parent sets the render context before it forks, so workers inherit the config, the Jinja
-environments and the cache's file name rather than receiving them with every page.
+The parent sets the render context and the jobs before it forks, so workers inherit the config, the
+Jinja environments, the cache's file name and the pages rather than receiving them pickled (a worker
+is told only which share of the jobs is its own).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class PageResult:
 
 
 _context: RenderContext | None = None
+_jobs: list[PageJob] = []  # the jobs of the render in progress, when workers are forked to do them
 
 
 def checked_in_this_build() -> frozenset[str]:
@@ -71,13 +73,19 @@ def passed_checks(jobs: list[PageJob], results: list[PageResult]) -> None:
         shared.texts_checked.update(job.page.digest for job in jobs if job.page.digest and job.page.path not in failed)
 
 
-def set_context(context: RenderContext) -> None:
-    global _context
-    _context = context
+def set_context(context: RenderContext, jobs: list[PageJob] | None = None) -> None:
+    """The context of the renders to come; `jobs`: the pages that workers forked next will render."""
+    global _context, _jobs
+    _context, _jobs = context, jobs or []
 
 
 def render_pages(jobs: list[PageJob]) -> list[PageResult]:
     return [render_page(job) for job in jobs]
+
+
+def render_share(share: int, shares: int) -> list[PageResult]:
+    """A forked worker's part of the jobs set with the context: every `shares`-th job from `share` on."""
+    return render_pages(_jobs[share::shares])
 
 
 def render_page(job: PageJob) -> PageResult:
