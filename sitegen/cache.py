@@ -110,10 +110,8 @@ class BuildCache:
 
     def stats(self) -> dict[str, tuple[int, int]]:
         """Each source file's time and size when last read (without decoding the pages); read once, then kept."""
-        if self._stats is None:
-            self._stats = {
-                str(p): (int(m), int(s)) for p, m, s in self.db.execute("SELECT path, mtime_ns, size FROM sources")
-            }
+        if self._stats is None:  # (a damaged row's odd types compare unequal: its file is read again)
+            self._stats = {p: (m, s) for p, m, s in self.db.execute("SELECT path, mtime_ns, size FROM sources")}
         return self._stats
 
     def outputs(self) -> dict[str, OutputRecord]:

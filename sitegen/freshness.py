@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-FORMAT = "memberpages-fresh-2"
+FORMAT = "memberpages-fresh-3"
 SOURCES = ("site.toml", "content", "templates", "locales", "static")
 CODE_DIR = Path(__file__).resolve().parent  # a new version of the generator builds again
 MARKER = ".build-id"  # as the build writes it at the top of every tree
@@ -112,8 +112,9 @@ def fresh_pages(root: Path, out_dir: Path) -> tuple[int | None, Snapshot]:
 
 
 def _digest(files: dict[str, Stat]) -> str:
-    """One hash of every file's path, time and size (ten thousand of them make a short record)."""
-    return hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
+    """One hash of every file's path, time and size (ten thousand of them make a short record), one line each."""
+    lines = [f"{path}\t{mtime_ns}\t{size}" for path, (mtime_ns, size) in sorted(files.items())]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def _output_top(out_dir: Path) -> dict[str, list[int]]:

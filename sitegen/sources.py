@@ -121,11 +121,12 @@ def listing_of(files: Mapping[str, tuple[int, int]], content_dir: Path) -> Listi
     """The pages (content/<lang>/*.md, as `_listed` finds them) among files the caller stat'ed, which it
     gives with their time and size by path relative to the project ("content/en/x.md")."""
     by_lang: dict[str, list[_Stated]] = {}
+    folder = str(content_dir)  # (once: a new process's one-page edit lists ten thousand pages here)
     for path, (mtime_ns, size) in files.items():
         if path.startswith("content/") and path.endswith(".md"):
             lang, _, name = path[8:].partition("/")
             if name and "/" not in name:
-                by_lang.setdefault(lang, []).append(_Stated(name, f"{content_dir}/{lang}/{name}", mtime_ns, size))
+                by_lang.setdefault(lang, []).append(_Stated(name, f"{folder}/{lang}/{name}", mtime_ns, size))
     return {lang: sorted(pages) for lang, pages in by_lang.items()}
 
 
