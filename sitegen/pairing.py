@@ -88,7 +88,7 @@ def pair_pages(
 
 def paired_again(pages: list[Page], languages: tuple[str, ...]) -> list[PagePair] | None:
     """What `pair_pages` gives for pages it paired without a problem before (a new process resuming a
-    published build), without its checks: a third of the time. None if they no longer pair cleanly."""
+    published build), without its checks: a quarter of the time. None if they no longer pair cleanly."""
     by_key: dict[str, dict[str, Page]] = {}
     for page in pages:
         by_key.setdefault(page.key, {})[page.lang] = page
