@@ -8,7 +8,6 @@ the source text it was made from (under translations/), so the status can show w
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import tomllib
@@ -22,7 +21,6 @@ from .commit_dates import last_commit_dates
 from .content import FENCE, Page
 from .errors import StaleTranslation
 from .pairing import PagePair
-from .segments import blocks
 
 
 @dataclass(frozen=True)
@@ -203,11 +201,15 @@ def changed_paragraphs(source: Page, snapshot: Snapshot | None) -> list[tuple[in
 
 def _units(body: str, first_line: int) -> list[tuple[int, str]]:
     """What a translator translates one at a time, with each one's first line."""
+    from .segments import blocks  # here, as `difflib` below: the build imports this module, only status needs them
+
     return [(block.line, block.unit_text) for block in blocks(body, first_line) if block.texts]
 
 
 def _changed_sentence(text: str, before: list[str]) -> str:
     """The first sentence of `text` that the closest unit of the old version did not have."""
+    import difflib
+
     closest = difflib.get_close_matches(text, before, n=1, cutoff=0.5)
     old = set(SENTENCE_END.split(closest[0])) if closest else set()
     return next((sentence for sentence in SENTENCE_END.split(text) if sentence not in old), text)
