@@ -125,8 +125,9 @@ class Staleness:
     ) -> Staleness:
         """`dates_kept_in`: where git's commit dates are kept between builds (see `commit_dates`)."""
         stale = _stale_pages(pairs, source_lang)
-        sources = {source.path for _, source in stale}
-        dates = last_commit_dates(root, sources, dates_kept_in) if stale and with_notices else {}
+        dates = {}
+        if stale and with_notices:  # the dates are for the notices only
+            dates = last_commit_dates(root, {source.path for _, source in stale}, dates_kept_in)
         return cls(
             {page.path: _stale_warning(page, source) for page, source in stale},
             {
