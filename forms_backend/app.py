@@ -10,7 +10,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from sitegen.config import SiteConfig, load_config
@@ -20,7 +20,7 @@ from sitegen.static_files import fingerprint_static
 
 from .crypto import FieldCipher
 from .guards import SecurityHeaders
-from .inquiry import InquiryForm
+from .inquiry import RETRY_AFTER_SECONDS, InquiryForm
 from .logs import configure_logging
 from .notify import Notifier
 from .private_files import readable_by_others
@@ -35,7 +35,8 @@ from .staff.digest import Digest
 from .staff.presenting import Clock
 from .staff.sessions import StaffSessions
 from .staff.views import StaffSite
-from .storage import open_database
+from .storage import StorageUnavailable, open_database
+from .storage.watch import StorageWatch, WatchedDatabase, probe_write
 from .submissions import Submissions, reindex
 from .tokens import FormTokens
 
@@ -58,7 +59,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         else templates
         for c in config.builds()
     }
-    database = open_database(settings.database_url)
+    watch = StorageWatch()
+    database = WatchedDatabase(open_database(settings.database_url, timeout=settings.database_timeout), watch)
     cipher = FieldCipher.from_spec(settings.encryption_keys)
     index = SearchIndex.from_spec(settings.search_keys) if settings.search_keys else None
     clock = Clock(config.time_zone, {name: market.time_zone for name, market in config.market_configs.items()})
@@ -96,8 +98,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
 
     async def healthz(request: Request) -> Response:
-        await submissions.count()
+        """200 when a member's message would be stored now; 503 with the reason (a word, no detail) otherwise."""
+        try:
+            await database.read(lambda tx: tx.fetchone("SELECT 1"))
+            if watch.failure is not None:  # e.g. a full disk: reads work, so only a write can tell it is over
+                await database.write(probe_write)
+        except StorageUnavailable as failure:
+            body = {"status": "unavailable", "database": failure.reason}
+            headers = {"cache-control": "no-store", "retry-after": str(RETRY_AFTER_SECONDS)}
+            return JSONResponse(body, status_code=503, headers=headers)
         return JSONResponse({"status": "ok"}, headers={"cache-control": "no-store"})
+
+    async def storage_unavailable(request: Request, exc: Exception) -> Response:
+        """A staff page (or anything but the form, which keeps the member's input) while the storage fails."""
+        html = templates.render("en", "staff/unavailable.html", session=None, markets={}, retry=request.url.path)
+        headers = {"cache-control": "no-store, private", "retry-after": str(RETRY_AFTER_SECONDS)}
+        return HTMLResponse(html, status_code=503, headers=headers)
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), *staff.routes()]
     for form in forms:
@@ -127,11 +143,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=routes,
+        exception_handlers={StorageUnavailable: storage_unavailable},
         middleware=[Middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies)],
         lifespan=lifespan,
     )
     app.state.submissions = submissions
     app.state.database = database
+    app.state.storage_watch = watch
     app.state.settings = settings
     app.state.notifier = notifier
     app.state.casework = casework

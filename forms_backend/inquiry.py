@@ -28,6 +28,7 @@ from .rate_limits import RateLimiter
 from .references import normalise_reference
 from .settings import Settings
 from .signing import KeyedSigner
+from .storage import StorageUnavailable
 from .submissions import Submissions
 from .tokens import FormTokens, TokenExpired, TokenRejected, TokenReplayed, TooFast
 
@@ -37,6 +38,7 @@ HONEYPOT = "website"
 TOKEN = "token"
 POSTED_FIELDS = frozenset({*FIELD_NAMES, HONEYPOT, TOKEN})
 NO_STORE = {"cache-control": "no-store, private"}
+RETRY_AFTER_SECONDS = 120  # what a 503 asks a client to wait; the page itself asks the member for "a few minutes"
 # The error summary lists problems in form order; the three date boxes share one error.
 ERROR_ORDER = tuple(dict.fromkeys("date_of_birth" if name in DATE_PARTS else name for name in FIELD_NAMES))
 
@@ -86,7 +88,9 @@ class InquiryForm:
                 return lang
         return self.config.default_language
 
-    def render(self, lang: str, template: str, status: int = 200, **context: object) -> HTMLResponse:
+    def render(
+        self, lang: str, template: str, status: int = 200, headers: dict[str, str] | None = None, **context: object
+    ) -> HTMLResponse:
         alternates = (
             context.pop("alternates", None) or self.config.forms["inquiry"].paths
         )  # templates add the market's path
@@ -99,7 +103,7 @@ class InquiryForm:
             description=None,
             **context,
         )
-        return HTMLResponse(html, status_code=status, headers=NO_STORE)
+        return HTMLResponse(html, status_code=status, headers={**NO_STORE, **(headers or {})})
 
     def form_page(
         self,
@@ -109,11 +113,13 @@ class InquiryForm:
         token: str,
         status: int = 200,
         notice: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> HTMLResponse:
         return self.render(
             lang,
             "inquiry_form.html",
             status=status,
+            headers=headers,
             values=values,
             errors=errors,
             token=token,
@@ -146,8 +152,25 @@ class InquiryForm:
         except Rejection as rejection:
             return self.rejection_page(lang, rejection)
 
+    def not_sent_page(self, lang: str, values: dict[str, str]) -> HTMLResponse:
+        """The storage failed: nothing was stored, so the member gets the form back with what they typed,
+        told that it was not sent and how to reach us by phone meanwhile."""
+        log.info("form not stored: reason=storage status=503")
+        # A fresh token: if the failure came after a commit the server could not confirm, the first token
+        # may be spent, and sending again must not be refused as a replay.
+        token = self.tokens.issue(lang)
+        headers = {"retry-after": str(RETRY_AFTER_SECONDS)}
+        return self.form_page(lang, values, {}, token, status=503, notice="not_sent", headers=headers)
+
     async def _accept(self, request: Request, lang: str) -> Response:
-        if not await self.limiter.allow(client_address(request, self.settings.trusted_proxies)):
+        try:
+            allowed = await self.limiter.allow(client_address(request, self.settings.trusted_proxies))
+            storage_failed = False
+        except StorageUnavailable:
+            # The limits live in the database (PostgreSQL): it is down, so storing would wait out the same
+            # timeout again. The form is still checked, so the member can fix any mistake meanwhile.
+            allowed, storage_failed = True, True
+        if not allowed:
             raise Rejection(429, "rate_limited")
         require_form_content_type(request)
         check_origin(request, self.settings.allowed_origins)
@@ -167,10 +190,14 @@ class InquiryForm:
         result = validate(raw, date.today())
         if not result.ok or result.inquiry is None:
             return self.form_page(lang, result.values, result.errors, token_text, status=400)
+        if storage_failed:
+            return self.not_sent_page(lang, result.values)
         try:
             reference = await self.submissions.store(result.inquiry, lang, token.nonce, self.market)
         except TokenReplayed:
             raise Rejection(409, "token_used") from None
+        except StorageUnavailable:
+            return self.not_sent_page(lang, result.values)
         log.debug("inquiry stored: reference=%s lang=%s market=%s", reference, lang, self.market)
         if self.on_stored:
             self.on_stored()

@@ -19,3 +19,6 @@ def configure_logging(level: int = logging.INFO) -> None:
         handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
         logger.addHandler(handler)
         logger.propagate = False
+    # The connection pool warns at every failed reconnection attempt; storage/watch.py reports an outage
+    # once when it begins and once when it ends, which is what an operator (and an alert) needs.
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)

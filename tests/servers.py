@@ -123,11 +123,31 @@ class PostgresCluster:
         self._run(
             [_pg_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-instructions"]
         )
+        self.resume()
+        return self
+
+    def resume(self) -> None:
+        """Start the server on its existing data (after `halt`), on the same port."""
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=on -c max_connections=100"
         self._run(
-            [_pg_bin("pg_ctl"), "-D", str(data), "-l", str(self.dir / "log"), "-o", options, "-w", "-t", "60", "start"]
+            [
+                _pg_bin("pg_ctl"),
+                "-D",
+                str(self.dir / "data"),
+                "-l",
+                str(self.dir / "log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
         )
-        return self
+
+    def halt(self) -> None:
+        """Stop the server as a crash would (`pg_ctl stop -m immediate`), keeping its data for `resume`."""
+        self._run([_pg_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop"])
 
     def stop(self) -> None:
         subprocess.run(

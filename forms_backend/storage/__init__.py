@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from .database import Database, Dialect, Tx
+from .database import Database, Dialect, StorageUnavailable, Tx
 from .migrations import migrate
 
 
-def open_database(url: str) -> Database:
-    """`sqlite:///path/to/file.db` or `postgresql://…`; runs pending migrations."""
+def open_database(url: str, timeout: float | None = None) -> Database:
+    """`sqlite:///path/to/file.db` or `postgresql://…`; runs pending migrations. `timeout` bounds each wait
+    on a PostgreSQL server (the web app sets it; SQLite waits at most its own few seconds for a lock)."""
     if url.startswith("sqlite:"):
         from .sqlite import SQLiteDatabase
 
@@ -16,11 +17,11 @@ def open_database(url: str) -> Database:
     elif url.startswith(("postgres://", "postgresql://")):
         from .postgres import PostgresDatabase
 
-        database = PostgresDatabase(url)
+        database = PostgresDatabase(url, timeout=timeout)
     else:
         raise ValueError("DATABASE_URL must start with sqlite:/// or postgresql://")
     database.run_sync_write(migrate)
     return database
 
 
-__all__ = ["Database", "Dialect", "Tx", "open_database"]
+__all__ = ["Database", "Dialect", "StorageUnavailable", "Tx", "open_database"]

@@ -21,6 +21,21 @@ class IntegrityViolation(Exception):
     """A unique or other constraint failed (e.g. a replayed form token)."""
 
 
+class StorageUnavailable(Exception):
+    """The database cannot take or give data right now: a full disk, a read-only file, a server that is
+    down or does not answer in time. Nothing of the transaction was stored; the request may be tried again.
+
+    `reason` is one of REASONS: a word for logs, metrics and /healthz that carries no data or secret."""
+
+    REASONS = ("disk_full", "read_only", "unreachable", "timeout", "io_error")
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        assert reason in self.REASONS, reason
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail  # the driver's error name or SQLSTATE, never a statement or a value
+
+
 class Tx(Protocol):
     dialect: Dialect
 

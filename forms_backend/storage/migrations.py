@@ -155,6 +155,10 @@ STEPS: list[list[Statement]] = [
         "ALTER TABLE outbox ADD COLUMN subject TEXT",
         "ALTER TABLE outbox ADD COLUMN body TEXT",
     ],
+    [
+        # /healthz writes here while the storage is failing, to see whether a member's write would work again.
+        "CREATE TABLE service_probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL)",
+    ],
 ]
 
 

@@ -18,10 +18,44 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..private_files import private_file
-from .database import Dialect, IntegrityViolation
+from .database import Dialect, IntegrityViolation, StorageUnavailable
 
 T = TypeVar("T")
 MAX_BATCH = 256
+BUSY_SECONDS = 5.0  # how long a write waits for another process's lock before the member is told to try again
+
+# SQLite's error names (extended codes start with the primary one) that mean the file cannot be written
+# or read now; any other error is a bug in a statement and stays what it is.
+_UNAVAILABLE = {
+    "SQLITE_FULL": "disk_full",
+    "SQLITE_READONLY": "read_only",
+    "SQLITE_IOERR": "io_error",
+    "SQLITE_CANTOPEN": "unreachable",
+    "SQLITE_BUSY": "timeout",
+    "SQLITE_LOCKED": "timeout",
+    "SQLITE_PROTOCOL": "timeout",
+    "SQLITE_NOTADB": "io_error",
+    "SQLITE_CORRUPT": "io_error",
+}
+
+
+def unavailable(exc: BaseException) -> StorageUnavailable | None:
+    """The StorageUnavailable that an SQLite error stands for, or None if it is not about the storage."""
+    if isinstance(exc, StorageUnavailable):
+        return exc
+    if not isinstance(exc, sqlite3.Error) or isinstance(exc, sqlite3.IntegrityError):
+        return None
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    for prefix, reason in _UNAVAILABLE.items():
+        if name.startswith(prefix):
+            return StorageUnavailable(reason, name)
+    if isinstance(exc, sqlite3.OperationalError) and "unable to open" in str(exc):
+        return StorageUnavailable("unreachable", "SQLITE_CANTOPEN")
+    return None
+
+
+def _translated(exc: BaseException) -> BaseException:
+    return unavailable(exc) or exc
 
 
 class _JobFailed(Exception):
@@ -87,11 +121,14 @@ class _SQLiteTx:
 
 
 def _connect(path: str) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
-    connection.execute("PRAGMA foreign_keys=ON")
-    connection.execute("PRAGMA busy_timeout=30000")
+    try:
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_SECONDS)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+    except sqlite3.Error as exc:
+        raise _translated(exc) from None
     return connection
 
 
@@ -113,20 +150,26 @@ class SQLiteDatabase:
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[T] = loop.create_future()
         self._jobs.put((work, _LoopWaiter(loop, waiter)))
-        return await waiter
+        try:
+            return await waiter
+        except sqlite3.Error as exc:
+            raise _translated(exc) from None
 
     def run_sync_write(self, work: Callable[[Any], T]) -> T:
         future: Future[T] = Future()
         self._jobs.put((work, future))
-        return future.result()
+        try:
+            return future.result()
+        except sqlite3.Error as exc:
+            raise _translated(exc) from None
 
     def _write_loop(self) -> None:
-        connection = _connect(self.path)
-        tx = _SQLiteTx(connection)
+        connection: sqlite3.Connection | None = None
         while True:
             first = self._jobs.get()
             if first is None:
-                connection.close()
+                if connection is not None:
+                    connection.close()
                 return
             batch = [first]
             while len(batch) < MAX_BATCH:
@@ -138,21 +181,33 @@ class SQLiteDatabase:
                     self._jobs.put(None)  # finish this batch, then stop
                     break
                 batch.append(job)
-            self._run_batch(connection, tx, batch)
+            try:
+                connection = connection or _connect(self.path)
+            except BaseException as exc:
+                _settle([waiter for _, waiter in batch], [(False, exc)] * len(batch))
+                continue
+            if not self._run_batch(connection, _SQLiteTx(connection), batch):
+                # A full disk or a file made read-only can leave the connection in a state only a new
+                # one is sure to be clear of; the next batch opens the file again, so recovery needs no restart.
+                connection.close()
+                connection = None
 
     @classmethod
     def _run_batch(
         cls, connection: sqlite3.Connection, tx: _SQLiteTx, batch: list[tuple[Callable[[Any], Any], Any]]
-    ) -> None:
+    ) -> bool:
         """Commit the batch with one fsync. Optimistic first: if any job fails (a replayed token),
-        roll back and run the batch again with a savepoint per job, so only that job fails."""
+        roll back and run the batch again with a savepoint per job, so only that job fails.
+        False if the storage itself failed (every job of the batch is then told so)."""
         try:
-            outcomes = cls._run_all(connection, tx, batch, isolate=False)
-        except _JobFailed:
-            outcomes = cls._run_all(connection, tx, batch, isolate=True)
+            try:
+                outcomes = cls._run_all(connection, tx, batch, isolate=False)
+            except _JobFailed:
+                outcomes = cls._run_all(connection, tx, batch, isolate=True)
         except BaseException as exc:
             outcomes = [(False, exc)] * len(batch)
         _settle([waiter for _, waiter in batch], outcomes)
+        return not any(not ok and unavailable(value) for ok, value in outcomes)
 
     @staticmethod
     def _run_all(
@@ -179,7 +234,10 @@ class SQLiteDatabase:
             connection.execute("COMMIT")
         except BaseException:
             if connection.in_transaction:
-                connection.execute("ROLLBACK")
+                try:
+                    connection.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite rolls back by itself when it cannot; the caller opens a new connection
             raise
         return outcomes
 
@@ -196,11 +254,18 @@ class SQLiteDatabase:
         try:
             connection.execute("BEGIN")
             try:
-                return work(_SQLiteTx(connection))
+                result = work(_SQLiteTx(connection))
             finally:
                 connection.execute("ROLLBACK")
-        finally:
-            self._readers.put(connection)
+        except sqlite3.Error as exc:
+            failure = unavailable(exc)
+            if failure is None:
+                self._readers.put(connection)
+                raise
+            connection.close()  # not put back: the next read opens the file again
+            raise failure from None
+        self._readers.put(connection)
+        return result
 
     async def close(self) -> None:
         await asyncio.to_thread(self.close_sync)
