@@ -22,6 +22,7 @@ from .crypto import FieldCipher
 from .guards import SecurityHeaders
 from .inquiry import RETRY_AFTER_SECONDS, InquiryForm
 from .logs import configure_logging
+from .metrics import STORAGE_ERRORS, MetricsEndpoint, RequestTimer, WorkGauges
 from .notify import Notifier
 from .private_files import readable_by_others
 from .rate_limits import rate_limiter
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         else templates
         for c in config.builds()
     }
-    watch = StorageWatch()
+    watch = StorageWatch(on_failure=lambda reason: STORAGE_ERRORS.labels(reason).inc())
     database = WatchedDatabase(open_database(settings.database_url, timeout=settings.database_timeout), watch)
     cipher = FieldCipher.from_spec(settings.encryption_keys)
     index = SearchIndex.from_spec(settings.search_keys) if settings.search_keys else None
@@ -116,6 +117,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return HTMLResponse(html, status_code=503, headers=headers)
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), *staff.routes()]
+    if settings.metrics_token:
+        gauges = WorkGauges(database, index.current.key_id if index else None)
+        routes.append(Route("/metrics", MetricsEndpoint(settings.metrics_token, gauges).respond, methods=["GET"]))
     for form in forms:
         for path in form.paths().values():
             routes += [
@@ -144,7 +148,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         exception_handlers={StorageUnavailable: storage_unavailable},
-        middleware=[Middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies)],
+        middleware=[
+            Middleware(RequestTimer, form_paths=tuple(path for form in forms for path in form.paths().values())),
+            Middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies),
+        ],
         lifespan=lifespan,
     )
     app.state.submissions = submissions

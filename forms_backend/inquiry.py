@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from sitegen.config import SiteConfig
 from sitegen.render import Templates
 
+from . import metrics
 from .fields import CONTACT_METHODS, DATE_ERROR_PARTS, DATE_PARTS, FIELD_NAMES, PREFERRED_LANGUAGES, TOPICS, validate
 from .guards import (
     Rejection,
@@ -137,6 +138,7 @@ class InquiryForm:
 
     def rejection_page(self, lang: str, rejection: Rejection) -> HTMLResponse:
         log.info("form rejected: reason=%s status=%s", rejection.reason, rejection.status)
+        metrics.REFUSED.labels(metrics.refusal_reason(rejection.reason)).inc()
         return self.render(lang, "rejected.html", status=rejection.status, reason=rejection.reason)
 
     # -- endpoints ---------------------------------------------------------------------------
@@ -156,6 +158,7 @@ class InquiryForm:
         """The storage failed: nothing was stored, so the member gets the form back with what they typed,
         told that it was not sent and how to reach us by phone meanwhile."""
         log.info("form not stored: reason=storage status=503")
+        metrics.REFUSED.labels("storage").inc()
         # A fresh token: if the failure came after a commit the server could not confirm, the first token
         # may be spent, and sending again must not be refused as a replay.
         token = self.tokens.issue(lang)
@@ -184,11 +187,13 @@ class InquiryForm:
             token = self.tokens.check(token_text, lang)
         except (TokenExpired, TooFast) as exc:
             # A real member who was slow (or quick) keeps what they typed and sends again.
+            metrics.REFUSED.labels("token").inc()
             return self.form_page(lang, values, {}, self.tokens.issue(lang), status=400, notice=exc.reason)
         except TokenRejected as exc:
             raise Rejection(400, exc.reason) from None
         result = validate(raw, date.today())
         if not result.ok or result.inquiry is None:
+            metrics.REFUSED.labels("validation").inc()
             return self.form_page(lang, result.values, result.errors, token_text, status=400)
         if storage_failed:
             return self.not_sent_page(lang, result.values)
@@ -199,6 +204,7 @@ class InquiryForm:
         except StorageUnavailable:
             return self.not_sent_page(lang, result.values)
         log.debug("inquiry stored: reference=%s lang=%s market=%s", reference, lang, self.market)
+        metrics.STORED.inc()
         if self.on_stored:
             self.on_stored()
         confirmation = self.confirmations.sign(reference).decode()

@@ -55,6 +55,7 @@ class Settings:
     notify_from: str = "tell-us@localhost"
     notify_retry_seconds: float = 30.0
     public_base_url: str = ""  # for links in staff emails; defaults to the config's base_url
+    metrics_token: str = ""  # /metrics answers only with this bearer token; without one it is not served at all
     database_timeout: float = 5.0  # seconds any one wait on PostgreSQL may take (connection, statement, lock)
 
     @property
@@ -113,6 +114,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         notify_from=config("NOTIFY_FROM", default="tell-us@localhost"),
         notify_retry_seconds=config("NOTIFY_RETRY_SECONDS", cast=float, default=30.0),
         public_base_url=config("PUBLIC_BASE_URL", default=""),
+        metrics_token=str(config("METRICS_TOKEN", cast=Secret, default="")),
         database_timeout=config("DATABASE_TIMEOUT", cast=float, default=5.0),
     )
 

@@ -15,6 +15,7 @@ from anyio.lowlevel import RunVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from ..metrics import SIGN_INS
 from ..storage.database import Database, IntegrityViolation, Tx
 from ..submissions import utc_now
 from . import audit
@@ -139,11 +140,13 @@ async def authenticate(database: Database, username: str, password: str) -> Staf
     now = datetime.now(UTC)
     if row is None:
         await off_the_loop(_verify, _DUMMY_HASH, password)
+        SIGN_INS.labels("failed").inc()
         return None
     user = _user(row)
     locked_until = row[6]
     if user.disabled or (locked_until and datetime.fromisoformat(str(locked_until).replace("Z", "+00:00")) > now):
         await off_the_loop(_verify, _DUMMY_HASH, password)
+        SIGN_INS.labels("locked").inc()  # locked out or disabled: refused whatever the password
         await audit.append(database, username, "login.refused", detail="disabled" if user.disabled else "locked")
         return None
     if not await off_the_loop(_verify, str(row[4]), password):
@@ -160,6 +163,7 @@ async def authenticate(database: Database, username: str, password: str) -> Staf
             )
 
         await database.write(count_failure)
+        SIGN_INS.labels("failed").inc()
         return None
 
     rehashed = await off_the_loop(HASHER.hash, password) if HASHER.check_needs_rehash(str(row[4])) else None
@@ -171,6 +175,7 @@ async def authenticate(database: Database, username: str, password: str) -> Staf
         audit.record(tx, username, "login")
 
     await database.write(clear_failures)
+    SIGN_INS.labels("ok").inc()
     return user
 
 
