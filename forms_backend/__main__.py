@@ -8,6 +8,8 @@
     retention [--days N]         remove submissions older than N days (default RETENTION_DAYS)
     reindex                      rebuild the search index under the first of SEARCH_KEYS (after a rotation)
     rekey [--batch N] [--check]  re-seal stored data under the first of ENCRYPTION_KEYS, so old keys can go
+    backup FILE                  a consistent copy of the SQLite database while the server runs (0600)
+    restore FILE [--force]       the backup into an empty database (--force: over one that holds rows)
 
 Local defaults: 127.0.0.1:8000, SQLite under data/, generated secrets kept in data/.
 """
@@ -20,11 +22,13 @@ import getpass
 import secrets
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import uvicorn
 
 from sitegen.cli import main as build_main
 
+from .backups import BackupError, backup, restore, sqlite_path
 from .crypto import FieldCipher
 from .rekey import rekey, unlisted
 from .retention import purge
@@ -97,6 +101,30 @@ def digest_command(settings: Settings, database: Database) -> int:
     return 0
 
 
+def backup_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`backup FILE` or `restore FILE [--force]`, audited in the database they leave behind."""
+    target = Path(args.file)
+    try:
+        database_file = sqlite_path(settings.database_url)
+        if args.command == "backup":
+            contents = backup(database_file, target)
+            action, detail = "backup.taken", f"to {target.name}: {contents.summary()}"
+        else:
+            contents = restore(target, database_file, FieldCipher.from_spec(settings.encryption_keys), args.force)
+            action, detail = "backup.restored", f"from {target.name}: {contents.summary()}"
+    except BackupError as exc:
+        print(f"{args.command} refused: {exc}", file=sys.stderr)
+        return 1
+    database = open_database(settings.database_url)  # a restored older schema is brought up to date here
+    try:
+        audit_sync(database, getpass.getuser(), action, detail)
+    finally:
+        database.close_sync()
+    verb = "backed up" if args.command == "backup" else "restored"
+    print(f"{verb} {contents.summary()} {'to' if args.command == 'backup' else 'from'} {target}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
@@ -108,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         return run(
             settings, getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8000), getattr(args, "no_build", False)
         )
+    if args.command in ("backup", "restore"):
+        return backup_command(settings, args)
     database = open_database(settings.database_url)
     try:
         if args.command == "users":
@@ -173,6 +203,11 @@ def _parser() -> argparse.ArgumentParser:
     rekey_parser.add_argument(
         "--check", action="store_true", help="only report rows sealed under a key no longer listed"
     )
+    backup_parser = commands.add_parser("backup", help="a consistent copy of the SQLite database, taken while it runs")
+    backup_parser.add_argument("file", help="where to write it (must not exist yet)")
+    restore_parser = commands.add_parser("restore", help="restore a backup into an empty database")
+    restore_parser.add_argument("file", help="a file made by `backup`")
+    restore_parser.add_argument("--force", action="store_true", help="replace a database that already holds rows")
     retention = commands.add_parser("retention", help="remove submissions past the retention period")
     retention.add_argument("--days", type=int, default=0, help="default: RETENTION_DAYS (730)")
     return parser
