@@ -20,7 +20,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .storage.database import Database, StorageUnavailable, Tx
 
@@ -38,8 +38,8 @@ STORAGE_ERRORS = Counter(
 )
 DURATION = Histogram(
     "tellus_request_duration_seconds",
-    "Time to answer a request, by route group (form, staff, health, metrics, site)",
-    ["route"],
+    "Time to answer a request, by route group (form, staff, health, metrics, site) and status class (2xx … 5xx)",
+    ["route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
@@ -65,10 +65,18 @@ class RequestTimer:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        status = "5xx"  # what the client gets if the app raises before it answers
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = f"{int(message['status']) // 100}xx"
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_and_note_status)
         finally:
-            DURATION.labels(self.group(scope["path"])).observe(time.perf_counter() - started)
+            DURATION.labels(self.group(scope["path"]), status).observe(time.perf_counter() - started)
 
     def group(self, path: str) -> str:
         if path.startswith("/staff/"):

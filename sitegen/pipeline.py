@@ -52,6 +52,9 @@ from .workers import (
 )
 
 MARKER = ".build-id"
+FORM_UNAVAILABLE = (
+    "form-unavailable.html"  # per language (and market); deploy/nginx.conf shows it when the backend is down
+)
 CLDR_FACTS = f"cldr:{babel.__version__}"  # the taglines' language names and directions, as this Babel has them
 CATALOG_CHECK = f"catalog-check:{babel.__version__}"  # the UI catalogs' problems, for one version of them
 PARALLEL_FROM = 64  # fewer dirty pages than this render faster in this process than by forking
@@ -486,6 +489,8 @@ class Builder:
             listed = sorted((pair.pages[lang] for pair in pairs), key=lambda p: (p.title.casefold(), p.slug))
             page(f"{lang}/index.html", lang, "home.html", pages=listed, alternates=homes, canonical=homes[lang])
             page(f"{lang}/404.html", lang, "404.html", alternates=homes)
+            if config.forms.get("inquiry"):  # what nginx shows while the form's backend cannot be reached
+                page(f"{lang}/{FORM_UNAVAILABLE}", lang, "form_unavailable.html", alternates=homes)
             if help_pages:
                 page(
                     help_pages[lang].strip("/") + "/index.html",

@@ -174,3 +174,43 @@ def test_nginx_serves_market_trees_with_their_own_404s_and_proxies_their_forms(
             and form.headers["cache-control"].startswith("no-store")
         )
         assert client.get("/ga/plans/medicaid/.build-id").status_code == 404
+
+
+def test_with_the_backend_stopped_nginx_answers_the_form_with_the_markets_own_page(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    from .conftest import run_build
+    from .test_markets import markets_project
+
+    project = markets_project(tmp_path / "project")
+    assert run_build(project, project / "site").code == 0
+    site = project / "site"
+    env = {"PROJECT_DIR": str(project), **behind_nginx(site, tmp_path, postgres_url)}
+    backend = UvicornServer(env, tmp_path / "backend.log").start()
+    with Nginx(tmp_path, site, backend.port) as nginx, httpx.Client(base_url=nginx.url) as client:
+        assert client.get("/ga/plans/medicaid/es/cuentenos/").status_code == 200
+        backend.stop()
+        cases = [
+            ("GET", "/ga/plans/medicaid/es/cuentenos/", "El formulario Cuéntenos no funciona", "tel:+18555550201"),
+            ("POST", "/ga/plans/medicaid/es/cuentenos/", "su mensaje no se envió", "tel:+18555550201"),
+            ("GET", "/wi/plans/marketplace/en/tell-us/", "The Tell Us form is not working", "tel:+18335550301"),
+            ("POST", "/in/plans/medicaid/en/tell-us/", "your message was not sent", "tel:+18445550101"),
+        ]
+        for method, path, sentence, line in cases:
+            answer = client.request(method, path, data={"first_name": "Ana"} if method == "POST" else None)
+            assert answer.status_code == 503, path
+            assert sentence in answer.text and line in answer.text, path
+            assert answer.headers["retry-after"] == "120"
+            assert answer.headers["cache-control"] == "no-store"
+            assert answer.headers["content-security-policy"]
+
+
+def test_with_the_backend_stopped_the_single_plan_form_gets_its_page_in_each_language(
+    tmp_path: Path, built_site: Path
+) -> None:
+    closed_port = free_port()  # nothing listens there: a backend that is down
+    with Nginx(tmp_path, built_site, closed_port) as nginx, httpx.Client(base_url=nginx.url) as client:
+        for path, sentence in (("/en/tell-us/", "The Tell Us form is not working"), ("/es/cuentenos/", "no funciona")):
+            answer = client.get(path)
+            assert answer.status_code == 503
+            assert sentence in answer.text and "tel:+18446072829" in answer.text

@@ -235,7 +235,8 @@ def test_a_page_limited_to_some_markets_is_built_and_listed_only_there(market_si
 
 def test_the_original_single_plan_config_builds_exactly_what_it_built_before(tmp_path: Path) -> None:
     """tests/golden/single-plan-site.sha256 was taken from the build before markets existed, and taken
-    again when every page gained its language-help and nondiscrimination links."""
+    again when every page gained its language-help and nondiscrimination links; the two form-unavailable
+    pages (what nginx shows while the backend is down) were added to it, every other digest unchanged."""
     out = tmp_path / "site"
     assert run_build(ROOT, out, "--no-cache").code == 0
     expected = dict(
