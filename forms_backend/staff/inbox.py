@@ -19,6 +19,7 @@ from ..references import normalise_reference
 from ..search_index import PHONE, SearchIndex, fold_name, phone_term, query_terms, submission_terms
 from ..storage.database import Database, Tx
 from ..submissions import SELECT, StoredInquiry, open_row
+from . import counts
 
 STATUSES = ("new", "in_progress", "answered", "closed")
 QUEUES = ("mine", "unassigned", "due_soon", "overdue")
@@ -170,29 +171,21 @@ async def inbox_page(
     database: Database, cipher: FieldCipher, filters: Filters, viewer: Viewer | None = None
 ) -> InboxPage:
     where, params = filters.where(viewer=viewer)
-    status_where, status_params = filters.where(include_status=False, viewer=viewer)
     plain = replace(filters, queue="", status="")
 
     def read(tx: Tx) -> InboxPage:
         rows = tx.fetchall(
             f"{SELECT}{where}{filters.order} LIMIT ? OFFSET ?", (*params, PER_PAGE, (filters.page - 1) * PER_PAGE)
         )
-        total = tx.fetchone(f"SELECT COUNT(*) FROM submissions{where}", params)
-        counts = dict.fromkeys(STATUSES, 0)
-        if not filters.queue:  # a queue is about deadlines; its page shows no status tabs to count for
-            for status, count in tx.fetchall(
-                f"SELECT status, COUNT(*) FROM submissions{status_where} GROUP BY status", status_params
-            ):
-                counts[str(status)] = int(count)
-        queue_counts = {}
-        if viewer is not None:
-            for queue in QUEUES:
-                queue_where, queue_params = replace(plain, queue=queue).where(viewer=viewer)
-                counted = tx.fetchone(f"SELECT COUNT(*) FROM submissions{queue_where}", queue_params)
-                queue_counts[queue] = int(counted[0]) if counted else 0
-        return InboxPage(
-            [open_row(cipher, row) for row in rows], int(total[0]) if total else 0, counts, filters, queue_counts
+        in_queue = bool(filters.queue and viewer)
+        total = (
+            counts.in_queue(tx, filters.queue, filters, viewer) if viewer and in_queue else counts.matching(tx, filters)
         )
+        status_counts = dict.fromkeys(STATUSES, 0)
+        if not filters.queue:  # a queue is about deadlines; its page shows no status tabs to count for
+            status_counts.update(counts.per_status(tx, filters))
+        queue_counts = {queue: counts.in_queue(tx, queue, plain, viewer) for queue in QUEUES} if viewer else {}
+        return InboxPage([open_row(cipher, row) for row in rows], total, status_counts, filters, queue_counts)
 
     return await database.read(read)
 
