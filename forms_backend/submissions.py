@@ -122,8 +122,7 @@ class Submissions:
 
 
 def insert_terms(tx: Tx, rows: list[tuple[int, str, bytes]]) -> None:
-    for row in rows:
-        tx.execute("INSERT INTO search_terms (submission_id, key_id, digest) VALUES (?, ?, ?)", row)
+    tx.executemany("INSERT INTO search_terms (submission_id, key_id, digest) VALUES (?, ?, ?)", rows)
 
 
 def reindex(database: Database, cipher: FieldCipher, index: SearchIndex, batch: int = 2000) -> int:

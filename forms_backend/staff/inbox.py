@@ -174,17 +174,19 @@ async def inbox_page(
     plain = replace(filters, queue="", status="")
 
     def read(tx: Tx) -> InboxPage:
+        select = SELECT + counts.queue_index(tx, filters.queue if viewer else "")
         rows = tx.fetchall(
-            f"{SELECT}{where}{filters.order} LIMIT ? OFFSET ?", (*params, PER_PAGE, (filters.page - 1) * PER_PAGE)
+            f"{select}{where}{filters.order} LIMIT ? OFFSET ?", (*params, PER_PAGE, (filters.page - 1) * PER_PAGE)
         )
-        in_queue = bool(filters.queue and viewer)
-        total = (
-            counts.in_queue(tx, filters.queue, filters, viewer) if viewer and in_queue else counts.matching(tx, filters)
-        )
+        queue_counts = counts.per_queue(tx, plain, viewer) if viewer else {}
+        if filters.queue and viewer:
+            in_queue = counts.per_queue(tx, filters, viewer) if filters.status else queue_counts
+            total = in_queue[filters.queue]
+        else:
+            total = counts.matching(tx, filters)
         status_counts = dict.fromkeys(STATUSES, 0)
         if not filters.queue:  # a queue is about deadlines; its page shows no status tabs to count for
             status_counts.update(counts.per_status(tx, filters))
-        queue_counts = {queue: counts.in_queue(tx, queue, plain, viewer) for queue in QUEUES} if viewer else {}
         return InboxPage([open_row(cipher, row) for row in rows], total, status_counts, filters, queue_counts)
 
     return await database.read(read)

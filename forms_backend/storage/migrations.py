@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import counted
 from .database import Dialect, Tx
 
 TYPES = {
@@ -21,56 +22,6 @@ APPEND_ONLY_AUDIT: dict[Dialect, list[str]] = {
     Dialect.POSTGRES: [
         "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
         "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
-    ],
-}
-
-# The inbox's counts tables: what one row adds to them (+, from NEW) or takes from them (-, from OLD).
-_COUNTED = "(day, status, topic, lang, market)"
-_OPEN_COUNTED = "(day, due_day, assignee, status, topic, lang, market)"
-_COUNTED_COLUMNS = "created_at, status, topic, lang, market, assigned_to, next_due_at"
-
-
-def _counts_change(row: str, sign: str) -> str:
-    """The statements (the same in both dialects) that count `row` in (+) or out (-)."""
-    if sign == "+":
-        return (
-            f"INSERT INTO submission_counts {_COUNTED[:-1]}, n) VALUES (substr({row}.created_at, 1, 10), {row}.status,"
-            f" {row}.topic, {row}.lang, {row}.market, 1) ON CONFLICT {_COUNTED} DO UPDATE SET n = submission_counts.n + 1;"
-            f" INSERT INTO open_case_counts {_OPEN_COUNTED[:-1]}, n) SELECT substr({row}.created_at, 1, 10),"
-            f" substr({row}.next_due_at, 1, 10), COALESCE({row}.assigned_to, ''), {row}.status, {row}.topic, {row}.lang,"
-            f" {row}.market, 1 WHERE {row}.next_due_at IS NOT NULL"
-            f" ON CONFLICT {_OPEN_COUNTED} DO UPDATE SET n = open_case_counts.n + 1;"
-        )
-    return (
-        f"UPDATE submission_counts SET n = n - 1 WHERE day = substr({row}.created_at, 1, 10) AND status = {row}.status"
-        f" AND topic = {row}.topic AND lang = {row}.lang AND market = {row}.market;"
-        f" UPDATE open_case_counts SET n = n - 1 WHERE {row}.next_due_at IS NOT NULL"
-        f" AND day = substr({row}.created_at, 1, 10) AND due_day = substr({row}.next_due_at, 1, 10)"
-        f" AND assignee = COALESCE({row}.assigned_to, '') AND status = {row}.status AND topic = {row}.topic"
-        f" AND lang = {row}.lang AND market = {row}.market;"
-    )
-
-
-COUNTING_TRIGGERS: dict[Dialect, list[str]] = {
-    Dialect.SQLITE: [
-        f"CREATE TRIGGER submissions_counted_insert AFTER INSERT ON submissions BEGIN {_counts_change('NEW', '+')} END",
-        f"CREATE TRIGGER submissions_counted_delete AFTER DELETE ON submissions BEGIN {_counts_change('OLD', '-')} END",
-        f"CREATE TRIGGER submissions_counted_update AFTER UPDATE OF {_COUNTED_COLUMNS} ON submissions"
-        f" BEGIN {_counts_change('OLD', '-')} {_counts_change('NEW', '+')} END",
-    ],
-    Dialect.POSTGRES: [
-        f"""CREATE FUNCTION submissions_counted() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                {_counts_change("OLD", "-")}
-            END IF;
-            IF TG_OP IN ('INSERT', 'UPDATE') THEN
-                {_counts_change("NEW", "+")}
-            END IF;
-            RETURN NULL;
-        END $$""",
-        f"CREATE TRIGGER submissions_counted AFTER INSERT OR DELETE OR UPDATE OF {_COUNTED_COLUMNS} ON submissions"
-        " FOR EACH ROW EXECUTE FUNCTION submissions_counted()",
     ],
 }
 
@@ -210,28 +161,9 @@ STEPS: list[list[Statement]] = [
         "CREATE TABLE service_probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL)",
     ],
     [
-        # Counts the inbox shows, kept up to date by triggers in the same transaction as every change to a
-        # submission, so no page counts a million rows (staff/counts.py reads them).
-        """CREATE TABLE submission_counts (
-            day TEXT NOT NULL, status TEXT NOT NULL, topic TEXT NOT NULL, lang TEXT NOT NULL, market TEXT NOT NULL,
-            n BIGINT NOT NULL,
-            PRIMARY KEY (day, status, topic, lang, market)
-        )""",
-        """CREATE TABLE open_case_counts (
-            day TEXT NOT NULL, due_day TEXT NOT NULL, assignee TEXT NOT NULL, status TEXT NOT NULL,
-            topic TEXT NOT NULL, lang TEXT NOT NULL, market TEXT NOT NULL,
-            n BIGINT NOT NULL,
-            PRIMARY KEY (day, due_day, assignee, status, topic, lang, market)
-        )""",
-        "INSERT INTO submission_counts (day, status, topic, lang, market, n)"
-        " SELECT substr(created_at, 1, 10), status, topic, lang, market, COUNT(*) FROM submissions"
-        " GROUP BY substr(created_at, 1, 10), status, topic, lang, market",
-        "INSERT INTO open_case_counts (day, due_day, assignee, status, topic, lang, market, n)"
-        " SELECT substr(created_at, 1, 10), substr(next_due_at, 1, 10), COALESCE(assigned_to, ''), status, topic, lang,"
-        " market, COUNT(*) FROM submissions WHERE next_due_at IS NOT NULL"
-        " GROUP BY substr(created_at, 1, 10), substr(next_due_at, 1, 10), COALESCE(assigned_to, ''), status, topic,"
-        " lang, market",
-        COUNTING_TRIGGERS,
+        # Counts the inbox shows, kept up to date by triggers (storage/counted.py), and the open cases'
+        # indexes the queues are read along: no staff page counts a million rows.
+        *counted.STATEMENTS,
     ],
 ]
 

@@ -63,6 +63,13 @@ class _PostgresTx:
         except (psycopg.errors.IntegrityError, psycopg.errors.RaiseException) as exc:
             raise IntegrityViolation(str(exc).splitlines()[0]) from None
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(self._adapt(sql), rows)  # pipelined: one round trip, not one per row
+        except (psycopg.errors.IntegrityError, psycopg.errors.RaiseException) as exc:
+            raise IntegrityViolation(str(exc).splitlines()[0]) from None
+
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.connection.execute(self._adapt(sql), params).fetchall()
 
