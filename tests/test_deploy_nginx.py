@@ -142,16 +142,21 @@ def test_the_deploy_docs_state_the_security_properties_the_config_has() -> None:
         assert property_ in docs
 
 
-def test_nginx_serves_market_trees_with_their_own_404s_and_proxies_their_forms(
-    tmp_path: Path, postgres_url: str
-) -> None:
+def markets_site_behind_nginx(tmp_path: Path, database_url: str) -> tuple[Path, dict[str, str]]:
+    """The three-market fixture project, built, and its backend's environment behind nginx."""
     from .conftest import run_build
     from .test_markets import markets_project
 
     project = markets_project(tmp_path / "project")
     assert run_build(project, project / "site").code == 0
     site = project / "site"
-    env = {"PROJECT_DIR": str(project), **behind_nginx(site, tmp_path, postgres_url)}
+    return site, {"PROJECT_DIR": str(project), **behind_nginx(site, tmp_path, database_url)}
+
+
+def test_nginx_serves_market_trees_with_their_own_404s_and_proxies_their_forms(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    site, env = markets_site_behind_nginx(tmp_path, postgres_url)
     with (
         UvicornServer(env, tmp_path / "backend.log") as backend,
         Nginx(tmp_path, site, backend.port) as nginx,
@@ -179,13 +184,7 @@ def test_nginx_serves_market_trees_with_their_own_404s_and_proxies_their_forms(
 def test_with_the_backend_stopped_nginx_answers_the_form_with_the_markets_own_page(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    from .conftest import run_build
-    from .test_markets import markets_project
-
-    project = markets_project(tmp_path / "project")
-    assert run_build(project, project / "site").code == 0
-    site = project / "site"
-    env = {"PROJECT_DIR": str(project), **behind_nginx(site, tmp_path, postgres_url)}
+    site, env = markets_site_behind_nginx(tmp_path, postgres_url)
     backend = UvicornServer(env, tmp_path / "backend.log").start()
     with Nginx(tmp_path, site, backend.port) as nginx, httpx.Client(base_url=nginx.url) as client:
         assert client.get("/ga/plans/medicaid/es/cuentenos/").status_code == 200

@@ -18,28 +18,6 @@ if TYPE_CHECKING:
     from .inbox import Filters, Viewer
 
 
-def _where(filters: Filters, day_column: str = "day", with_status: bool = True) -> tuple[list[str], list[object]]:
-    """The filters as conditions on a counts table's columns."""
-    clauses: list[str] = []
-    params: list[object] = []
-    for column, value in (
-        ("status", filters.status if with_status else ""),
-        ("topic", filters.topic),
-        ("lang", filters.lang),
-        ("market", filters.market),
-    ):
-        if value:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    if filters.date_from:
-        clauses.append(f"{day_column} >= ?")
-        params.append(filters.date_from)
-    if filters.date_to:
-        clauses.append(f"{day_column} <= ?")
-        params.append(filters.date_to)
-    return clauses, params
-
-
 def _sum(tx: Tx, sql: str, params: list[object]) -> int:
     row = tx.fetchone(sql, params)
     return int(row[0]) if row and row[0] is not None else 0
@@ -47,13 +25,13 @@ def _sum(tx: Tx, sql: str, params: list[object]) -> int:
 
 def matching(tx: Tx, filters: Filters) -> int:
     """How many submissions match the filters (no queue)."""
-    clauses, params = _where(filters)
+    clauses, params = filters.conditions(day_column="day")
     return _sum(tx, "SELECT SUM(n) FROM submission_counts" + _and(clauses), params)
 
 
 def per_status(tx: Tx, filters: Filters) -> dict[str, int]:
     """How many match the filters, whatever their status, per status."""
-    clauses, params = _where(filters, with_status=False)
+    clauses, params = filters.conditions(include_status=False, day_column="day")
     rows = tx.fetchall(f"SELECT status, SUM(n) FROM submission_counts{_and(clauses)} GROUP BY status", params)
     return {str(status): int(count) for status, count in rows if count}
 
@@ -61,14 +39,14 @@ def per_status(tx: Tx, filters: Filters) -> dict[str, int]:
 def per_queue(tx: Tx, filters: Filters, viewer: Viewer) -> dict[str, int]:
     """How many open cases each queue holds under the filters (their status filter included)."""
     dated = bool(filters.date_from or filters.date_to)
-    clauses, params = _where(filters)
+    clauses, params = filters.conditions(day_column="day")
     mine, unassigned, open_cases = _sums(
         tx,
         "SELECT SUM(CASE WHEN assignee = ? THEN n ELSE 0 END), SUM(CASE WHEN assignee = '' THEN n ELSE 0 END), SUM(n)"
         f" FROM {'open_case_counts' if dated else 'open_case_totals'}" + _and(clauses),
         [viewer.username, *params],
     )
-    row_clauses, row_params = _row_where(filters)
+    row_clauses, row_params = filters.conditions()
     not_yet_due, due_soon = _sums(
         tx,
         "SELECT COUNT(*), SUM(CASE WHEN next_due_at < ? THEN 1 ELSE 0 END)"
@@ -97,15 +75,6 @@ QUEUE_INDEXES = {
 def queue_index(tx: Tx, queue: str) -> str:
     """`INDEXED BY` the index a queue's rows are read along, on SQLite; "" elsewhere or outside a queue."""
     return f" INDEXED BY {QUEUE_INDEXES[queue]}" if queue and tx.dialect is Dialect.SQLITE else ""
-
-
-def _row_where(filters: Filters) -> tuple[list[str], list[object]]:
-    """The same filters on the submissions table itself (for the edge days)."""
-    clauses, params = _where(filters, day_column="created_at")
-    if filters.date_to:
-        params[-1] = filters.date_to + "T99"  # every time on that day sorts before this
-        clauses[-1] = "created_at < ?"
-    return clauses, params
 
 
 def _and(clauses: list[str]) -> str:

@@ -115,6 +115,16 @@ class Filters:
             clause, values = QUEUE_CLAUSES[self.queue]
             clauses.append(clause)
             params += values(viewer)
+        conditions, condition_params = self.conditions(include_status)
+        clauses += conditions
+        params += condition_params
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def conditions(self, include_status: bool = True, day_column: str = "") -> tuple[list[str], list[object]]:
+        """The filters but the queue, as SQL conditions: on the submissions' own columns, or on a counts
+        table's (staff/counts.py) whose `day_column` holds the received day."""
+        clauses: list[str] = []
+        params: list[object] = []
         for column, value in (
             ("status", self.status if include_status else ""),
             ("topic", self.topic),
@@ -125,12 +135,15 @@ class Filters:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         if self.date_from:
-            clauses.append("created_at >= ?")
+            clauses.append(f"{day_column or 'created_at'} >= ?")
             params.append(self.date_from)
-        if self.date_to:
+        if self.date_to and day_column:
+            clauses.append(f"{day_column} <= ?")
+            params.append(self.date_to)
+        elif self.date_to:
             clauses.append("created_at < ?")
             params.append(self.date_to + "T99")  # every time on that day sorts before this
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+        return clauses, params
 
     @property
     def order(self) -> str:
