@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from functools import partial
 
 from .settings import Settings
-from .storage.database import Database, Tx
+from .storage.database import Database, StorageUnavailable, Tx
 from .submissions import stamp
 
 log = logging.getLogger("forms_backend.notify")
@@ -44,6 +44,8 @@ class Notifier:
         while True:
             try:
                 await self.send_due()
+            except StorageUnavailable:
+                pass  # the rows stay queued; the storage watch logs the outage once, not at every pass
             except Exception:  # never let the sender die; the rows stay queued
                 log.exception("notification pass failed")
             try:

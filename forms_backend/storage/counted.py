@@ -87,10 +87,14 @@ TRIGGERS: dict[Dialect, list[str]] = {
 }
 
 # The queues' rows are read, and the deadline queues counted, along these indexes of open cases only; they
-# hold every column the inbox filters on, so a filter is checked in the index without reading the row.
+# hold every column the inbox filters on (and the case type, for the report's overdue count), so a filter
+# is checked in the index without reading the row. They replace the two deadline indexes of step 6, which
+# also held every resolved case and none of the filtered columns.
 QUEUE_INDEXES = [
+    "DROP INDEX IF EXISTS submissions_next_due",
+    "DROP INDEX IF EXISTS submissions_assigned_due",
     "CREATE INDEX submissions_open_due ON submissions"
-    " (next_due_at, status, topic, lang, market, assigned_to, created_at) WHERE next_due_at IS NOT NULL",
+    " (next_due_at, status, topic, lang, market, assigned_to, created_at, case_type) WHERE next_due_at IS NOT NULL",
     "CREATE INDEX submissions_open_assigned ON submissions"
     " (assigned_to, next_due_at, status, topic, lang, market, created_at) WHERE next_due_at IS NOT NULL",
 ]
