@@ -22,7 +22,7 @@ if missing:
         f"build.py needs the project's packages ({missing} is not installed): run `make setup` once, then try again"
     )
 
-from sitegen.cli import main  # noqa: E402  (after the environment check above)
+from sitegen.commands.cli import main  # noqa: E402  (after the environment check above)
 
 if __name__ == "__main__":
     status = main()

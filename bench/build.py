@@ -104,7 +104,9 @@ def command_edits(build: list[str], page: Path, edits: int = 5) -> Row:
     runs = []
     for edit in range(edits):
         page.write_text(page.read_text().replace("\n\n", f"\n\nAn edited sentence {edit}.\n\n", 1))
-        time.sleep(1.1)  # an editor's save is not in the clock tick of the build that follows (see sitegen.freshness)
+        time.sleep(
+            1.1
+        )  # an editor's save is not in the clock tick of the build that follows (see sitegen.engine.freshness)
         runs.append(timed(build))
     middle = sorted(runs)[edits // 2]
     peak = max(run.memory for run in runs)
@@ -128,9 +130,9 @@ def serve_edits(source: Path, out: Path) -> list[Row]:
 def in_process_edits(source: Path, out: Path, edits: int = 9) -> list[Row]:
     """One-page edits as `build.py serve` sees them: the builder stays in memory between saves. The first
     edit after the build, and the median of `edits` more (one edit alone says little on a noisy machine)."""
-    from sitegen.markets import SiteBuilder
-    from sitegen.options import BuildOptions
-    from sitegen.project import Project
+    from sitegen.config.project import Project
+    from sitegen.engine.markets import SiteBuilder
+    from sitegen.engine.options import BuildOptions
 
     builder = SiteBuilder(Project(source), out, BuildOptions(keep_warm=True))  # as `build.py serve` makes it
     builder.build()

@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
-from forms_backend.crypto import new_key_spec
-from forms_backend.tokens import FormTokens
+from forms_backend.form.tokens import FormTokens
+from forms_backend.keys.crypto import new_key_spec
 
 from .loadgen import LoadResult, run_load
 

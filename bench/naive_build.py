@@ -14,13 +14,13 @@ from pathlib import Path
 import markdown
 from markupsafe import Markup
 
-from sitegen.config import load_config
-from sitegen.pairing import pair_pages, reserved_slugs
-from sitegen.placeholders import resolve
-from sitegen.project import Project
-from sitegen.render import Templates
-from sitegen.sources import scan
-from sitegen.static_files import fingerprint_static
+from sitegen.config.project import Project
+from sitegen.config.site import load_config
+from sitegen.content.pairing import pair_pages, reserved_slugs
+from sitegen.engine.sources import scan
+from sitegen.rendering.placeholders import resolve
+from sitegen.rendering.static_files import fingerprint_static
+from sitegen.rendering.templates import Templates
 
 
 def naive_build(source: Path, out: Path) -> int:

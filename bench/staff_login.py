@@ -20,7 +20,7 @@ import time
 from datetime import date
 from urllib.parse import urlencode
 
-from forms_backend.crypto import FieldCipher, new_key_spec
+from forms_backend.keys.crypto import FieldCipher, new_key_spec
 from forms_backend.staff.accounts import add_user
 from forms_backend.storage import open_database
 

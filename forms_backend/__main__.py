@@ -26,19 +26,18 @@ from pathlib import Path
 
 import uvicorn
 
-from sitegen.cli import main as build_main
-
-from .backups import BackupError, backup, restore, sqlite_path
-from .crypto import FieldCipher
-from .rekey import rekey, unlisted
-from .retention import purge
-from .search_index import SearchIndex
-from .settings import Settings, SettingsError, load_settings
-from .staff.accounts import ROLES, AccountError, add_user, list_users, set_disabled, set_email
-from .staff.audit import record
-from .staff.digest import queue_digests
-from .storage import Database, open_database
-from .submissions import reindex
+from forms_backend.form.submissions import reindex
+from forms_backend.keys.crypto import FieldCipher
+from forms_backend.keys.search_index import SearchIndex
+from forms_backend.maintenance.backups import BackupError, backup, restore, sqlite_path
+from forms_backend.maintenance.rekey import rekey, unlisted
+from forms_backend.maintenance.retention import purge
+from forms_backend.settings import Settings, SettingsError, load_settings
+from forms_backend.staff.accounts import ROLES, AccountError, add_user, list_users, set_disabled, set_email
+from forms_backend.staff.audit import record
+from forms_backend.staff.digest import queue_digests
+from forms_backend.storage import Database, open_database
+from sitegen.commands.cli import main as build_main
 
 
 def audit_sync(database: Database, actor: str, action: str, detail: str) -> None:
@@ -78,8 +77,8 @@ def rekey_command(database: Database, cipher: FieldCipher, batch: int, check_onl
 
 def digest_command(settings: Settings, database: Database) -> int:
     """Queue today's digests, then send what the outbox holds (what fails stays queued for the server to retry)."""
-    from .app import create_app, staff_digest
-    from .notify import Notifier
+    from forms_backend.app import create_app, staff_digest
+    from forms_backend.form.notify import Notifier
 
     app = create_app(settings)
     casework, templates, config = app.state.casework, app.state.templates, app.state.config

@@ -13,33 +13,32 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from sitegen.config import SiteConfig, load_config
-from sitegen.project import Project
-from sitegen.render import Templates
-from sitegen.static_files import fingerprint_static
-
-from .crypto import FieldCipher
-from .guards import SecurityHeaders
-from .inquiry import RETRY_AFTER_SECONDS, InquiryForm
-from .logs import configure_logging
-from .metrics import STORAGE_ERRORS, MetricsEndpoint, RequestTimer, WorkGauges
-from .notify import Notifier
-from .private_files import readable_by_others
-from .rate_limits import rate_limiter
-from .search_index import SearchIndex
-from .settings import Settings, SettingsError, load_settings
-from .signing import KeyedSigner
-from .site_files import SiteFiles
-from .staff.case_rules import load_case_rules
-from .staff.cases import Casework
-from .staff.digest import Digest
-from .staff.presenting import Clock
-from .staff.sessions import StaffSessions
-from .staff.views import StaffSite
-from .storage import StorageUnavailable, open_database
-from .storage.watch import StorageWatch, WatchedDatabase, probe_write
-from .submissions import Submissions, reindex
-from .tokens import FormTokens
+from forms_backend.form.guards import SecurityHeaders
+from forms_backend.form.inquiry import RETRY_AFTER_SECONDS, InquiryForm
+from forms_backend.form.notify import Notifier
+from forms_backend.form.rate_limits import rate_limiter
+from forms_backend.form.submissions import Submissions, reindex
+from forms_backend.form.tokens import FormTokens
+from forms_backend.keys.crypto import FieldCipher
+from forms_backend.keys.search_index import SearchIndex
+from forms_backend.keys.signing import KeyedSigner
+from forms_backend.logs import configure_logging
+from forms_backend.metrics import STORAGE_ERRORS, MetricsEndpoint, RequestTimer, WorkGauges
+from forms_backend.private_files import readable_by_others
+from forms_backend.settings import Settings, SettingsError, load_settings
+from forms_backend.site_files import SiteFiles
+from forms_backend.staff.casework.cases import Casework
+from forms_backend.staff.casework.rules import load_case_rules
+from forms_backend.staff.digest import Digest
+from forms_backend.staff.presenting import Clock
+from forms_backend.staff.sessions import StaffSessions
+from forms_backend.staff.views import StaffSite
+from forms_backend.storage import StorageUnavailable, open_database
+from forms_backend.storage.watch import StorageWatch, WatchedDatabase, probe_write
+from sitegen.config.project import Project
+from sitegen.config.site import SiteConfig, load_config
+from sitegen.rendering.static_files import fingerprint_static
+from sitegen.rendering.templates import Templates
 
 CONFIRMATION_SALT = "memberpages.confirmation.v1"
 

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .storage.database import Database, StorageUnavailable, Tx
+from forms_backend.storage.database import Database, StorageUnavailable, Tx
 
 STORED = Counter("tellus_submissions_stored_total", "Tell Us inquiries durably stored and acknowledged")
 REFUSED = Counter(
@@ -119,7 +119,7 @@ class WorkGauges(Collector):
         return self._kept[1]
 
     def read(self, tx: Tx) -> dict[str, float]:
-        from .submissions import utc_now
+        from forms_backend.form.submissions import utc_now
 
         def count(sql: str, params: tuple[object, ...] = ()) -> float:
             row = tx.fetchone(sql, params)

@@ -13,9 +13,9 @@ from pathlib import Path
 from starlette.config import Config
 from starlette.datastructures import CommaSeparatedStrings, Secret
 
-from .crypto import new_key_spec
-from .private_files import private_folder
-from .search_index import new_search_key_spec
+from forms_backend.keys.crypto import new_key_spec
+from forms_backend.keys.search_index import new_search_key_spec
+from forms_backend.private_files import private_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

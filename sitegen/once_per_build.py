@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from .errors import StaleTranslation
+from sitegen.errors import StaleTranslation
 
 
 @dataclass

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx2 as httpx
 
-from forms_backend.crypto import new_key_spec
-from forms_backend.search_index import new_search_key_spec
+from forms_backend.keys.crypto import new_key_spec
+from forms_backend.keys.search_index import new_search_key_spec
 from forms_backend.settings import Settings
 
 from .conftest import ROOT

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 
-from forms_backend.crypto import FieldCipher, new_key_spec
+from forms_backend.keys.crypto import FieldCipher, new_key_spec
 
 from .conftest import ROOT
 from .servers import UvicornServer

@@ -14,13 +14,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from forms_backend.app import create_app
-from forms_backend.crypto import FieldCipher
-from forms_backend.fields import validate
-from forms_backend.references import new_reference
-from forms_backend.search_index import SearchIndex, new_search_key_spec, query_terms, submission_terms
+from forms_backend.form.fields import validate
+from forms_backend.form.submissions import reindex
+from forms_backend.keys.crypto import FieldCipher
+from forms_backend.keys.search_index import SearchIndex, new_search_key_spec, query_terms, submission_terms
 from forms_backend.staff.accounts import add_user
 from forms_backend.storage.database import Database
-from forms_backend.submissions import reindex
+from forms_backend.storage.references import new_reference
 
 from .backend import GOOD, STAFF_PASSWORD, make_settings, staff_login, staff_post
 

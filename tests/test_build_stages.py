@@ -13,16 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.cache import OutputRecord
 from sitegen.checks.links import check_site_links
-from sitegen.config import load_config
-from sitegen.content import Page, parse_page, simple_front_matter
-from sitegen.keys import KeyMaker
-from sitegen.pairing import PagePair, pair_pages, paired_again
-from sitegen.pipeline import outputs_gone
-from sitegen.plan import edited_pairs, only_bodies_changed, plan, plan_edited
-from sitegen.sources import Scan, scan
-from sitegen.state import BuildState, LinkIndex, Pairs, SourceState
+from sitegen.config.site import load_config
+from sitegen.content.page import Page, parse_page, simple_front_matter
+from sitegen.content.pairing import PagePair, pair_pages, paired_again
+from sitegen.engine.cache import OutputRecord
+from sitegen.engine.keys import KeyMaker
+from sitegen.engine.pipeline import outputs_gone
+from sitegen.engine.plan import edited_pairs, only_bodies_changed, plan, plan_edited
+from sitegen.engine.sources import Scan, scan
+from sitegen.engine.state import BuildState, LinkIndex, Pairs, SourceState
 
 from .conftest import ROOT
 

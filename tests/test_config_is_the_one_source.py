@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.config import load_config
-from sitegen.content import parse_page
-from sitegen.placeholders import (
+from sitegen.config.site import load_config
+from sitegen.content.page import parse_page
+from sitegen.rendering.placeholders import (
     LITERAL_PHONE,
     LITERAL_TIME,
     MAYBE_PHONE,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.config import load_config
-from sitegen.contacts import ContactFormatter
-from sitegen.phones import Phone
+from sitegen.config.phones import Phone
+from sitegen.config.site import load_config
+from sitegen.rendering.contacts import ContactFormatter
 
 from .conftest import ROOT, config_file
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from forms_backend.crypto import new_key_spec
+from forms_backend.keys.crypto import new_key_spec
 
 from .backend import GOOD, submit
 from .conftest import ROOT

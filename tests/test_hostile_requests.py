@@ -15,8 +15,8 @@ from itsdangerous import TimestampSigner
 from starlette.testclient import TestClient
 
 from forms_backend.app import create_app
-from forms_backend.fields import FIELD_NAMES
-from forms_backend.tokens import SALT
+from forms_backend.form.fields import FIELD_NAMES
+from forms_backend.form.tokens import SALT
 
 from .backend import FORM, GOOD, fresh_token, make_settings, submit
 from .text import main_text

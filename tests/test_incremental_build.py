@@ -134,9 +134,9 @@ def test_foreign_cache_is_not_trusted(corpus: Path, tmp_path: Path) -> None:
 
 def test_serve_style_edits_match_a_clean_build(corpus: Path, tmp_path: Path) -> None:
     """A builder kept in memory and told which file changed (as `serve` does) ends where a clean build does."""
-    from sitegen.options import BuildOptions
-    from sitegen.pipeline import Builder
-    from sitegen.project import Project
+    from sitegen.config.project import Project
+    from sitegen.engine.options import BuildOptions
+    from sitegen.engine.pipeline import Builder
 
     project = fresh(corpus, tmp_path)
     builder = Builder(Project(project), tmp_path / "site", BuildOptions(keep_warm=True))
@@ -157,10 +157,10 @@ def test_serve_style_edits_match_a_clean_build(corpus: Path, tmp_path: Path) -> 
 
 
 def test_serve_style_edit_that_removes_a_linked_anchor_reports_the_linking_page(corpus: Path, tmp_path: Path) -> None:
+    from sitegen.config.project import Project
+    from sitegen.engine.options import BuildOptions
+    from sitegen.engine.pipeline import Builder
     from sitegen.errors import SiteErrors
-    from sitegen.options import BuildOptions
-    from sitegen.pipeline import Builder
-    from sitegen.project import Project
 
     project = fresh(corpus, tmp_path)
     builder = Builder(Project(project), tmp_path / "site", BuildOptions(keep_warm=True))
@@ -182,9 +182,9 @@ def test_serve_style_edit_that_removes_a_linked_anchor_reports_the_linking_page(
 def test_a_warm_builders_pairs_are_indexed_by_the_build_not_by_the_first_edit(corpus: Path, tmp_path: Path) -> None:
     """Finding an edited page's pair needs an index of every pair: serve makes it while it builds (eight
     markets spent a third of their first save's time making theirs)."""
-    from sitegen.options import BuildOptions
-    from sitegen.pipeline import Builder
-    from sitegen.project import Project
+    from sitegen.config.project import Project
+    from sitegen.engine.options import BuildOptions
+    from sitegen.engine.pipeline import Builder
 
     builder = Builder(
         Project(fresh(corpus, tmp_path)), tmp_path / "site", BuildOptions(use_cache=False, keep_warm=True)
@@ -200,9 +200,9 @@ def test_a_warm_builders_first_edit_after_a_parallel_build_compiles_no_template(
     """The build rendered in worker processes; serve's first edit renders here, with templates compiled ahead."""
     import jinja2
 
-    from sitegen.options import BuildOptions
-    from sitegen.pipeline import Builder
-    from sitegen.project import Project
+    from sitegen.config.project import Project
+    from sitegen.engine.options import BuildOptions
+    from sitegen.engine.pipeline import Builder
 
     project = fresh(corpus, tmp_path)
     builder = Builder(Project(project), tmp_path / "site", BuildOptions(use_cache=False, keep_warm=True))

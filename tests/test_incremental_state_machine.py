@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
+from sitegen.config.project import Project
+from sitegen.engine.markets import SiteBuilder
+from sitegen.engine.options import BuildOptions
 from sitegen.errors import SiteError, SiteErrors
-from sitegen.markets import SiteBuilder
-from sitegen.options import BuildOptions
-from sitegen.project import Project
 
 from .conftest import copy_project
 

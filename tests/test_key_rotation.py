@@ -7,7 +7,7 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from forms_backend.app import create_app
-from forms_backend.crypto import FieldCipher, new_key_spec
+from forms_backend.keys.crypto import FieldCipher, new_key_spec
 
 from .backend import FORM, make_settings, submit, token_from
 
@@ -40,7 +40,7 @@ def test_rows_sealed_with_an_old_key_decrypt_after_rotation(tmp_path: Path) -> N
 def test_sealed_value_moved_to_another_row_does_not_decrypt(tmp_path: Path) -> None:
     import pytest
 
-    from forms_backend.crypto import DecryptionFailed
+    from forms_backend.keys.crypto import DecryptionFailed
 
     cipher = FieldCipher.from_spec(new_key_spec())
     sealed = cipher.seal({"message": "private"}, bound_to="REF1")

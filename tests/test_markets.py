@@ -425,9 +425,9 @@ def test_turning_a_single_plan_into_markets_and_back_leaves_no_stale_pages(tmp_p
 
 
 def test_a_shared_page_edited_while_serving_updates_every_market_that_publishes_it(tmp_path: Path) -> None:
-    from sitegen.markets import SiteBuilder
-    from sitegen.options import BuildOptions
-    from sitegen.project import Project
+    from sitegen.config.project import Project
+    from sitegen.engine.markets import SiteBuilder
+    from sitegen.engine.options import BuildOptions
 
     project = markets_project(tmp_path / "project")
     builder = SiteBuilder(
@@ -479,9 +479,9 @@ def test_the_market_fixture_passes_every_check_strictly(tmp_path: Path) -> None:
 
 
 def test_publishing_a_page_in_another_market_while_serving_adds_it_there(tmp_path: Path) -> None:
-    from sitegen.markets import SiteBuilder
-    from sitegen.options import BuildOptions
-    from sitegen.project import Project
+    from sitegen.config.project import Project
+    from sitegen.engine.markets import SiteBuilder
+    from sitegen.engine.options import BuildOptions
 
     project = markets_project(tmp_path / "project")
     builder = SiteBuilder(Project(project), project / "site", BuildOptions(keep_warm=True))
@@ -504,10 +504,10 @@ def test_publishing_a_page_in_another_market_while_serving_adds_it_there(tmp_pat
 
 
 def test_every_market_is_built_from_one_reading_of_each_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sitegen import sources
-    from sitegen.markets import SiteBuilder
-    from sitegen.options import BuildOptions
-    from sitegen.project import Project
+    from sitegen.config.project import Project
+    from sitegen.engine import sources
+    from sitegen.engine.markets import SiteBuilder
+    from sitegen.engine.options import BuildOptions
 
     project = markets_project(tmp_path / "project")
     mark_taglines_reviewed(project)
@@ -529,10 +529,10 @@ def test_every_market_is_built_from_one_reading_of_each_page(tmp_path: Path, mon
 def test_each_page_is_checked_for_typed_numbers_once_for_every_market(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sitegen import placeholders
-    from sitegen.markets import SiteBuilder
-    from sitegen.options import BuildOptions
-    from sitegen.project import Project
+    from sitegen.config.project import Project
+    from sitegen.engine.markets import SiteBuilder
+    from sitegen.engine.options import BuildOptions
+    from sitegen.rendering import placeholders
 
     project = markets_project(tmp_path / "project")
     mark_taglines_reviewed(project)

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
 from forms_backend.app import create_app
-from forms_backend.crypto import new_key_spec
+from forms_backend.keys.crypto import new_key_spec
 
 from .backend import STAFF_PASSWORD, make_settings, staff_login
 from .servers import UvicornServer

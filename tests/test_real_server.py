@@ -13,8 +13,8 @@ import httpx2 as httpx
 import pytest
 
 from forms_backend.app import CONFIRMATION_SALT
-from forms_backend.crypto import FieldCipher, new_key_spec
-from forms_backend.signing import KeyedSigner
+from forms_backend.keys.crypto import FieldCipher, new_key_spec
+from forms_backend.keys.signing import KeyedSigner
 
 from .backend import GOOD, submit
 from .servers import UvicornServer

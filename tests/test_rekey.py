@@ -13,12 +13,12 @@ import time
 from datetime import date
 from pathlib import Path
 
-from forms_backend.crypto import FieldCipher, new_key_spec
-from forms_backend.fields import validate
-from forms_backend.rekey import key_id_of
-from forms_backend.search_index import new_search_key_spec
+from forms_backend.form.fields import validate
+from forms_backend.form.submissions import Submissions
+from forms_backend.keys.crypto import FieldCipher, new_key_spec
+from forms_backend.keys.search_index import new_search_key_spec
+from forms_backend.maintenance.rekey import key_id_of
 from forms_backend.storage import open_database
-from forms_backend.submissions import Submissions
 
 from .backend import GOOD
 from .conftest import ROOT, run_async

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from forms_backend.crypto import new_key_spec
-from forms_backend.rate_limits import MemoryRateLimiter, SharedRateLimiter, rate_limiter
-from forms_backend.search_index import new_search_key_spec
+from forms_backend.form.rate_limits import MemoryRateLimiter, SharedRateLimiter, rate_limiter
+from forms_backend.keys.crypto import new_key_spec
+from forms_backend.keys.search_index import new_search_key_spec
 from forms_backend.staff.accounts import add_user
 from forms_backend.storage import open_database
 
@@ -98,7 +98,7 @@ def test_postgres_shares_buckets_and_sqlite_keeps_them_in_memory(tmp_path: Path,
 def test_rows_of_clients_whose_bucket_refilled_are_cleaned_up(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import forms_backend.rate_limits as limits
+    import forms_backend.form.rate_limits as limits
 
     monkeypatch.setattr(limits, "CLEAN_EVERY", 10)
     database = open_database(postgres_url)

@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from forms_backend.app import create_app
-from forms_backend.retention import purge
+from forms_backend.maintenance.retention import purge
 from forms_backend.staff.accounts import add_user, set_disabled
 from forms_backend.storage.database import IntegrityViolation
 
@@ -42,7 +42,7 @@ def store(client: TestClient, count: int = 1, **fields: str) -> list[str]:
     import secrets
     from datetime import date
 
-    from forms_backend.fields import validate
+    from forms_backend.form.fields import validate
 
     inquiry = validate(dict(GOOD, **fields), date.today()).inquiry
     assert inquiry is not None

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from sitegen.options import BuildOptions
-from sitegen.pipeline import Builder
-from sitegen.project import Project
+from sitegen.config.project import Project
+from sitegen.engine.options import BuildOptions
+from sitegen.engine.pipeline import Builder
 
 from .browser.gate import axe_violations
 from .browser.scenarios import new_context

@@ -19,7 +19,7 @@ import httpx2 as httpx
 import psycopg
 import pytest
 
-from forms_backend.crypto import new_key_spec
+from forms_backend.keys.crypto import new_key_spec
 
 from .backend import STAFF_PASSWORD, csrf_of, staff_login, staff_post
 from .servers import PostgresCluster, UvicornServer

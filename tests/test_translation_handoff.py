@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from translate.storage import factory
 
-from sitegen.segments import blocks
+from sitegen.translation.segments import blocks
 
 from .conftest import ROOT, build_py, run_build
 

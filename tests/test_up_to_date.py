@@ -48,7 +48,7 @@ def build(project: Path, *options: str) -> subprocess.CompletedProcess[str]:
 
 
 def engine_loaded(run: subprocess.CompletedProcess[str]) -> bool:
-    return "sitegen.pipeline" in run.stderr
+    return "sitegen.engine.pipeline" in run.stderr
 
 
 def test_an_unchanged_project_is_up_to_date_without_loading_the_build_engine(built: Path) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..storage.database import Database, Tx
-from ..submissions import utc_now
+from forms_backend.form.submissions import utc_now
+from forms_backend.storage.database import Database, Tx
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..storage.database import Dialect, Tx
+from forms_backend.storage.database import Dialect, Tx
 
 if TYPE_CHECKING:
-    from .inbox import Filters, Viewer
+    from forms_backend.staff.inbox import Filters, Viewer
 
 
 def _sum(tx: Tx, sql: str, params: list[object]) -> int:

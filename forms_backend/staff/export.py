@@ -7,10 +7,10 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 
-from ..hidden_characters import spell_out
-from ..submissions import StoredInquiry
-from .attempts import ContactAttempt
-from .presenting import STATUS_WORDS
+from forms_backend.form.hidden_characters import spell_out
+from forms_backend.form.submissions import StoredInquiry
+from forms_backend.staff.casework.attempts import ContactAttempt
+from forms_backend.staff.presenting import STATUS_WORDS
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A spreadsheet that splits a cell on ";" (Spanish-locale Excel), "," or tab starts new cells there.

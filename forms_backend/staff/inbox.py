@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from ..crypto import DecryptionFailed, FieldCipher
-from ..fields import TOPICS
-from ..references import normalise_reference
-from ..search_index import PHONE, SearchIndex, fold_name, phone_term, query_terms, submission_terms
-from ..storage.database import Database, Tx
-from ..submissions import SELECT, StoredInquiry, open_row
-from . import counts
+from forms_backend.form.fields import TOPICS
+from forms_backend.form.submissions import SELECT, StoredInquiry, open_row
+from forms_backend.keys.crypto import DecryptionFailed, FieldCipher
+from forms_backend.keys.search_index import PHONE, SearchIndex, fold_name, phone_term, query_terms, submission_terms
+from forms_backend.staff import counts
+from forms_backend.storage.database import Database, Tx
+from forms_backend.storage.references import normalise_reference
 
 STATUSES = ("new", "in_progress", "answered", "closed")
 QUEUES = ("mine", "unassigned", "due_soon", "overdue")

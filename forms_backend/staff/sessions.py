@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature
 
-from ..signing import KeyedSigner
-from ..storage.database import Database, Tx
-from ..submissions import utc_now
-from .accounts import StaffUser
+from forms_backend.form.submissions import utc_now
+from forms_backend.keys.signing import KeyedSigner
+from forms_backend.staff.accounts import StaffUser
+from forms_backend.storage.database import Database, Tx
 
 COOKIE = "staff_session"
 TOUCH_EVERY = timedelta(seconds=60)  # write last_seen at most once a minute per session

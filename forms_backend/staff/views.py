@@ -13,10 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from sitegen.render import Templates
-
-from ..crypto import FieldCipher
-from ..guards import (
+from forms_backend.form.guards import (
     Rejection,
     check_origin,
     client_address,
@@ -25,22 +22,21 @@ from ..guards import (
     read_capped_body,
     require_form_content_type,
 )
-from ..hidden_characters import reveal
-from ..rate_limits import RateLimiter
-from ..references import normalise_reference
-from ..search_index import SearchIndex
-from ..settings import Settings
-from ..signing import KeyedSigner
-from ..storage.database import Database, Tx
-from ..submissions import Submissions, stamp, stored_time, utc_now
-from . import audit
-from .accounts import active_users, authenticate
-from .attempts import attempts_for, attempts_in
-from .case_views import CasePages
-from .cases import Casework
-from .charts import bar_chart
-from .export import to_csv
-from .inbox import (
+from forms_backend.form.hidden_characters import reveal
+from forms_backend.form.rate_limits import RateLimiter
+from forms_backend.form.submissions import Submissions, stamp, stored_time, utc_now
+from forms_backend.keys.crypto import FieldCipher
+from forms_backend.keys.search_index import SearchIndex
+from forms_backend.keys.signing import KeyedSigner
+from forms_backend.settings import Settings
+from forms_backend.staff import audit
+from forms_backend.staff.accounts import active_users, authenticate
+from forms_backend.staff.case_pages import CasePages
+from forms_backend.staff.casework.attempts import attempts_for, attempts_in
+from forms_backend.staff.casework.cases import Casework
+from forms_backend.staff.casework.charts import bar_chart
+from forms_backend.staff.export import to_csv
+from forms_backend.staff.inbox import (
     NEXT_STATUSES,
     QUEUES,
     STATUSES,
@@ -53,8 +49,11 @@ from .inbox import (
     seal_search,
     search,
 )
-from .presenting import STATUS_WORDS, Clock, birth_date_words, history_lines, phone_words, span
-from .sessions import COOKIE, Session, StaffSessions
+from forms_backend.staff.presenting import STATUS_WORDS, Clock, birth_date_words, history_lines, phone_words, span
+from forms_backend.staff.sessions import COOKIE, Session, StaffSessions
+from forms_backend.storage.database import Database, Tx
+from forms_backend.storage.references import normalise_reference
+from sitegen.rendering.templates import Templates
 
 PRIVATE = {"cache-control": "no-store, private"}
 LOGIN_FIELDS = frozenset({"username", "password", "token", "next"})

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from .database import Database, Dialect, StorageUnavailable, Tx
-from .migrations import migrate
+from forms_backend.storage.database import Database, Dialect, StorageUnavailable, Tx
+from forms_backend.storage.migrations import migrate
 
 
 def open_database(url: str, timeout: float | None = None) -> Database:
     """`sqlite:///path/to/file.db` or `postgresql://…`; runs pending migrations. `timeout` bounds each wait
     on a PostgreSQL server (the web app sets it; SQLite waits at most its own few seconds for a lock)."""
     if url.startswith("sqlite:"):
-        from .sqlite import SQLiteDatabase
+        from forms_backend.storage.sqlite import SQLiteDatabase
 
         # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy spells them
         database: Database = SQLiteDatabase(url.removeprefix("sqlite:///"))
     elif url.startswith(("postgres://", "postgresql://")):
-        from .postgres import PostgresDatabase
+        from forms_backend.storage.postgres import PostgresDatabase
 
         database = PostgresDatabase(url, timeout=timeout)
     else:

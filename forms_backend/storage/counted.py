@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .database import Dialect
+from forms_backend.storage.database import Dialect
 
 OPEN = "{row}.next_due_at IS NOT NULL"  # an open case: a deadline still to meet
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from . import counted
-from .database import Dialect, Tx
+from forms_backend.storage import counted
+from forms_backend.storage.database import Dialect, Tx
 
 TYPES = {
     Dialect.SQLITE: {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB", "real": "REAL"},

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from .database import Dialect, IntegrityViolation, StorageUnavailable
+from forms_backend.storage.database import Dialect, IntegrityViolation, StorageUnavailable
 
 T = TypeVar("T")
 

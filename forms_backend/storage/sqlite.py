@@ -17,8 +17,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..private_files import private_file
-from .database import Dialect, IntegrityViolation, StorageUnavailable
+from forms_backend.private_files import private_file
+from forms_backend.storage.database import Dialect, IntegrityViolation, StorageUnavailable
 
 T = TypeVar("T")
 MAX_BATCH = 256

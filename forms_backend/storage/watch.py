@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .database import Database, Dialect, StorageUnavailable, Tx
+from forms_backend.storage.database import Database, Dialect, StorageUnavailable, Tx
 
 T = TypeVar("T")
 log = logging.getLogger("forms_backend.storage")

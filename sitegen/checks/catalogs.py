@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ..errors import ContentError, SourceError, shown_path
-from ..i18n import catalog_path
+from sitegen.errors import ContentError, SourceError, shown_path
+from sitegen.rendering.i18n import catalog_path
 
 
 def catalogs_digest(locales_dir: Path, languages: tuple[str, ...], source_lang: str) -> str:

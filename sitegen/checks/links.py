@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from urllib.parse import urldefrag
 
-from ..cache import OutputRecord
-from ..config import SiteConfig
-from ..content import Page
-from ..errors import ContentError, SourceError
-from ..state import LinkIndex
+from sitegen.config.site import SiteConfig
+from sitegen.content.page import Page
+from sitegen.engine.cache import OutputRecord
+from sitegen.engine.state import LinkIndex
+from sitegen.errors import ContentError, SourceError
 
 HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"')
 ID = re.compile(r'\sid="([^"]*)"')

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..config import SiteConfig
-from ..errors import ConfigError, SourceError, TemplateProblem
-from ..pairing import PagePair
-from ..toml_lines import TomlLines
+from sitegen.config.site import SiteConfig
+from sitegen.config.toml_lines import TomlLines
+from sitegen.content.pairing import PagePair
+from sitegen.errors import ConfigError, SourceError, TemplateProblem
 
 
 def notice_hrefs(config: SiteConfig, lang: str) -> tuple[str, ...]:

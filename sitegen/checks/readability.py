@@ -12,8 +12,8 @@ import re
 
 import pyphen
 
-from ..content import Page
-from ..errors import ContentError, SourceError
+from sitegen.content.page import Page
+from sitegen.errors import ContentError, SourceError
 
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 SENTENCE_END = re.compile(r"[.!?:;]+(?:\s|$)")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..content import Page
-from ..errors import ContentError, SourceError
+from sitegen.content.page import Page
+from sitegen.errors import ContentError, SourceError
 
 HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.S)
 IMAGE = re.compile(r"<img\b[^>]*>", re.I)

@@ -1,0 +1,169 @@
+"""Storing and reading inquiries: identifying fields sealed, filterable fields in clear."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from forms_backend.form.fields import Inquiry
+from forms_backend.form.tokens import TokenReplayed
+from forms_backend.keys.crypto import FieldCipher
+from forms_backend.keys.search_index import SearchIndex
+from forms_backend.storage.database import Database, IntegrityViolation, Tx
+from forms_backend.storage.references import new_reference
+
+if TYPE_CHECKING:
+    from forms_backend.staff.casework.cases import Casework
+
+
+@dataclass(frozen=True)
+class StoredInquiry:
+    reference: str
+    created_at: str
+    lang: str
+    topic: str
+    contact_method: str
+    preferred_language: str
+    status: str
+    assigned_to: str | None
+    fields: dict[str, str]
+    market: str = ""  # the market whose form page it came from ('' for a single-plan site)
+    case: CaseState | None = None  # its type and deadlines (None before casework.toml was applied to it)
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """A submission as a case (staff/cases.py keeps these columns)."""
+
+    case_type: str
+    expedited: bool
+    acknowledge_due_at: str | None
+    resolve_due_at: str | None
+    acknowledged_at: str | None
+    resolved_at: str | None
+    next_due_at: str | None
+
+
+def stamp(moment: datetime) -> str:
+    """The one way times are stored: UTC text that sorts as time does."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def stored_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def utc_now() -> str:
+    return stamp(datetime.now(UTC))
+
+
+class Submissions:
+    def __init__(
+        self,
+        database: Database,
+        cipher: FieldCipher,
+        notify: bool = False,
+        index: SearchIndex | None = None,
+        casework: Casework | None = None,
+    ) -> None:
+        self.database = database
+        self.cipher = cipher
+        self.notify = notify  # queue a staff notification in the same transaction
+        self.index = index  # the blind index the submission's search terms go into, in the same transaction
+        self.casework = casework  # opens the case (type, deadlines) in the same transaction
+
+    async def store(self, inquiry: Inquiry, lang: str, token_nonce: str, market: str = "") -> str:
+        """Store durably and return the new reference; raise TokenReplayed if the token was used."""
+        reference = new_reference()
+        sealed = self.cipher.seal(inquiry.identifying(), bound_to=reference)
+        now = utc_now()
+        index = self.index
+
+        def insert(tx: Tx) -> str:
+            try:
+                tx.execute("INSERT INTO used_form_tokens (nonce, used_at) VALUES (?, ?)", (token_nonce, now))
+            except IntegrityViolation:
+                raise TokenReplayed() from None
+            tx.execute(
+                "INSERT INTO submissions (reference, created_at, lang, market, topic, contact_method, preferred_language, sealed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    reference,
+                    now,
+                    lang,
+                    market,
+                    inquiry.topic,
+                    inquiry.contact_method,
+                    inquiry.preferred_language,
+                    sealed,
+                ),
+            )
+            if self.casework is not None:
+                self.casework.open_case(tx, reference, now, inquiry.topic, market)
+            if index is not None:
+                row = tx.fetchone("SELECT id FROM submissions WHERE reference = ?", (reference,))
+                insert_terms(tx, index.rows_for(int(row[0]), reference, inquiry.identifying()))  # type: ignore[index]
+            if self.notify:
+                tx.execute("INSERT INTO outbox (reference, next_attempt_at) VALUES (?, ?)", (reference, now))
+            return reference
+
+        return await self.database.write(insert)
+
+    async def get(self, reference: str) -> StoredInquiry | None:
+        rows = await self.database.read(lambda tx: tx.fetchall(SELECT + " WHERE reference = ?", (reference,)))
+        return open_row(self.cipher, rows[0]) if rows else None
+
+    async def count(self) -> int:
+        row = await self.database.read(lambda tx: tx.fetchone("SELECT COUNT(*) FROM submissions"))
+        return int(row[0]) if row else 0
+
+
+def insert_terms(tx: Tx, rows: list[tuple[int, str, bytes]]) -> None:
+    tx.executemany("INSERT INTO search_terms (submission_id, key_id, digest) VALUES (?, ?, ?)", rows)
+
+
+def reindex(database: Database, cipher: FieldCipher, index: SearchIndex, batch: int = 2000) -> int:
+    """Give every submission its search terms under the current index key, and drop digests made
+    under any other key (after a rotation). Resumable: each batch commits on its own. Returns how
+    many submissions were indexed."""
+    key_id = index.current.key_id
+    database.run_sync_write(lambda tx: tx.execute("DELETE FROM search_terms WHERE key_id <> ?", (key_id,)))
+    done = 0
+    while True:
+        rows = database.run_sync_read(
+            lambda tx: tx.fetchall(
+                "SELECT id, reference, sealed FROM submissions s WHERE NOT EXISTS"
+                " (SELECT 1 FROM search_terms t WHERE t.submission_id = s.id AND t.key_id = ?) ORDER BY id LIMIT ?",
+                (key_id, batch),
+            )
+        )
+        if not rows:
+            return done
+        terms = [
+            term
+            for submission_id, reference, sealed in rows
+            for term in index.rows_for(
+                int(submission_id), str(reference), cipher.open(bytes(sealed), bound_to=str(reference))
+            )
+        ]
+        database.run_sync_write(partial(insert_terms, rows=terms))
+        done += len(rows)
+
+
+SELECT = (
+    "SELECT reference, created_at, lang, topic, contact_method, preferred_language, status, assigned_to, sealed, market,"
+    " case_type, expedited, acknowledge_due_at, resolve_due_at, acknowledged_at, resolved_at, next_due_at FROM submissions"
+)
+
+
+def open_row(cipher: FieldCipher, row: tuple[Any, ...]) -> StoredInquiry:
+    """A submissions row (columns as in SELECT), its sealed fields decrypted."""
+    reference, created, lang, topic, method, preferred, status, assigned, sealed, market, case_type, expedited, *due = (
+        row
+    )
+    fields = cipher.open(bytes(sealed), bound_to=reference)
+    case = CaseState(case_type, bool(expedited), *due) if case_type else None
+    return StoredInquiry(reference, created, lang, topic, method, preferred, status, assigned, fields, market, case)

@@ -1,0 +1,680 @@
+"""Load and validate `site.toml` once, at the edge, into frozen dataclasses.
+
+Every problem is reported with the line of the offending key, all at once.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from sitegen.config.phones import Phone
+from sitegen.config.taglines import TAGLINES_FILE, Tagline, load_taglines
+from sitegen.config.toml_lines import TomlLines
+from sitegen.errors import ConfigError, SourceError, raise_all
+
+DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+STYLE_KEYS = (
+    "am",
+    "pm",
+    "noon",
+    "midnight",
+    "day_range",
+    "every_day",
+    "days_first",
+    "time_first",
+    "with_zone",
+    "always",
+    "contact",
+)
+
+
+@dataclass(frozen=True)
+class Hours:
+    """One opening period: days (indexes into DAY_CODES) and times; `always` means 24/7."""
+
+    days: tuple[int, ...]
+    is_range: bool
+    open: time | None
+    close: time | None
+
+    @property
+    def always(self) -> bool:
+        return self.open is None
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    name: str
+    labels: dict[str, str]
+    phone: str  # digits only: 11 for NANP with leading 1, 3 for N11 codes
+    tty: tuple[str, ...]
+    hours: tuple[Hours, ...]
+    time_zone: str
+    email: str = ""  # optional: shown by {{email:LINE}}
+    address: tuple[str, ...] = ()  # optional postal address lines: shown by {{address:LINE}}
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    paths: dict[str, str]
+    shown_as: dict[str, str]
+    contact: str
+
+
+@dataclass(frozen=True)
+class Style:
+    """The plan's house style for one language; time_zones overrides Babel's names."""
+
+    patterns: dict[str, str]
+    time_zones: dict[str, str]
+    day_alone: dict[str, str] = field(
+        default_factory=dict
+    )  # day code -> how a period of that one day reads ("los sábados")
+
+
+@dataclass(frozen=True)
+class Notices:
+    """The two notices every member page links to: language help (taglines) and nondiscrimination."""
+
+    language_help: dict[str, str]  # per language: the path of the taglines page the build writes
+    nondiscrimination: dict[str, str]  # per language: the path of the content page with the notice
+    help_line: str  # the contact line every tagline's phone and TTY come from
+    minimum: int  # the fewest tagline languages a list may have
+    footer_languages: int  # how many of the top languages the footer link names
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    path: str
+    plan_name: str
+    base_url: str
+    languages: tuple[str, ...]
+    time_zone: str
+    contacts: dict[str, ContactLine]
+    forms: dict[str, Form]
+    styles: dict[str, Style]
+    raw: dict[str, Any] = field(repr=False, compare=False, hash=False)
+    readability: dict[str, float] = field(default_factory=dict)  # per language: max grade (en) or min ease (es)
+    market: Market | None = None  # the market this config describes, when site.toml has [markets]
+    markets: dict[str, Market] = field(default_factory=dict)  # every market of the site (empty: one plan, no markets)
+    market_configs: dict[str, SiteConfig] = field(default_factory=dict, repr=False, compare=False, hash=False)
+    notices: Notices | None = None
+    stale_translations: str = "notice"  # "notice": a stale translation says so on the page; "block": it stops the build
+    taglines: tuple[Tagline, ...] = ()  # the taglines this site (or market) shows, in the plan's ranking
+
+    def footer_taglines(self, lang: str) -> tuple[Tagline, ...]:
+        """The few top languages the footer link names on a page in `lang` (not the page's own)."""
+        count = self.notices.footer_languages if self.notices else 0
+        return tuple(t for t in self.taglines if t.lang.split("-")[0] != lang)[:count]
+
+    @property
+    def served_pages(self) -> list[dict[str, str]]:
+        """Pages the site serves itself rather than from content/ (forms, language help): each one's path per language."""
+        return [form.paths for form in self.forms.values()] + ([self.notices.language_help] if self.notices else [])
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def prefix(self) -> str:
+        """Where this config's pages live: "" for a single plan, the market's path otherwise."""
+        return self.market.path if self.market else ""
+
+    def builds(self) -> list[SiteConfig]:
+        """The configs the build renders a tree for: each market's, or this one for a single plan."""
+        return [self.market_configs[name] for name in self.markets] if self.markets else [self]
+
+
+@dataclass(frozen=True)
+class Market:
+    """One state and product the plan publishes pages for, under its own path."""
+
+    name: str  # the key in [markets.NAME], used by content: markets = [...], ::: only NAME
+    path: str  # e.g. /in/plans/medicaid (no trailing slash)
+    labels: dict[str, str]  # what the market index calls it, per language
+    state: str
+    product: str
+    languages: tuple[str, ...]
+
+
+def load_config(path: Path, display_path: str | None = None) -> SiteConfig:
+    """Read and validate the config file; raise `SiteErrors` listing every problem."""
+    shown = display_path or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            shown, 0, "config file not found", "create it; see site.toml in the project for an example"
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(shown, 0, "config file is not UTF-8 text", "save it as UTF-8") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            shown,
+            TomlLines.line_of_decode_error(exc),
+            f"not valid TOML: {TomlLines.in_editor_words(exc)}",
+            "check quotes, brackets and '=' on that line",
+        ) from None
+    return _Validator(shown, data, TomlLines(text), path.parent).config()
+
+
+class _Validator:
+    def __init__(self, path: str, data: dict[str, Any], locator: TomlLines, root: Path) -> None:
+        self.path = path
+        self.root = root
+        self.data = data
+        self.locator = locator
+        self.errors: list[SourceError] = []
+
+    def error(self, keys: tuple[str, ...], problem: str, hint: str) -> None:
+        self.errors.append(ConfigError(self.path, self.locator.line_of(*keys), problem, hint))
+
+    def require(self, table: dict[str, Any], keys: tuple[str, ...], kind: type, hint: str) -> Any:
+        value = table.get(keys[-1])
+        if value is None:
+            self.error(keys[:-1] or keys, f"missing '{'.'.join(keys)}'", hint)
+        elif not isinstance(value, kind):
+            self.error(keys, f"'{'.'.join(keys)}' must be a {kind.__name__}", hint)
+            return None
+        return value
+
+    def config(self) -> SiteConfig:
+        site = self.require(self.data, ("site",), dict, "add a [site] table") or {}
+        plan = self.require(site, ("site", "plan_name"), str, 'e.g. plan_name = "CareSource"') or ""
+        base_url = self.require(site, ("site", "base_url"), str, 'e.g. base_url = "https://www.example.org"') or ""
+        if base_url and not re.fullmatch(r"https?://[^\s/]+", base_url.rstrip("/")):
+            self.error(
+                ("site", "base_url"),
+                f"base_url {base_url!r} is not a site address",
+                'use scheme and host only, e.g. "https://www.example.org"',
+            )
+        languages = self.require(site, ("site", "languages"), list, 'e.g. languages = ["en", "es"]') or []
+        languages = [lang for lang in languages if self._check_language(lang)]
+        zone = self.require(site, ("site", "time_zone"), str, 'e.g. time_zone = "America/New_York"') or "UTC"
+        self._check_zone(("site", "time_zone"), zone)
+        styles = {lang: self._style(lang) for lang in languages}
+        shared_contacts = {
+            name: table for name, table in sorted((self.data.get("contacts") or {}).items()) if isinstance(table, dict)
+        }
+        market_tables = (
+            self.require(self.data, ("markets",), dict, "each market is a [markets.NAME] table")
+            if "markets" in self.data
+            else None
+        )
+        # With markets, [contacts] holds defaults that each market's own lines are merged over.
+        contacts = (
+            {}
+            if market_tables
+            else {name: self._contact(name, table, languages, zone) for name, table in shared_contacts.items()}
+        )
+        forms = {
+            name: self._form(name, table, languages)
+            for name, table in sorted((self.data.get("forms") or {}).items())
+            if isinstance(table, dict)
+        }
+        readability = self._readability(languages)
+        notices = self._notices(languages)
+        stale_policy = self._stale_policy()
+        self.known_taglines, tagline_errors = load_taglines(self.root, notices.help_line) if notices else ({}, [])
+        self.errors += tagline_errors
+        site = SiteConfig(
+            path=self.path,
+            plan_name=plan,
+            base_url=base_url.rstrip("/"),
+            languages=tuple(languages),
+            time_zone=zone,
+            contacts=contacts,
+            forms=forms,
+            styles=styles,
+            raw=self.data,
+            readability=readability,
+            notices=notices,
+            stale_translations=stale_policy,
+        )
+        if market_tables:
+            site = self._with_markets(site, market_tables, shared_contacts)
+        else:
+            self._check_form_contacts(site, ())
+            site = replace(
+                site,
+                taglines=self._tagline_list(
+                    ("notices", "taglines"), (self.data.get("notices") or {}).get("taglines"), notices
+                ),
+            )
+            self._check_help_line(site, ())
+        raise_all(self.errors)
+        return site
+
+    # -- markets ------------------------------------------------------------------------------
+
+    def _with_markets(
+        self, site: SiteConfig, tables: dict[str, Any], shared_contacts: dict[str, dict[str, Any]]
+    ) -> SiteConfig:
+        markets = {name: market for name, table in tables.items() if (market := self._market(str(name), table, site))}
+        self._check_market_paths(markets)
+        configs = {}
+        for name, market in markets.items():
+            zone = str(tables[name].get("time_zone", site.time_zone))
+            own = tables[name].get("contacts") or {}
+            if not isinstance(own, dict):
+                self.error(
+                    ("markets", name, "contacts"),
+                    "a market's contacts must be tables",
+                    f"write [markets.{name}.contacts.member-services]",
+                )
+                own = {}
+            contacts = {}
+            for line in sorted(shared_contacts.keys() | own.keys()):
+                table = {**shared_contacts.get(line, {}), **(own.get(line) or {})}
+                keys = ("markets", name, "contacts", line) if line in own else ("contacts", line)
+                contacts[line] = self._contact(line, table, list(market.languages), zone, keys)
+            configs[name] = replace(
+                site,
+                plan_name=str(tables[name].get("plan_name", site.plan_name)),
+                languages=market.languages,
+                time_zone=zone,
+                contacts=contacts,
+                styles={lang: site.styles[lang] for lang in market.languages if lang in site.styles},
+                readability={lang: v for lang, v in site.readability.items() if lang in market.languages},
+                market=market,
+                taglines=self._tagline_list(("markets", name, "taglines"), tables[name].get("taglines"), site.notices),
+            )
+            self._check_form_contacts(configs[name], ("markets", name))
+            self._check_help_line(configs[name], ("markets", name))
+        configs = {name: replace(config, markets=markets) for name, config in configs.items()}
+        return replace(site, markets=markets, market_configs=configs)
+
+    def _market(self, name: str, table: object, site: SiteConfig) -> Market | None:
+        keys = ("markets", name)
+        if not isinstance(table, dict):
+            self.error(
+                keys, f"market '{name}' must be a table", f"write [markets.{name}] with label, state, product and path"
+            )
+            return None
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", name):
+            self.error(
+                keys,
+                f"market name {name!r} is not a URL-safe name",
+                "use lowercase letters, digits and hyphens, e.g. in-medicaid",
+            )
+        languages = table.get("languages", list(site.languages))
+        if not isinstance(languages, list) or not languages or any(lang not in site.languages for lang in languages):
+            self.error(
+                (*keys, "languages"),
+                f"market '{name}' languages {languages!r} are not among the site's {list(site.languages)}",
+                "list some of [site].languages; the first is the market's default",
+            )
+            languages = [lang for lang in languages if lang in site.languages] if isinstance(languages, list) else []
+            languages = languages or list(site.languages)
+        labels = (
+            self.require(
+                table, (*keys, "label"), dict, 'e.g. label = { en = "Indiana Medicaid", es = "Medicaid de Indiana" }'
+            )
+            or {}
+        )
+        for lang in languages:
+            if labels and not labels.get(lang):
+                self.error((*keys, "label"), f"market '{name}' has no {lang!r} label", f'add {lang} = "…" to its label')
+        state = self.require(table, (*keys, "state"), str, 'the two-letter state code, e.g. state = "IN"') or ""
+        if state and not re.fullmatch(r"[A-Z]{2}", state):
+            self.error((*keys, "state"), f"state {state!r} is not a two-letter code", 'e.g. state = "OH"')
+        product = self.require(table, (*keys, "product"), str, 'e.g. product = "Medicaid"') or ""
+        path = self.require(table, (*keys, "path"), str, 'e.g. path = "/in/plans/medicaid"') or ""
+        if path and not re.fullmatch(r"(?:/[a-z0-9]+(?:-[a-z0-9]+)*)+", path.rstrip("/")):
+            self.error(
+                (*keys, "path"),
+                f"market path {path!r} is not a site path",
+                'use lowercase segments, e.g. "/in/plans/medicaid"',
+            )
+        elif path.strip("/").split("/")[0] in {*site.languages, "static", "staff", "healthz"}:
+            self.error(
+                (*keys, "path"),
+                f"market path {path!r} starts with a name the site already uses",
+                "start it with the state, e.g. /in/…",
+            )
+        if "time_zone" in table:
+            self._check_zone((*keys, "time_zone"), str(table["time_zone"]))
+        return Market(
+            name, path.rstrip("/"), {str(k): str(v) for k, v in labels.items()}, state, product, tuple(languages)
+        )
+
+    def _check_market_paths(self, markets: dict[str, Market]) -> None:
+        for name, market in markets.items():
+            for other in markets.values():
+                if other.name != name and market.path and (other.path + "/").startswith(market.path + "/"):
+                    self.error(
+                        ("markets", other.name, "path"),
+                        f"market path {other.path!r} lies inside market '{name}' ({market.path})",
+                        "give each market its own path, e.g. /in/plans/medicaid and /in/plans/marketplace",
+                    )
+
+    def _check_form_contacts(self, config: SiteConfig, where: tuple[str, ...]) -> None:
+        for form in config.forms.values():
+            if form.contact not in config.contacts:
+                market = f" in market '{config.market.name}'" if config.market else ""
+                table = (
+                    f"[{'.'.join((*where, 'contacts'))}.{form.contact}]"
+                    if config.market
+                    else f"[contacts.{form.contact}]"
+                )
+                self.error(
+                    ("forms", form.name, "contact"),
+                    f"form '{form.name}' names contact line {form.contact!r}, which is not defined{market}",
+                    f"use one of: {', '.join(config.contacts) or '(none defined)'}, or add {table}",
+                )
+
+    def _stale_policy(self) -> str:
+        table = self.data.get("translations") or {}
+        policy = table.get("stale", "notice") if isinstance(table, dict) else "notice"
+        if policy not in ("notice", "block"):
+            self.error(
+                ("translations", "stale"),
+                f"translations.stale is {policy!r}",
+                'use "notice" (a stale translation tells its readers) or "block" (it stops the build)',
+            )
+            return "notice"
+        return str(policy)
+
+    # -- notices --------------------------------------------------------------------------------
+
+    def _notices(self, languages: list[str]) -> Notices | None:
+        table = self.require(
+            self.data,
+            ("notices",),
+            dict,
+            "add a [notices] table naming the language-help and nondiscrimination pages (see docs/EDITING.md)",
+        )
+        if table is None:
+            return None
+        paths = {}
+        for key, example in (
+            ("language_help", "language-assistance"),
+            ("nondiscrimination", "nondiscrimination-notice"),
+        ):
+            given = (
+                self.require(table, ("notices", key), dict, f'e.g. {key} = {{ en = "/en/{example}/", es = "/es/…/" }}')
+                or {}
+            )
+            for lang in languages:
+                if given and not re.fullmatch(rf"/{lang}/[a-z0-9-]+/", str(given.get(lang, ""))):
+                    self.error(
+                        ("notices", key),
+                        f"notices.{key} path for {lang!r} is {given.get(lang)!r}",
+                        f'use "/{lang}/<slug>/" with lowercase letters, digits and hyphens',
+                    )
+            paths[key] = {str(k): str(v) for k, v in given.items()}
+        help_line = (
+            self.require(
+                table, ("notices", "help_line"), str, 'the contact line taglines give, e.g. help_line = "language-help"'
+            )
+            or ""
+        )
+        numbers = {}
+        for key, default, least in (("minimum_taglines", 15, 1), ("footer_languages", 3, 0)):
+            value = table.get(key, default)
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                self.error(
+                    ("notices", key),
+                    f"notices.{key} must be a whole number of at least {least}",
+                    f"e.g. {key} = {default}",
+                )
+                value = default
+            numbers[key] = value
+        return Notices(
+            paths["language_help"],
+            paths["nondiscrimination"],
+            help_line,
+            numbers["minimum_taglines"],
+            numbers["footer_languages"],
+        )
+
+    def _tagline_list(self, keys: tuple[str, ...], value: object, notices: Notices | None) -> tuple[Tagline, ...]:
+        """A site's or market's tagline languages, in the plan's order; each must have a tagline."""
+        if notices is None or not self.known_taglines:
+            return ()  # no taglines could be read: that is the one problem to report
+        where = ".".join(keys)
+        if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+            self.error(
+                keys,
+                f"missing the list of tagline languages ({where})",
+                f'add taglines = ["es", …]: the state\'s top {notices.minimum} languages, as the plan ranks them (confirm with the state or CMS)',
+            )
+            return ()
+        chosen = []
+        for code in value:
+            if code in chosen:
+                self.error(keys, f"{where} names {code!r} twice", "list each language once")
+            elif code not in self.known_taglines:
+                self.error(
+                    keys,
+                    f"{where} names {code!r}, which has no tagline in {TAGLINES_FILE}",
+                    f"add a [{code}] table to {TAGLINES_FILE} (see docs/EDITING.md), or check the code",
+                )
+            else:
+                chosen.append(code)
+        if len(value) < notices.minimum:
+            self.error(
+                keys,
+                f"{where} lists {len(value)} languages; at least {notices.minimum} are needed",
+                f"add the state's top {notices.minimum} languages spoken by people with limited English (45 CFR 92.11)",
+            )
+        return tuple(self.known_taglines[code] for code in chosen)
+
+    def _check_help_line(self, config: SiteConfig, where: tuple[str, ...]) -> None:
+        if config.notices and config.notices.help_line and config.notices.help_line not in config.contacts:
+            market = f" in market '{config.market.name}'" if config.market else ""
+            self.error(
+                ("notices", "help_line"),
+                f"notices.help_line names contact line {config.notices.help_line!r}, which is not defined{market}",
+                f"add [{'.'.join((*where, 'contacts'))}.{config.notices.help_line}] or name another line",
+            )
+
+    def _readability(self, languages: list[str]) -> dict[str, float]:
+        table = self.data.get("readability", {})
+        targets = {"en": 8.0, "es": 70.0}
+        for lang, value in table.items() if isinstance(table, dict) else []:
+            if not isinstance(value, (int, float)):
+                self.error(
+                    ("readability", lang),
+                    f"readability target for {lang!r} must be a number",
+                    "e.g. en = 8 (grade), es = 70 (ease)",
+                )
+            else:
+                targets[str(lang)] = float(value)
+        return {lang: targets[lang] for lang in languages if lang in targets}
+
+    def _check_language(self, lang: object) -> bool:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(str(lang))
+        except (UnknownLocaleError, ValueError):
+            self.error(("site", "languages"), f"unknown language code {lang!r}", 'use ISO codes such as "en" or "es"')
+            return False
+        return True
+
+    def _check_zone(self, keys: tuple[str, ...], zone: str) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.error(keys, f"unknown time zone {zone!r}", 'use an IANA name such as "America/Chicago"')
+
+    def _style(self, lang: str) -> Style:
+        table = (self.data.get("style") or {}).get(lang)
+        if not isinstance(table, dict):
+            self.error(
+                ("style",),
+                f"missing [style.{lang}]",
+                f"add the house style for {lang!r}; copy [style.en] and translate it",
+            )
+            return Style({k: "" for k in STYLE_KEYS}, {})
+        patterns = {}
+        for key in STYLE_KEYS:
+            value = self.require(table, ("style", lang, key), str, "see the [style.en] table for the expected patterns")
+            patterns[key] = value or ""
+        zones = table.get("time_zones") or {}
+        day_alone = table.get("day_alone") or {}
+        for day in day_alone:
+            if day not in DAY_CODES:
+                self.error(
+                    ("style", lang, "day_alone"),
+                    f"unknown day {day!r} in [style.{lang}.day_alone]",
+                    f"use one of: {', '.join(DAY_CODES)}",
+                )
+        return Style(
+            patterns,
+            {str(k): str(v) for k, v in zones.items()},
+            {str(k): str(v) for k, v in day_alone.items() if k in DAY_CODES},
+        )
+
+    def _contact(
+        self, name: str, table: dict[str, Any], languages: list[str], zone: str, keys: tuple[str, ...] = ()
+    ) -> ContactLine:
+        keys = keys or ("contacts", name)
+        labels = (
+            self.require(
+                table,
+                (*keys, "label"),
+                dict,
+                'e.g. label = { en = "Member Services", es = "Servicios para Afiliados" }',
+            )
+            or {}
+        )
+        for lang in languages:
+            if labels and not labels.get(lang):
+                self.error(
+                    (*keys, "label"), f"contact line '{name}' has no {lang!r} label", f'add {lang} = "…" to its label'
+                )
+        phone = self._phone(
+            (*keys, "phone"), self.require(table, (*keys, "phone"), str, 'e.g. phone = "1-844-607-2829"') or ""
+        )
+        tty_values = table.get("tty", [])
+        if not isinstance(tty_values, list):
+            self.error((*keys, "tty"), "'tty' must be a list of numbers", 'e.g. tty = ["1-800-743-3333", "711"]')
+            tty_values = []
+        tty = tuple(self._phone((*keys, "tty"), str(value)) for value in tty_values)
+        line_zone = table.get("time_zone", zone)
+        self._check_zone((*keys, "time_zone"), str(line_zone))
+        hours_values = (
+            self.require(
+                table, (*keys, "hours"), list, 'e.g. hours = [{ days = "mon-fri", open = "08:00", close = "17:00" }]'
+            )
+            or []
+        )
+        hours = tuple(h for h in (self._hours((*keys, "hours"), value) for value in hours_values) if h)
+        email = table.get("email", "")
+        if not isinstance(email, str) or (email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", email)):
+            self.error(
+                (*keys, "email"),
+                f"{email!r} is not an email address",
+                'e.g. email = "CivilRightsCoordinator@example.org"',
+            )
+            email = ""
+        address = table.get("address", [])
+        if not isinstance(address, list) or not all(isinstance(part, str) and part.strip() for part in address):
+            self.error(
+                (*keys, "address"),
+                "'address' must be a list of lines",
+                'e.g. address = ["Attn: Civil Rights Coordinator", "P.O. Box 1947", "Dayton, OH 45401"]',
+            )
+            address = []
+        return ContactLine(
+            name, {str(k): str(v) for k, v in labels.items()}, phone, tty, hours, str(line_zone), email, tuple(address)
+        )
+
+    def _phone(self, keys: tuple[str, ...], value: str) -> str:
+        phone = Phone.parse(value)
+        if phone is not None:
+            return phone.digits
+        self.error(
+            keys,
+            f"{value!r} is not a phone number we can dial",
+            'write a US number such as "1-844-607-2829" or a code such as "711"',
+        )
+        return ""
+
+    def _hours(self, keys: tuple[str, ...], value: object) -> Hours | None:
+        hint = 'write { days = "mon-fri", open = "08:00", close = "17:00" } or { days = "always" }'
+        if not isinstance(value, dict) or not isinstance(value.get("days"), str):
+            self.error(keys, "each hours entry needs days, open and close", hint)
+            return None
+        days_text = value["days"].strip().lower()
+        if days_text == "always":
+            return Hours(tuple(range(7)), True, None, None)
+        days = _parse_days(days_text)
+        if days is None:
+            self.error(keys, f"cannot read days {value['days']!r}", 'use "mon-fri", "mon,wed,fri", "sat" or "always"')
+            return None
+        opens, closes = _parse_time(value.get("open")), _parse_time(value.get("close"))
+        if opens is None or closes is None:
+            self.error(
+                keys,
+                f"cannot read the opening times in {TomlLines.as_written(value)}",
+                'use 24-hour "HH:MM", e.g. open = "08:00", close = "17:30"',
+            )
+            return None
+        if closes != time(0) and closes <= opens:
+            self.error(
+                keys,
+                f"closing time {value.get('close')} is not after opening time {value.get('open')}",
+                "check the times; use 24-hour clock",
+            )
+            return None
+        return Hours(days, "-" in days_text, opens, closes)
+
+    def _form(self, name: str, table: dict[str, Any], languages: list[str]) -> Form:
+        keys = ("forms", name)
+        paths = (
+            self.require(table, (*keys, "path"), dict, 'e.g. path = { en = "/en/tell-us/", es = "/es/cuentenos/" }')
+            or {}
+        )
+        shown = self.require(table, (*keys, "shown_as"), dict, "the address printed in content, per language") or {}
+        for lang in languages:
+            path = paths.get(lang, "")
+            if paths and not re.fullmatch(rf"/{lang}/[a-z0-9-]+/", str(path)):
+                self.error(
+                    (*keys, "path"),
+                    f"form '{name}' path for {lang!r} is {path!r}",
+                    f'use "/{lang}/<slug>/" with lowercase letters, digits and hyphens',
+                )
+            if shown and not shown.get(lang):
+                self.error((*keys, "shown_as"), f"form '{name}' has no {lang!r} address to show", f'add {lang} = "…"')
+        contact = str(table.get("contact", ""))
+        return Form(
+            name, {str(k): str(v) for k, v in paths.items()}, {str(k): str(v) for k, v in shown.items()}, contact
+        )
+
+
+def _parse_days(text: str) -> tuple[int, ...] | None:
+    if "-" in text:
+        first, _, last = (part.strip() for part in text.partition("-"))
+        if first in DAY_CODES and last in DAY_CODES:
+            a, b = DAY_CODES.index(first), DAY_CODES.index(last)
+            return tuple(range(a, b + 1)) if a < b else None
+        return None
+    parts = [part.strip() for part in text.split(",")]
+    if all(part in DAY_CODES for part in parts) and len(set(parts)) == len(parts):
+        return tuple(sorted(DAY_CODES.index(part) for part in parts))
+    return None
+
+
+def _parse_time(value: object) -> time | None:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{2}:\d{2}", value):
+        return None
+    hour, minute = int(value[:2]), int(value[3:])
+    if hour == 24 and minute == 0:
+        return time(0)  # midnight at the end of the day
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
