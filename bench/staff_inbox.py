@@ -30,13 +30,14 @@ import httpx2 as httpx
 import psycopg
 
 from forms_backend.form.fields import TOPICS
-from forms_backend.form.submissions import insert_terms, stamp
+from forms_backend.form.submissions import insert_terms
 from forms_backend.keys.crypto import FieldCipher, new_key_spec
 from forms_backend.keys.search_index import SearchIndex, index_rows, new_search_key_spec
 from forms_backend.staff.accounts import add_user
 from forms_backend.staff.casework.rules import load_case_rules
-from forms_backend.staff.inbox import STATUSES
+from forms_backend.staff.filters import STATUSES
 from forms_backend.storage import Dialect, open_database
+from forms_backend.storage.records import stamp
 from forms_backend.storage.references import new_reference
 from tests.backend import staff_login
 from tests.servers import PostgresCluster, UvicornServer

@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import getpass
 import secrets
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +38,8 @@ from forms_backend.staff.accounts import ROLES, AccountError, add_user, list_use
 from forms_backend.staff.audit import record
 from forms_backend.staff.digest import queue_digests
 from forms_backend.storage import Database, open_database
-from sitegen.commands.cli import main as build_main
+
+BUILD_SCRIPT = Path(__file__).resolve().parents[1] / "build.py"
 
 
 def audit_sync(database: Database, actor: str, action: str, detail: str) -> None:
@@ -212,8 +214,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_site(settings: Settings) -> int:
+    """Build the site as an editor would (`build.py`), in a process of its own: the backend never loads the build engine."""
+    command = [
+        sys.executable,
+        str(BUILD_SCRIPT),
+        "--source",
+        str(settings.project_dir),
+        "--out",
+        str(settings.site_dir),
+    ]
+    return subprocess.run(command, check=False).returncode
+
+
 def run(settings: Settings, host: str, port: int, no_build: bool) -> int:
-    if not no_build and build_main(["--source", str(settings.project_dir), "--out", str(settings.site_dir)]) != 0:
+    if not no_build and build_site(settings) != 0:
         return 1
     print(f"Member site and Tell Us form: http://{host}:{port}/   (staff: http://{host}:{port}/staff/)", flush=True)
     uvicorn.run(

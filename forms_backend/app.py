@@ -27,6 +27,7 @@ from forms_backend.metrics import STORAGE_ERRORS, MetricsEndpoint, RequestTimer,
 from forms_backend.private_files import readable_by_others
 from forms_backend.settings import Settings, SettingsError, load_settings
 from forms_backend.site_files import SiteFiles
+from forms_backend.staff.case_pages import CasePages
 from forms_backend.staff.casework.cases import Casework
 from forms_backend.staff.casework.rules import load_case_rules
 from forms_backend.staff.digest import Digest
@@ -115,7 +116,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         headers = {"cache-control": "no-store, private", "retry-after": str(RETRY_AFTER_SECONDS)}
         return HTMLResponse(html, status_code=503, headers=headers)
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), *staff.routes()]
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), *staff.routes(), *CasePages(staff).routes()]
     if settings.metrics_token:
         gauges = WorkGauges(database, index.current.key_id if index else None)
         routes.append(Route("/metrics", MetricsEndpoint(settings.metrics_token, gauges).respond, methods=["GET"]))

@@ -119,7 +119,7 @@ class WorkGauges(Collector):
         return self._kept[1]
 
     def read(self, tx: Tx) -> dict[str, float]:
-        from forms_backend.form.submissions import utc_now
+        from forms_backend.storage.records import utc_now
 
         def count(sql: str, params: tuple[object, ...] = ()) -> float:
             row = tx.fetchone(sql, params)

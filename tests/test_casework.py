@@ -18,12 +18,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from forms_backend.app import create_app
-from forms_backend.form.submissions import stamp
 from forms_backend.keys.search_index import new_search_key_spec
 from forms_backend.staff.accounts import add_user, set_email
 from forms_backend.staff.casework.reports import Period, report_in
 from forms_backend.staff.casework.rules import CaseRulesError, load_case_rules
 from forms_backend.storage import open_database
+from forms_backend.storage.records import stamp
 
 from .backend import GOOD, STAFF_PASSWORD, make_settings, staff_login, staff_post, submit
 from .conftest import ROOT

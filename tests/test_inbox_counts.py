@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from forms_backend.form.submissions import stamp
 from forms_backend.staff import counts
-from forms_backend.staff.inbox import QUEUES, STATUSES, Filters, Viewer
+from forms_backend.staff.filters import QUEUES, STATUSES, Filters, Viewer
 from forms_backend.storage import Database, Tx, open_database
+from forms_backend.storage.records import stamp
 
 NOW = datetime(2026, 12, 4, 15, 30, tzinfo=UTC)
 TOPICS = ("claims", "benefits", "prior_authorization")

@@ -12,11 +12,11 @@ import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser
 
-from forms_backend.form.submissions import stamp
 from forms_backend.staff.casework.cases import Casework
 from forms_backend.staff.casework.rules import load_case_rules
 from forms_backend.staff.presenting import Clock
 from forms_backend.storage import open_database
+from forms_backend.storage.records import stamp
 
 from .backend import GOOD, submit
 from .browser.scenarios import STAFF_USER, new_context, staff_sign_in

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from functools import partial
 
-from forms_backend.form.submissions import stamp
 from forms_backend.settings import Settings
 from forms_backend.storage.database import Database, StorageUnavailable, Tx
+from forms_backend.storage.records import stamp
 
 log = logging.getLogger("forms_backend.form.notify")
 BATCH = 20

@@ -2,62 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from forms_backend.form.fields import Inquiry
 from forms_backend.form.tokens import TokenReplayed
 from forms_backend.keys.crypto import FieldCipher
 from forms_backend.keys.search_index import SearchIndex
 from forms_backend.storage.database import Database, IntegrityViolation, Tx
+from forms_backend.storage.records import CaseState, StoredInquiry, utc_now
 from forms_backend.storage.references import new_reference
 
-if TYPE_CHECKING:
-    from forms_backend.staff.casework.cases import Casework
 
+class CaseOpener(Protocol):
+    """Opens the case a new submission starts (staff casework), in the transaction that stores it."""
 
-@dataclass(frozen=True)
-class StoredInquiry:
-    reference: str
-    created_at: str
-    lang: str
-    topic: str
-    contact_method: str
-    preferred_language: str
-    status: str
-    assigned_to: str | None
-    fields: dict[str, str]
-    market: str = ""  # the market whose form page it came from ('' for a single-plan site)
-    case: CaseState | None = None  # its type and deadlines (None before casework.toml was applied to it)
-
-
-@dataclass(frozen=True)
-class CaseState:
-    """A submission as a case (staff/cases.py keeps these columns)."""
-
-    case_type: str
-    expedited: bool
-    acknowledge_due_at: str | None
-    resolve_due_at: str | None
-    acknowledged_at: str | None
-    resolved_at: str | None
-    next_due_at: str | None
-
-
-def stamp(moment: datetime) -> str:
-    """The one way times are stored: UTC text that sorts as time does."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def stored_time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def utc_now() -> str:
-    return stamp(datetime.now(UTC))
+    def open_case(self, tx: Tx, reference: str, created_at: str, topic: str, market: str) -> None: ...
 
 
 class Submissions:
@@ -67,7 +27,7 @@ class Submissions:
         cipher: FieldCipher,
         notify: bool = False,
         index: SearchIndex | None = None,
-        casework: Casework | None = None,
+        casework: CaseOpener | None = None,
     ) -> None:
         self.database = database
         self.cipher = cipher

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from forms_backend.form.submissions import stamp
 from forms_backend.staff import audit
 from forms_backend.storage.database import Database, Tx
+from forms_backend.storage.records import stamp
 
 
 def purge(database: Database, older_than_days: int, actor: str = "retention") -> int:

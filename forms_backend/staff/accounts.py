@@ -15,10 +15,10 @@ from anyio.lowlevel import RunVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from forms_backend.form.submissions import utc_now
 from forms_backend.metrics import SIGN_INS
 from forms_backend.staff import audit
 from forms_backend.storage.database import Database, IntegrityViolation, Tx
+from forms_backend.storage.records import utc_now
 
 ROLES = (
     "staff",

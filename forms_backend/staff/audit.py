@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forms_backend.form.submissions import utc_now
 from forms_backend.storage.database import Database, Tx
+from forms_backend.storage.records import utc_now
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ acknowledgement on a case, and the supervisors' report."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
@@ -12,21 +11,18 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from forms_backend.form.guards import Rejection
-from forms_backend.form.submissions import StoredInquiry, stamp
 from forms_backend.staff import audit
-from forms_backend.staff.casework.attempts import CALL_LANGUAGES, OUTCOMES, choice_problems, record_attempt
+from forms_backend.staff.casework.attempts import CLOCK_TIME, choice_problems, record_attempt
 from forms_backend.staff.casework.reports import Period, Report, build_report, report_csv
-from forms_backend.staff.inbox import ISO_DAY
+from forms_backend.staff.filters import ISO_DAY
 from forms_backend.staff.sessions import Session
+from forms_backend.staff.views import StaffSite
 from forms_backend.storage.database import Tx
+from forms_backend.storage.records import StoredInquiry, stamp
 from forms_backend.storage.references import normalise_reference
-
-if TYPE_CHECKING:
-    from forms_backend.staff.views import StaffSite
 
 PRIVATE = {"cache-control": "no-store, private"}
 ATTEMPT_FIELDS = {"day", "time", "outcome", "language", "interpreter", "note"}
-CLOCK_TIME = "%H:%M"
 
 
 class CasePages:
@@ -42,28 +38,6 @@ class CasePages:
             Route("/staff/reports/", self.report, methods=["GET"]),
             Route("/staff/reports/report.csv", self.report_download, methods=["GET"]),
         ]
-
-    def case_page_context(self, item: StoredInquiry, extra: dict[str, Any]) -> dict[str, Any]:
-        """What the case page shows of the case: its type, the other types, and the call form (kept values, errors)."""
-        casework = self.site.casework
-        here = datetime.now(UTC).astimezone(self.site.clock.zone(item.market))
-        values = {
-            "day": here.date().isoformat(),
-            "time": here.strftime(CLOCK_TIME),
-            "outcome": "",
-            "language": item.preferred_language,
-            "interpreter": "",
-            "note": "",
-        }
-        values.update(extra.get("attempt_values", {}))
-        return {
-            "case_type": casework.case_type(item.case.case_type, item.market) if casework and item.case else None,
-            "market_types": casework.rules.types_for(item.market) if casework else {},
-            "outcomes": OUTCOMES,
-            "call_languages": CALL_LANGUAGES,
-            "attempt_values": values,
-            "attempt_errors": extra.get("attempt_errors", {}),
-        }
 
     # -- bulk changes ----------------------------------------------------------------------------
 

@@ -10,12 +10,8 @@ in the benchmark's year of backlog, a twentieth of the open cases).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from forms_backend.staff.filters import Filters, Viewer
 from forms_backend.storage.database import Dialect, Tx
-
-if TYPE_CHECKING:
-    from forms_backend.staff.inbox import Filters, Viewer
 
 
 def _sum(tx: Tx, sql: str, params: list[object]) -> int:

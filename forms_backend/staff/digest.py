@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from forms_backend.form.submissions import stamp
 from forms_backend.storage.database import Database, Tx
+from forms_backend.storage.records import stamp
 
 
 @dataclass(frozen=True)

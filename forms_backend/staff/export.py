@@ -8,9 +8,9 @@ import re
 from collections.abc import Iterable, Mapping
 
 from forms_backend.form.hidden_characters import spell_out
-from forms_backend.form.submissions import StoredInquiry
 from forms_backend.staff.casework.attempts import ContactAttempt
 from forms_backend.staff.presenting import STATUS_WORDS
+from forms_backend.storage.records import StoredInquiry
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A spreadsheet that splits a cell on ";" (Spanish-locale Excel), "," or tab starts new cells there.

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_timezone_name
 
-from forms_backend.form.submissions import stored_time
 from forms_backend.staff.audit import AuditEntry
+from forms_backend.storage.records import stored_time
 
 STATUS_WORDS = {"new": "New", "in_progress": "In progress", "answered": "Answered", "closed": "Closed"}
 ACTION_WORDS = {

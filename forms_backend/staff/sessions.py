@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature
 
-from forms_backend.form.submissions import utc_now
 from forms_backend.keys.signing import KeyedSigner
 from forms_backend.staff.accounts import StaffUser
 from forms_backend.storage.database import Database, Tx
+from forms_backend.storage.records import utc_now
 
 COOKIE = "staff_session"
 TOUCH_EVERY = timedelta(seconds=60)  # write last_seen at most once a minute per session

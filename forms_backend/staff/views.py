@@ -24,34 +24,23 @@ from forms_backend.form.guards import (
 )
 from forms_backend.form.hidden_characters import reveal
 from forms_backend.form.rate_limits import RateLimiter
-from forms_backend.form.submissions import Submissions, stamp, stored_time, utc_now
+from forms_backend.form.submissions import Submissions
 from forms_backend.keys.crypto import FieldCipher
 from forms_backend.keys.search_index import SearchIndex
 from forms_backend.keys.signing import KeyedSigner
 from forms_backend.settings import Settings
 from forms_backend.staff import audit
 from forms_backend.staff.accounts import active_users, authenticate
-from forms_backend.staff.case_pages import CasePages
-from forms_backend.staff.casework.attempts import attempts_for, attempts_in
+from forms_backend.staff.casework.attempts import attempts_for, attempts_in, case_page_context
 from forms_backend.staff.casework.cases import Casework
 from forms_backend.staff.casework.charts import bar_chart
 from forms_backend.staff.export import to_csv
-from forms_backend.staff.inbox import (
-    NEXT_STATUSES,
-    QUEUES,
-    STATUSES,
-    Filters,
-    Viewer,
-    export_rows,
-    inbox_page,
-    open_search,
-    page_number,
-    seal_search,
-    search,
-)
+from forms_backend.staff.filters import QUEUES, STATUSES, Filters, Viewer, page_number
+from forms_backend.staff.inbox import NEXT_STATUSES, export_rows, inbox_page, open_search, seal_search, search
 from forms_backend.staff.presenting import STATUS_WORDS, Clock, birth_date_words, history_lines, phone_words, span
 from forms_backend.staff.sessions import COOKIE, Session, StaffSessions
 from forms_backend.storage.database import Database, Tx
+from forms_backend.storage.records import stamp, stored_time, utc_now
 from forms_backend.storage.references import normalise_reference
 from sitegen.rendering.templates import Templates
 
@@ -87,7 +76,6 @@ class StaffSite:
             environment.globals["bar_chart"] = bar_chart
             environment.globals["status_words"] = STATUS_WORDS
             environment.globals["case_types"] = self.casework.rules.types if self.casework else {}
-        self.cases = CasePages(self)
 
     def routes(self) -> list[Route]:
         return [
@@ -102,7 +90,6 @@ class StaffSite:
             Route("/staff/inquiries/{reference}/notes", self.add_note, methods=["POST"]),
             Route("/staff/export.csv", self.export, methods=["GET"]),
             Route("/staff/audit", self.audit_log, methods=["GET"]),
-            *self.cases.routes(),
         ]
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -331,7 +318,7 @@ class StaffSite:
             history=history,
             attempts=attempts,
             now=datetime.now(UTC),
-            **self.cases.case_page_context(item, extra),
+            **case_page_context(self.casework, self.clock, item, extra),
         )
 
     async def notes(self, reference: str) -> list[dict[str, str]]:

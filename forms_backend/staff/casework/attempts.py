@@ -6,18 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from forms_backend.form.fields import PREFERRED_LANGUAGES
-from forms_backend.form.submissions import StoredInquiry, stamp
 from forms_backend.keys.crypto import FieldCipher
 from forms_backend.staff import audit
 from forms_backend.staff.casework.cases import Casework
+from forms_backend.staff.presenting import Clock
 from forms_backend.storage.database import Database, Tx
+from forms_backend.storage.records import StoredInquiry, stamp
 
 OUTCOMES = ("reached", "voicemail", "no_answer", "wrong_number")
 CALL_LANGUAGES = PREFERRED_LANGUAGES  # the languages the form offers members: en, es, other
 NOTE_LIMIT = 1000
+
+CLOCK_TIME = "%H:%M"  # how staff enter and see the time of a call
 
 
 @dataclass(frozen=True)
@@ -87,3 +91,27 @@ def attempts_in(tx: Tx, cipher: FieldCipher, references: list[str]) -> dict[str,
 
 async def attempts_for(database: Database, cipher: FieldCipher, reference: str) -> list[ContactAttempt]:
     return (await database.read(lambda tx: attempts_in(tx, cipher, [reference])))[reference]
+
+
+def case_page_context(
+    casework: Casework | None, clock: Clock, item: StoredInquiry, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """What the case page shows of the case: its type, the other types, and the call form (kept values, errors)."""
+    here = datetime.now(UTC).astimezone(clock.zone(item.market))
+    values = {
+        "day": here.date().isoformat(),
+        "time": here.strftime(CLOCK_TIME),
+        "outcome": "",
+        "language": item.preferred_language,
+        "interpreter": "",
+        "note": "",
+    }
+    values.update(extra.get("attempt_values", {}))
+    return {
+        "case_type": casework.case_type(item.case.case_type, item.market) if casework and item.case else None,
+        "market_types": casework.rules.types_for(item.market) if casework else {},
+        "outcomes": OUTCOMES,
+        "call_languages": CALL_LANGUAGES,
+        "attempt_values": values,
+        "attempt_errors": extra.get("attempt_errors", {}),
+    }

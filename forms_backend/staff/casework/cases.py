@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from forms_backend.form.submissions import StoredInquiry, stamp, stored_time
 from forms_backend.staff import audit
 from forms_backend.staff.casework.rules import CaseRules, CaseType
 from forms_backend.staff.presenting import Clock
 from forms_backend.storage.database import Database, Tx
+from forms_backend.storage.records import StoredInquiry, stamp, stored_time
 
 NEXT_DUE = "CASE WHEN resolved_at IS NOT NULL THEN NULL WHEN acknowledged_at IS NULL THEN acknowledge_due_at ELSE resolve_due_at END"
 RESOLVED_STATUSES = ("answered", "closed")
