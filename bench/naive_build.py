@@ -14,8 +14,8 @@ from pathlib import Path
 import markdown
 from markupsafe import Markup
 
+from sitegen.config.loader import load_config
 from sitegen.config.project import Project
-from sitegen.config.site import load_config
 from sitegen.content.pairing import pair_pages, reserved_slugs
 from sitegen.engine.sources import scan
 from sitegen.rendering.placeholders import resolve

@@ -36,8 +36,9 @@ from forms_backend.staff.sessions import StaffSessions
 from forms_backend.staff.views import StaffSite
 from forms_backend.storage import StorageUnavailable, open_database
 from forms_backend.storage.watch import StorageWatch, WatchedDatabase, probe_write
+from sitegen.config.loader import load_config
 from sitegen.config.project import Project
-from sitegen.config.site import SiteConfig, load_config
+from sitegen.config.schema import SiteConfig
 from sitegen.rendering.static_files import fingerprint_static
 from sitegen.rendering.templates import Templates
 

@@ -13,16 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.checks.links import check_site_links
-from sitegen.config.site import load_config
+from sitegen.checks.links import LinkIndex, check_site_links
+from sitegen.config.loader import load_config
 from sitegen.content.page import Page, parse_page, simple_front_matter
 from sitegen.content.pairing import PagePair, pair_pages, paired_again
 from sitegen.engine.cache import OutputRecord
 from sitegen.engine.keys import KeyMaker
-from sitegen.engine.pipeline import outputs_gone
 from sitegen.engine.plan import edited_pairs, only_bodies_changed, plan, plan_edited
+from sitegen.engine.publish import outputs_gone
 from sitegen.engine.sources import Scan, scan
-from sitegen.engine.state import BuildState, LinkIndex, Pairs, SourceState
+from sitegen.engine.state import BuildState, Pairs, SourceState
 
 from .conftest import ROOT
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.config.site import load_config
+from sitegen.config.loader import load_config
 from sitegen.content.page import parse_page
 from sitegen.rendering.placeholders import (
     LITERAL_PHONE,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.config.loader import load_config
 from sitegen.config.phones import Phone
-from sitegen.config.site import load_config
 from sitegen.rendering.contacts import ContactFormatter
 
 from .conftest import ROOT, config_file

@@ -37,7 +37,7 @@ from forms_backend.keys.signing import KeyedSigner
 from forms_backend.settings import Settings
 from forms_backend.storage import StorageUnavailable
 from forms_backend.storage.references import normalise_reference
-from sitegen.config.site import SiteConfig
+from sitegen.config.schema import SiteConfig
 from sitegen.rendering.templates import Templates
 
 log = logging.getLogger("forms_backend.form.inquiry")

@@ -5,17 +5,37 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urldefrag
 
-from sitegen.config.site import SiteConfig
+from sitegen.config.schema import SiteConfig
 from sitegen.content.page import Page
-from sitegen.engine.cache import OutputRecord
-from sitegen.engine.state import LinkIndex
 from sitegen.errors import ContentError, SourceError
 
 HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"')
 ID = re.compile(r'\sid="([^"]*)"')
 SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+
+
+class LinkedPage(Protocol):
+    """What the check needs of a rendered page: the links and ids its body holds."""
+
+    @property
+    def hrefs(self) -> tuple[str, ...]: ...
+
+    @property
+    def ids(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class LinkIndex:
+    """What the last link check saw: each address's ids, and the pages each page links to."""
+
+    ids: Mapping[str, frozenset[str]]  # url -> the ids on that page
+    targets: Mapping[str, frozenset[str]] = field(
+        default_factory=dict
+    )  # page path -> the urls its links point to (no #fragment)
 
 
 def hrefs_in(html: str) -> list[str]:
@@ -123,7 +143,7 @@ def check_links(
 
 
 def ids_by_url(
-    pages: Iterable[Page], records: Mapping[str, OutputRecord], languages: Iterable[str]
+    pages: Iterable[Page], records: Mapping[str, LinkedPage], languages: Iterable[str]
 ) -> dict[str, frozenset[str]]:
     """Each page's address (and each home page's) -> the ids on it, as rendered."""
     page_ids: dict[str, frozenset[str]] = {f"/{lang}/": frozenset() for lang in languages}
@@ -135,7 +155,7 @@ def ids_by_url(
     return page_ids
 
 
-def link_index(pages: Iterable[Page], records: Mapping[str, OutputRecord], languages: Iterable[str]) -> LinkIndex:
+def link_index(pages: Iterable[Page], records: Mapping[str, LinkedPage], languages: Iterable[str]) -> LinkIndex:
     """The index a link check starts from when none ran in this process (a warm builder's first no-op build)."""
     return LinkIndex(ids_by_url(pages, records, languages))
 
@@ -143,7 +163,7 @@ def link_index(pages: Iterable[Page], records: Mapping[str, OutputRecord], langu
 def check_site_links(
     pages: Callable[[], list[Page]],
     page_at: Callable[[str], Page | None],
-    records: Mapping[str, OutputRecord],
+    records: Mapping[str, LinkedPage],
     rendered: set[str],
     config: SiteConfig,
     before: LinkIndex | None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from sitegen.config.site import SiteConfig
+from sitegen.config.schema import SiteConfig
 from sitegen.config.toml_lines import TomlLines
 from sitegen.content.pairing import PagePair
 from sitegen.errors import ConfigError, SourceError, TemplateProblem

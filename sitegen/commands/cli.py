@@ -200,7 +200,7 @@ def translation_files(
 
 def read_content(project: Project) -> TranslatableContent:
     """The pages and pairs the translation commands work on; SiteErrors if a page cannot be read."""
-    from sitegen.config.site import load_config
+    from sitegen.config.loader import load_config
     from sitegen.content.pairing import pair_pages, reserved_slugs
     from sitegen.engine.sources import scan
     from sitegen.translation.files import Content

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from babel import Locale
 
-from sitegen.config.site import SiteConfig
+from sitegen.config.schema import SiteConfig
 from sitegen.content.page import Page
 from sitegen.errors import ContentError, SourceError
 

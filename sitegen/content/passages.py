@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sitegen.config.site import SiteConfig
+from sitegen.config.schema import SiteConfig
 from sitegen.content.page import Page
 from sitegen.errors import ContentError, SourceError
 

@@ -83,9 +83,7 @@ def record(root: Path, out_dir: Path, before: Snapshot, pages: int, trees: Itera
         "output": _output_top(out_dir),
         "build_ids": {str(tree): _read(tree / MARKER) for tree in sorted(trees)},
     }
-    from sitegen.engine.publish import (
-        write_atomically,  # here: the check before a build must not load the engine's modules
-    )
+    from sitegen.atomic_files import write_atomically
 
     # A build interrupted here leaves the old record or none, never half of one.
     write_atomically(_record_path(root, out_dir), json.dumps(kept).encode())

@@ -13,8 +13,10 @@ import time
 from pathlib import Path
 
 from sitegen.checks.notices import market_notice_hrefs, missing_notice_links
-from sitegen.config.project import Project, digest_files
-from sitegen.config.site import SiteConfig, load_config
+from sitegen.config.loader import load_config
+from sitegen.config.project import Project
+from sitegen.config.schema import SiteConfig
+from sitegen.engine.digests import digest_files
 from sitegen.engine.freshness import Snapshot, forget, record, snapshot
 from sitegen.engine.options import BuildOptions
 from sitegen.engine.pipeline import Builder, BuildReport, Staged

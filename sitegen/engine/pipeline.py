@@ -12,27 +12,26 @@ from __future__ import annotations
 import gc
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-import babel
-
-from sitegen.checks.catalogs import catalogs_digest, check_catalogs
 from sitegen.checks.links import check_site_links, link_index
-from sitegen.checks.notices import missing_notice_links, missing_notice_pages, notice_hrefs
-from sitegen.config.project import Project, contact_digests, site_digest
-from sitegen.config.site import SiteConfig, load_config
-from sitegen.config.taglines import cldr_facts, unreviewed_warnings, with_cldr_facts
+from sitegen.checks.notices import missing_notice_pages
+from sitegen.config.loader import load_config
+from sitegen.config.project import Project
+from sitegen.config.schema import SiteConfig
+from sitegen.config.taglines import unreviewed_warnings
 from sitegen.content.page import Page, parse_page
 from sitegen.content.pairing import PagePair, pair_pages, paired_again, reserved_slugs
 from sitegen.content.passages import market_problems, published_in
-from sitegen.engine.cache import BuildCache, OutputRecord
-from sitegen.engine.keys import KeyMaker, listing_digest, site_fingerprint
+from sitegen.engine.cache import BuildCache
+from sitegen.engine.inputs import InputReader, Inputs
+from sitegen.engine.keys import listing_digest, site_fingerprint
 from sitegen.engine.options import BuildOptions
 from sitegen.engine.plan import Plan, edited_pairs, only_bodies_changed, plan, plan_edited, shared_inputs
-from sitegen.engine.publish import Staging
+from sitegen.engine.publish import Staging, outputs_gone
+from sitegen.engine.site_files import write_site_files
 from sitegen.engine.sources import Listing, ReadPages, Scan, scan, unchanged_since
 from sitegen.engine.state import EMPTY, BuildState, Pairs, load_state, save_state
 from sitegen.engine.workers import (
@@ -45,18 +44,10 @@ from sitegen.engine.workers import (
     render_share,
     set_context,
 )
-from sitegen.errors import ContentError, SourceError, raise_all
-from sitegen.rendering.sitemap import robots_txt, sitemap_xml
-from sitegen.rendering.static_files import fingerprint_static
-from sitegen.rendering.templates import Templates
+from sitegen.errors import SourceError, raise_all
 from sitegen.translation.staleness import Staleness
 
 MARKER = ".build-id"
-FORM_UNAVAILABLE = (
-    "form-unavailable.html"  # per language (and market); deploy/nginx.conf shows it when the backend is down
-)
-CLDR_FACTS = f"cldr:{babel.__version__}"  # the taglines' language names and directions, as this Babel has them
-CATALOG_CHECK = f"catalog-check:{babel.__version__}"  # the UI catalogs' problems, for one version of them
 PARALLEL_FROM = 64  # fewer dirty pages than this render faster in this process than by forking
 
 
@@ -84,18 +75,6 @@ class Staged:
     same_pages: bool = False  # no page came or went (only bodies changed): the outputs are the same files
 
 
-@dataclass(frozen=True)
-class Inputs:
-    """What this build is made from besides the pages: config, templates, static files, keys."""
-
-    config: SiteConfig
-    templates: Templates
-    keys: KeyMaker
-    static_files: dict[str, bytes]
-    static_urls: dict[str, str]
-    catalog_problems: tuple[SourceError, ...] = ()
-
-
 class Builder:
     """Builds one project into one output folder; keep it around (as `serve` does) to rebuild fast."""
 
@@ -108,13 +87,7 @@ class Builder:
         # Files a watcher said changed since `state` was taken (a build that stopped does not take them
         # into the state, so the next one must look at them again); None: look at every file.
         self.touched_since_state: set[Path] | None = set()
-        self.templates: tuple[tuple[object, ...], Templates] | None = None  # compiled once per set of inputs
-        # The inputs of the last build and the config they were read for: kept while that config object is
-        # handed in again, which `SiteBuilder` does only when nothing but pages changed.
-        self.last_inputs: tuple[SiteConfig, Inputs] | None = None
-        self.catalogs: tuple[tuple[tuple[str, int], ...], list[SourceError]] | None = (
-            None  # checked once per catalog version
-        )
+        self.reader = InputReader(project, self.cache, options)
 
     def build(
         self, touched: set[Path] | None = None, config: SiteConfig | None = None, listing: Listing | None = None
@@ -134,7 +107,7 @@ class Builder:
         `read`: pages the other markets' builds read already; `listing`: the content files as the caller
         just found them, before anything was read (see `sources.scan`)."""
         started = time.perf_counter()
-        inputs = self.inputs(config or load_config(self.project.config_path, "site.toml"))
+        inputs = self.reader.inputs(config or load_config(self.project.config_path, "site.toml"))
         if self.cold_and_unchanged(inputs, listing):
             return Staged(
                 BuildReport(len(self.cache.stats()) if self.cache else 0, 0, 0, time.perf_counter() - started)
@@ -245,7 +218,7 @@ class Builder:
             )
             site_files, written = before.site_files, 0
             if not before.outputs or listing != before.listing:  # home pages, sitemap and friends list every page
-                site_files = self.write_site_files(staging, inputs, pairs)
+                site_files = write_site_files(staging, inputs, pairs)
                 written = len(site_files)
         except BaseException:
             staging.discard()
@@ -268,21 +241,13 @@ class Builder:
                 staged.staging.discard()
         if self.cache:
             save_state(self.cache, after, staged.rendered, published=staged.staging is not None, read=staged.read)
-            self.keep_cldr_facts()
+            self.reader.keep_cldr_facts()
         if self.options.keep_warm and after.pairs is not None:
             after.pairs.positions  # noqa: B018  (indexed now, in the build: not in the time of the first save after it)
         self.state = after
         self.touched_since_state = set()
         staged.report.seconds = time.perf_counter() - staged.started
         return staged.report
-
-    def keep_cldr_facts(self) -> None:
-        """Keep the taglines' language names and directions for the next process (see `with_cldr_facts`)."""
-        assert self.cache is not None and self.last_inputs is not None
-        kept = self.cache.meta_json(CLDR_FACTS) or {}
-        taglines = self.last_inputs[0].taglines
-        if any(t.lang not in kept for t in taglines):
-            self.cache.keep_json(CLDR_FACTS, {**kept, **cldr_facts(taglines)})
 
     def discard(self, staged: Staged) -> None:
         """Drop what `stage` prepared, e.g. because another market's build failed (the state stays as it was)."""
@@ -291,44 +256,6 @@ class Builder:
         self.touched_since_state = None  # what this build read was not adopted: look at every file next time
 
     # -- where a build starts ---------------------------------------------------------------------
-
-    def inputs(self, config: SiteConfig) -> Inputs:
-        """What every page is made from besides itself. The same config object as last time means only pages
-        changed since (see `SiteBuilder.build`): then so is everything else here, and nothing is read again."""
-        if self.last_inputs is None or self.last_inputs[0] is not config:
-            if self.cache:
-                with_cldr_facts(config.taglines, self.cache.meta_json(CLDR_FACTS) or {})
-            self.last_inputs = (config, self.read_inputs(config))
-            if self.options.keep_warm:  # serve: edits render in this process, the build in workers forked from it
-                self.last_inputs[1].templates.compile_ahead("page.html")
-        return self.last_inputs[1]
-
-    def read_inputs(self, config: SiteConfig) -> Inputs:
-        static_files, static_urls = fingerprint_static(self.project.static_dir)
-        if config.market:  # market trees share the site's one static folder, written above them
-            static_files = {}
-        keys = KeyMaker(
-            {lang: site_digest(self.project, config, lang, static_urls) for lang in config.languages},
-            contact_digests(config),
-        )
-        made_from = (keys.site_digests, keys.contact_digests)
-        if self.templates is None or self.templates[0] != made_from:  # unchanged inputs: keep the compiled templates
-            self.templates = (
-                made_from,
-                Templates(
-                    config,
-                    self.project.templates_dir,
-                    self.project.locales_dir,
-                    self.project.root,
-                    static_urls,
-                    compiled_in=self.cache.path.parent / "templates" if self.cache else None,
-                    reload_edited=False,  # made anew when a template changes: its digest is among `made_from`
-                ),
-            )
-        templates = self.templates[1]
-        return Inputs(
-            templates.config, templates, keys, static_files, static_urls, tuple(self.catalog_problems(config))
-        )
 
     def cold_and_unchanged(self, inputs: Inputs, listing: Listing | None = None) -> bool:
         """The fast path of a cold process: every file as the cache last saw it, the same shared inputs,
@@ -411,33 +338,6 @@ class Builder:
             return unreviewed_warnings(config.taglines), found
         return found + unreviewed_warnings(config.taglines), []
 
-    def catalog_problems(self, config: SiteConfig) -> list[SourceError]:
-        """Catalog checks, re-run only when a catalog file changed."""
-        locales = self.project.locales_dir
-        version = (
-            tuple(sorted((str(p), p.stat().st_mtime_ns) for p in locales.rglob("*.po*"))) if locales.is_dir() else ()
-        )
-        if self.catalogs is None or self.catalogs[0] != version:
-            self.catalogs = (version, self.checked_catalogs(config))
-        return list(self.catalogs[1])
-
-    def checked_catalogs(self, config: SiteConfig) -> list[SourceError]:
-        """The catalogs' problems: kept in the cache for each version of them, since reading the catalogs
-        (and importing Babel's reader) was 50 ms of a new process's one-page edit."""
-        languages, source_lang, locales = config.languages, config.default_language, self.project.locales_dir
-        digest = catalogs_digest(locales, languages, source_lang)
-        kept = self.cache.meta_json(CATALOG_CHECK) if self.cache else None
-        if isinstance(kept, dict) and kept.get("digest") == digest:
-            try:
-                return [ContentError(*problem) for problem in kept["problems"]]
-            except (KeyError, TypeError):
-                pass  # a damaged entry: check again
-        problems = check_catalogs(locales, languages, source_lang, self.project.root)
-        if self.cache:
-            found = [[p.path, p.line, p.problem, p.hint] for p in problems]
-            self.cache.keep_json(CATALOG_CHECK, {"digest": digest, "problems": found})
-        return problems
-
     def with_body(self, page: Page) -> Page:
         """Pages restored from the cache carry no body; read it when the page must render again."""
         if page.body or not page.digest:
@@ -468,55 +368,6 @@ class Builder:
                 return [result for part in pool.map(render_share, range(shares), [shares] * shares) for result in part]
         finally:
             set_context(context)  # the jobs are not kept past their render
-
-    def write_site_files(self, staging: Staging, inputs: Inputs, pairs: Sequence[PagePair]) -> frozenset[str]:
-        """The pages that list or point to every page: home pages, 404s, root, taglines, sitemap, robots, CSS."""
-        config, templates = inputs.config, inputs.templates
-        # The language chooser at "/" is the x-default of the home pages' cluster, and names them back.
-        homes = {**{lang: f"/{lang}/" for lang in config.languages}, "x-default": "/"}
-        help_pages = dict(config.notices.language_help) if config.notices else {}
-        files: dict[str, bytes] = dict(inputs.static_files)
-        problems: list[SourceError] = []
-
-        def page(name: str, lang: str, template: str, **context: Any) -> None:
-            html = templates.render(
-                lang, template, **{"canonical": None, "title": None, "description": None, **context}
-            )
-            problems.extend(missing_notice_links(f"templates/{template}", html, notice_hrefs(config, lang)))
-            files[name] = html.encode()
-
-        for lang in config.languages:
-            listed = sorted((pair.pages[lang] for pair in pairs), key=lambda p: (p.title.casefold(), p.slug))
-            page(f"{lang}/index.html", lang, "home.html", pages=listed, alternates=homes, canonical=homes[lang])
-            page(f"{lang}/404.html", lang, "404.html", alternates=homes)
-            if config.forms.get("inquiry"):  # what nginx shows while the form's backend cannot be reached
-                page(f"{lang}/{FORM_UNAVAILABLE}", lang, "form_unavailable.html", alternates=homes)
-            if help_pages:
-                page(
-                    help_pages[lang].strip("/") + "/index.html",
-                    lang,
-                    "language_help.html",
-                    alternates=help_pages,
-                    canonical=help_pages[lang],
-                )
-        default = config.default_language
-        choices = [
-            {"lang": lang, "text": templates.render(lang, "language_choice.html").strip()} for lang in config.languages
-        ]
-        page("index.html", default, "root.html", choices=choices, alternates=homes, canonical="/")
-        raise_all(problems)
-        files["404.html"] = files[f"{default}/404.html"]
-        clusters = (
-            [homes]
-            + ([help_pages] if help_pages else [])
-            + [{lang: p.url for lang, p in pair.pages.items()} for pair in pairs]
-        )
-        files["sitemap.xml"] = sitemap_xml(config, clusters).encode()
-        if not config.market:  # a market's tree sits under the site's one robots.txt
-            files["robots.txt"] = robots_txt(config).encode()
-        for name, data in files.items():
-            staging.write(name, data)
-        return frozenset(files)
 
     # -- publish and remember -----------------------------------------------------------------------
 
@@ -553,17 +404,3 @@ class Builder:
             build_id=build_id,
             fingerprint=int(build_id, 16) if build_id and re.fullmatch(r"[0-9a-f]{32}", build_id) else None,
         )
-
-
-def outputs_gone(
-    before: Mapping[str, OutputRecord], after: Mapping[str, OutputRecord], rendered: set[str], same_pages: bool = False
-) -> set[str]:
-    """The output files no page writes any more. Only a page that rendered or went can have given one up,
-    and only one whose file moved needs the full list of files still written (a slug change, a page gone)."""
-    went = set() if same_pages else before.keys() - after.keys()
-    moved = {
-        before[source].output
-        for source in rendered | went
-        if source in before and (source not in after or after[source].output != before[source].output)
-    }
-    return moved - {record.output for record in after.values()} if moved else set()

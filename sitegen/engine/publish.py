@@ -11,8 +11,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+from sitegen.atomic_files import write_atomically
+from sitegen.engine.cache import OutputRecord
 
 
 class Staging:
@@ -122,11 +125,15 @@ def prune_except(folder: Path, root: Path, kept: set[str]) -> None:
             entry.unlink()
 
 
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a page."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, target)
+def outputs_gone(
+    before: Mapping[str, OutputRecord], after: Mapping[str, OutputRecord], rendered: set[str], same_pages: bool = False
+) -> set[str]:
+    """The output files no page writes any more. Only a page that rendered or went can have given one up,
+    and only one whose file moved needs the full list of files still written (a slug change, a page gone)."""
+    went = set() if same_pages else before.keys() - after.keys()
+    moved = {
+        before[source].output
+        for source in rendered | went
+        if source in before and (source not in after or after[source].output != before[source].output)
+    }
+    return moved - {record.output for record in after.values()} if moved else set()

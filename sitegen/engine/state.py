@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
+from sitegen.checks.links import LinkIndex
 from sitegen.content.page import Page
 from sitegen.content.pairing import PagePair
 from sitegen.engine.cache import BuildCache, OutputRecord
@@ -29,16 +30,6 @@ class SourceState(NamedTuple):
     mtime_ns: int
     size: int
     page: Page
-
-
-@dataclass(frozen=True)
-class LinkIndex:
-    """What the last link check saw: each address's ids, and the pages each page links to."""
-
-    ids: Mapping[str, frozenset[str]]  # url -> the ids on that page
-    targets: Mapping[str, frozenset[str]] = field(
-        default_factory=dict
-    )  # page path -> the urls its links point to (no #fragment)
 
 
 class Pairs(tuple[PagePair, ...]):

@@ -16,7 +16,7 @@ from sitegen import once_per_build
 from sitegen.checks.links import hrefs_in, ids_in
 from sitegen.checks.notices import missing_notice_links, notice_hrefs
 from sitegen.checks.structure import check_structure
-from sitegen.config.site import SiteConfig
+from sitegen.config.schema import SiteConfig
 from sitegen.content.page import Page, parse_page
 from sitegen.content.passages import body_for_market, find_passages
 from sitegen.engine.cache import OutputRecord

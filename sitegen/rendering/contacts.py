@@ -19,7 +19,7 @@ from babel.lists import format_list
 from markupsafe import Markup
 
 from sitegen.config.phones import Phone
-from sitegen.config.site import DAY_CODES, ContactLine, Hours, SiteConfig, Style
+from sitegen.config.schema import DAY_CODES, ContactLine, Hours, SiteConfig, Style
 
 T = TypeVar("T")
 

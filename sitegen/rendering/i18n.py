@@ -11,7 +11,7 @@ import babel
 from babel import Locale
 from babel.support import NullTranslations, Translations
 
-from sitegen.engine.publish import write_atomically
+from sitegen.atomic_files import write_atomically
 from sitegen.errors import ContentError, shown_path
 
 DOMAIN = "messages"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from markupsafe import Markup, escape
 
 from sitegen.config.phones import Phone
-from sitegen.config.site import SiteConfig
+from sitegen.config.schema import SiteConfig
 from sitegen.content.page import Page
 from sitegen.errors import ContentError, SourceError
 from sitegen.rendering.contacts import ORDERS, ContactFormatter

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sitegen.config.site import SiteConfig
+from sitegen.config.schema import SiteConfig
 
 
 def sitemap_xml(config: SiteConfig, groups: list[dict[str, str]]) -> str:

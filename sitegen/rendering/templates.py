@@ -23,7 +23,7 @@ from cmarkgfm.cmark import Options
 from markupsafe import Markup
 
 from sitegen.config.phones import Phone
-from sitegen.config.site import ContactLine, SiteConfig
+from sitegen.config.schema import ContactLine, SiteConfig
 from sitegen.config.taglines import Tagline, tagline_html
 from sitegen.errors import TemplateProblem, shown_path
 from sitegen.rendering.contacts import ORDERS, ContactFormatter

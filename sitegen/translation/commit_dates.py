@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from sitegen import once_per_build
-from sitegen.engine.publish import write_atomically
+from sitegen.atomic_files import write_atomically
 
 KEPT_AS = "commit-dates.json"
 

@@ -12,9 +12,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen.atomic_files import write_atomically
 from sitegen.content.page import Page, parse_page
 from sitegen.content.pairing import PagePair
-from sitegen.engine.publish import write_atomically
 from sitegen.errors import ContentError, SiteErrors, SourceError, shown_path
 from sitegen.translation.handoff import Handoff, Segment, handoff, site_links, slug_for, translated_page
 from sitegen.translation.segments import Inline, codes, join_inline, split_inline

@@ -1,4 +1,4 @@
-"""Load and validate `site.toml` once, at the edge, into frozen dataclasses.
+"""Load and validate `site.toml` once, at the edge, into the frozen dataclasses of `schema`.
 
 Every problem is reported with the line of the offending key, all at once.
 """
@@ -7,141 +7,15 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
-from datetime import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sitegen.config.phones import Phone
+from sitegen.config.contact_lines import ContactLineReader
+from sitegen.config.schema import Form, Market, Notices, SiteConfig
 from sitegen.config.taglines import TAGLINES_FILE, Tagline, load_taglines
 from sitegen.config.toml_lines import TomlLines
-from sitegen.errors import ConfigError, SourceError, raise_all
-
-DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-STYLE_KEYS = (
-    "am",
-    "pm",
-    "noon",
-    "midnight",
-    "day_range",
-    "every_day",
-    "days_first",
-    "time_first",
-    "with_zone",
-    "always",
-    "contact",
-)
-
-
-@dataclass(frozen=True)
-class Hours:
-    """One opening period: days (indexes into DAY_CODES) and times; `always` means 24/7."""
-
-    days: tuple[int, ...]
-    is_range: bool
-    open: time | None
-    close: time | None
-
-    @property
-    def always(self) -> bool:
-        return self.open is None
-
-
-@dataclass(frozen=True)
-class ContactLine:
-    name: str
-    labels: dict[str, str]
-    phone: str  # digits only: 11 for NANP with leading 1, 3 for N11 codes
-    tty: tuple[str, ...]
-    hours: tuple[Hours, ...]
-    time_zone: str
-    email: str = ""  # optional: shown by {{email:LINE}}
-    address: tuple[str, ...] = ()  # optional postal address lines: shown by {{address:LINE}}
-
-
-@dataclass(frozen=True)
-class Form:
-    name: str
-    paths: dict[str, str]
-    shown_as: dict[str, str]
-    contact: str
-
-
-@dataclass(frozen=True)
-class Style:
-    """The plan's house style for one language; time_zones overrides Babel's names."""
-
-    patterns: dict[str, str]
-    time_zones: dict[str, str]
-    day_alone: dict[str, str] = field(
-        default_factory=dict
-    )  # day code -> how a period of that one day reads ("los sábados")
-
-
-@dataclass(frozen=True)
-class Notices:
-    """The two notices every member page links to: language help (taglines) and nondiscrimination."""
-
-    language_help: dict[str, str]  # per language: the path of the taglines page the build writes
-    nondiscrimination: dict[str, str]  # per language: the path of the content page with the notice
-    help_line: str  # the contact line every tagline's phone and TTY come from
-    minimum: int  # the fewest tagline languages a list may have
-    footer_languages: int  # how many of the top languages the footer link names
-
-
-@dataclass(frozen=True)
-class SiteConfig:
-    path: str
-    plan_name: str
-    base_url: str
-    languages: tuple[str, ...]
-    time_zone: str
-    contacts: dict[str, ContactLine]
-    forms: dict[str, Form]
-    styles: dict[str, Style]
-    raw: dict[str, Any] = field(repr=False, compare=False, hash=False)
-    readability: dict[str, float] = field(default_factory=dict)  # per language: max grade (en) or min ease (es)
-    market: Market | None = None  # the market this config describes, when site.toml has [markets]
-    markets: dict[str, Market] = field(default_factory=dict)  # every market of the site (empty: one plan, no markets)
-    market_configs: dict[str, SiteConfig] = field(default_factory=dict, repr=False, compare=False, hash=False)
-    notices: Notices | None = None
-    stale_translations: str = "notice"  # "notice": a stale translation says so on the page; "block": it stops the build
-    taglines: tuple[Tagline, ...] = ()  # the taglines this site (or market) shows, in the plan's ranking
-
-    def footer_taglines(self, lang: str) -> tuple[Tagline, ...]:
-        """The few top languages the footer link names on a page in `lang` (not the page's own)."""
-        count = self.notices.footer_languages if self.notices else 0
-        return tuple(t for t in self.taglines if t.lang.split("-")[0] != lang)[:count]
-
-    @property
-    def served_pages(self) -> list[dict[str, str]]:
-        """Pages the site serves itself rather than from content/ (forms, language help): each one's path per language."""
-        return [form.paths for form in self.forms.values()] + ([self.notices.language_help] if self.notices else [])
-
-    @property
-    def default_language(self) -> str:
-        return self.languages[0]
-
-    @property
-    def prefix(self) -> str:
-        """Where this config's pages live: "" for a single plan, the market's path otherwise."""
-        return self.market.path if self.market else ""
-
-    def builds(self) -> list[SiteConfig]:
-        """The configs the build renders a tree for: each market's, or this one for a single plan."""
-        return [self.market_configs[name] for name in self.markets] if self.markets else [self]
-
-
-@dataclass(frozen=True)
-class Market:
-    """One state and product the plan publishes pages for, under its own path."""
-
-    name: str  # the key in [markets.NAME], used by content: markets = [...], ::: only NAME
-    path: str  # e.g. /in/plans/medicaid (no trailing slash)
-    labels: dict[str, str]  # what the market index calls it, per language
-    state: str
-    product: str
-    languages: tuple[str, ...]
+from sitegen.errors import ConfigError, raise_all
 
 
 def load_config(path: Path, display_path: str | None = None) -> SiteConfig:
@@ -164,28 +38,11 @@ def load_config(path: Path, display_path: str | None = None) -> SiteConfig:
             f"not valid TOML: {TomlLines.in_editor_words(exc)}",
             "check quotes, brackets and '=' on that line",
         ) from None
-    return _Validator(shown, data, TomlLines(text), path.parent).config()
+    return SiteReader(shown, data, TomlLines(text), path.parent).config()
 
 
-class _Validator:
-    def __init__(self, path: str, data: dict[str, Any], locator: TomlLines, root: Path) -> None:
-        self.path = path
-        self.root = root
-        self.data = data
-        self.locator = locator
-        self.errors: list[SourceError] = []
-
-    def error(self, keys: tuple[str, ...], problem: str, hint: str) -> None:
-        self.errors.append(ConfigError(self.path, self.locator.line_of(*keys), problem, hint))
-
-    def require(self, table: dict[str, Any], keys: tuple[str, ...], kind: type, hint: str) -> Any:
-        value = table.get(keys[-1])
-        if value is None:
-            self.error(keys[:-1] or keys, f"missing '{'.'.join(keys)}'", hint)
-        elif not isinstance(value, kind):
-            self.error(keys, f"'{'.'.join(keys)}' must be a {kind.__name__}", hint)
-            return None
-        return value
+class SiteReader(ContactLineReader):
+    """Reads the whole file: the site, its markets, forms, notices, taglines and readability targets."""
 
     def config(self) -> SiteConfig:
         site = self.require(self.data, ("site",), dict, "add a [site] table") or {}
@@ -502,137 +359,6 @@ class _Validator:
             return False
         return True
 
-    def _check_zone(self, keys: tuple[str, ...], zone: str) -> None:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.error(keys, f"unknown time zone {zone!r}", 'use an IANA name such as "America/Chicago"')
-
-    def _style(self, lang: str) -> Style:
-        table = (self.data.get("style") or {}).get(lang)
-        if not isinstance(table, dict):
-            self.error(
-                ("style",),
-                f"missing [style.{lang}]",
-                f"add the house style for {lang!r}; copy [style.en] and translate it",
-            )
-            return Style({k: "" for k in STYLE_KEYS}, {})
-        patterns = {}
-        for key in STYLE_KEYS:
-            value = self.require(table, ("style", lang, key), str, "see the [style.en] table for the expected patterns")
-            patterns[key] = value or ""
-        zones = table.get("time_zones") or {}
-        day_alone = table.get("day_alone") or {}
-        for day in day_alone:
-            if day not in DAY_CODES:
-                self.error(
-                    ("style", lang, "day_alone"),
-                    f"unknown day {day!r} in [style.{lang}.day_alone]",
-                    f"use one of: {', '.join(DAY_CODES)}",
-                )
-        return Style(
-            patterns,
-            {str(k): str(v) for k, v in zones.items()},
-            {str(k): str(v) for k, v in day_alone.items() if k in DAY_CODES},
-        )
-
-    def _contact(
-        self, name: str, table: dict[str, Any], languages: list[str], zone: str, keys: tuple[str, ...] = ()
-    ) -> ContactLine:
-        keys = keys or ("contacts", name)
-        labels = (
-            self.require(
-                table,
-                (*keys, "label"),
-                dict,
-                'e.g. label = { en = "Member Services", es = "Servicios para Afiliados" }',
-            )
-            or {}
-        )
-        for lang in languages:
-            if labels and not labels.get(lang):
-                self.error(
-                    (*keys, "label"), f"contact line '{name}' has no {lang!r} label", f'add {lang} = "…" to its label'
-                )
-        phone = self._phone(
-            (*keys, "phone"), self.require(table, (*keys, "phone"), str, 'e.g. phone = "1-844-607-2829"') or ""
-        )
-        tty_values = table.get("tty", [])
-        if not isinstance(tty_values, list):
-            self.error((*keys, "tty"), "'tty' must be a list of numbers", 'e.g. tty = ["1-800-743-3333", "711"]')
-            tty_values = []
-        tty = tuple(self._phone((*keys, "tty"), str(value)) for value in tty_values)
-        line_zone = table.get("time_zone", zone)
-        self._check_zone((*keys, "time_zone"), str(line_zone))
-        hours_values = (
-            self.require(
-                table, (*keys, "hours"), list, 'e.g. hours = [{ days = "mon-fri", open = "08:00", close = "17:00" }]'
-            )
-            or []
-        )
-        hours = tuple(h for h in (self._hours((*keys, "hours"), value) for value in hours_values) if h)
-        email = table.get("email", "")
-        if not isinstance(email, str) or (email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", email)):
-            self.error(
-                (*keys, "email"),
-                f"{email!r} is not an email address",
-                'e.g. email = "CivilRightsCoordinator@example.org"',
-            )
-            email = ""
-        address = table.get("address", [])
-        if not isinstance(address, list) or not all(isinstance(part, str) and part.strip() for part in address):
-            self.error(
-                (*keys, "address"),
-                "'address' must be a list of lines",
-                'e.g. address = ["Attn: Civil Rights Coordinator", "P.O. Box 1947", "Dayton, OH 45401"]',
-            )
-            address = []
-        return ContactLine(
-            name, {str(k): str(v) for k, v in labels.items()}, phone, tty, hours, str(line_zone), email, tuple(address)
-        )
-
-    def _phone(self, keys: tuple[str, ...], value: str) -> str:
-        phone = Phone.parse(value)
-        if phone is not None:
-            return phone.digits
-        self.error(
-            keys,
-            f"{value!r} is not a phone number we can dial",
-            'write a US number such as "1-844-607-2829" or a code such as "711"',
-        )
-        return ""
-
-    def _hours(self, keys: tuple[str, ...], value: object) -> Hours | None:
-        hint = 'write { days = "mon-fri", open = "08:00", close = "17:00" } or { days = "always" }'
-        if not isinstance(value, dict) or not isinstance(value.get("days"), str):
-            self.error(keys, "each hours entry needs days, open and close", hint)
-            return None
-        days_text = value["days"].strip().lower()
-        if days_text == "always":
-            return Hours(tuple(range(7)), True, None, None)
-        days = _parse_days(days_text)
-        if days is None:
-            self.error(keys, f"cannot read days {value['days']!r}", 'use "mon-fri", "mon,wed,fri", "sat" or "always"')
-            return None
-        opens, closes = _parse_time(value.get("open")), _parse_time(value.get("close"))
-        if opens is None or closes is None:
-            self.error(
-                keys,
-                f"cannot read the opening times in {TomlLines.as_written(value)}",
-                'use 24-hour "HH:MM", e.g. open = "08:00", close = "17:30"',
-            )
-            return None
-        if closes != time(0) and closes <= opens:
-            self.error(
-                keys,
-                f"closing time {value.get('close')} is not after opening time {value.get('open')}",
-                "check the times; use 24-hour clock",
-            )
-            return None
-        return Hours(days, "-" in days_text, opens, closes)
-
     def _form(self, name: str, table: dict[str, Any], languages: list[str]) -> Form:
         keys = ("forms", name)
         paths = (
@@ -654,27 +380,3 @@ class _Validator:
         return Form(
             name, {str(k): str(v) for k, v in paths.items()}, {str(k): str(v) for k, v in shown.items()}, contact
         )
-
-
-def _parse_days(text: str) -> tuple[int, ...] | None:
-    if "-" in text:
-        first, _, last = (part.strip() for part in text.partition("-"))
-        if first in DAY_CODES and last in DAY_CODES:
-            a, b = DAY_CODES.index(first), DAY_CODES.index(last)
-            return tuple(range(a, b + 1)) if a < b else None
-        return None
-    parts = [part.strip() for part in text.split(",")]
-    if all(part in DAY_CODES for part in parts) and len(set(parts)) == len(parts):
-        return tuple(sorted(DAY_CODES.index(part) for part in parts))
-    return None
-
-
-def _parse_time(value: object) -> time | None:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{2}:\d{2}", value):
-        return None
-    hour, minute = int(value[:2]), int(value[3:])
-    if hour == 24 and minute == 0:
-        return time(0)  # midnight at the end of the day
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
