@@ -10,10 +10,11 @@ test: setup-test lint     ## set up (incl. Chromium, PostgreSQL, Java), check ty
 	@$(PY) -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest ran no tests: failing" >&2; exit 1; fi; exit $$status
 
-lint: setup-test          ## types (mypy --strict) and style (ruff lint and format, line length 120), as CI runs them
+lint: setup-test          ## types (mypy --strict), style (ruff lint and format, line length 120), layers (import-linter), as CI runs them
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports --no-logo
 
 setup:
 	scripts/setup.sh
