@@ -32,7 +32,8 @@ class Rejection(Exception):
 async def read_capped_body(request: Request, limit: int) -> bytes:
     """Read the body, stopping as soon as it passes `limit` bytes (Content-Length may lie or be absent)."""
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int(), and would end in a 500.
+    if declared is not None and (not (declared.isascii() and declared.isdigit()) or int(declared) > limit):
         raise Rejection(413, "too_large")
     chunks, size = [], 0
     async for chunk in request.stream():
