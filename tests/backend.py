@@ -12,8 +12,7 @@ import httpx2 as httpx
 from forms_backend.keys.crypto import new_key_spec
 from forms_backend.keys.search_index import new_search_key_spec
 from forms_backend.settings import Settings
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 FORM = {"en": "/en/tell-us/", "es": "/es/cuentenos/"}
 TOKEN = re.compile(r'name="token" value="([^"]+)"')

@@ -104,8 +104,7 @@ def signed_in_admin(tmp_path: Path, built_site: Path):  # type: ignore[no-untype
 
     from forms_backend.app import create_app
     from forms_backend.staff.accounts import add_user
-
-    from .backend import STAFF_PASSWORD, make_settings, staff_login
+    from tests.backend import STAFF_PASSWORD, make_settings, staff_login
 
     with TestClient(create_app(make_settings(tmp_path, built_site))) as client:
         add_user(client.app.state.database, "ana", STAFF_PASSWORD, "admin")
@@ -116,7 +115,7 @@ def signed_in_admin(tmp_path: Path, built_site: Path):  # type: ignore[no-untype
 @pytest.fixture(scope="session")
 def postgres_cluster():  # type: ignore[no-untyped-def]
     """One throw-away PostgreSQL server for the session; tests reset it with `postgres_url`."""
-    from .servers import PostgresCluster
+    from tests.servers import PostgresCluster
 
     cluster = PostgresCluster().start()
     yield cluster

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 def free_port() -> int:

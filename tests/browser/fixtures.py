@@ -17,12 +17,11 @@ from forms_backend.staff.casework.rules import load_case_rules
 from forms_backend.staff.presenting import Clock
 from forms_backend.storage import open_database
 from forms_backend.storage.records import stamp
-
-from ..backend import submit
-from ..conftest import ROOT, run_build
-from ..servers import UvicornServer
-from .gate import CHROMIUM, CHROMIUM_ARGS
-from .scenarios import STAFF_USER
+from tests.backend import submit
+from tests.browser.gate import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.scenarios import STAFF_USER
+from tests.conftest import ROOT, run_build
+from tests.servers import UvicornServer
 
 GATE_SITE = ROOT / "test-artifacts" / "gate-site"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from ..conftest import ROOT
+from tests.conftest import ROOT
 
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]

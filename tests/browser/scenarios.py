@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from ..backend import GOOD
+from tests.backend import GOOD
 
 FORMS = {"en": "/en/tell-us/", "es": "/es/cuentenos/"}
 
