@@ -31,8 +31,10 @@ serve: setup              ## live preview of the site while editing, at http://1
 check: setup              ## every content check, warnings fatal (as CI would run it)
 	$(PY) build.py check --strict
 
-bench: setup-test         ## all benchmarks (minutes); figures are appended to docs/PERFORMANCE.md
+bench: setup-test         ## all benchmarks (minutes); each prints its table (docs/PERFORMANCE.md keeps the current figures)
 	$(PY) -m bench.build
+	$(PY) -m bench.speed_devices
+	$(PY) -m bench.markets
 	$(PY) -m bench.form_submit
 	$(PY) -m bench.staff_inbox
 	$(PY) -m bench.staff_login

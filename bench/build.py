@@ -1,6 +1,6 @@
 """Benchmark the site build at scale, side by side with the naive baseline.
 
-    python -m bench.build [--pages 1000 10000] [--corpus real synthetic] [--no-append]
+    python -m bench.build [--pages 1000 10000] [--corpus real synthetic]
 
 For each corpus and size it writes a project (half English, half Spanish pages): "real" copies this
 project's own pages, with their placeholders, contact lines, lists and links, half of the Spanish
@@ -8,7 +8,7 @@ ones stale; "synthetic" is generated prose, kept to compare with earlier figures
 Then it times, each in a fresh process:
 the naive baseline, a cold build (no cache, empty output), a warm-cache build (cache kept, output
 deleted), a no-op rebuild, one-page edits (the median of five), and a config-value edit (the UM team's hours, which
-only some pages show). It prints a table and appends it to docs/PERFORMANCE.md.
+only some pages show). It prints a table in the form docs/PERFORMANCE.md keeps its current figures in.
 """
 
 from __future__ import annotations
@@ -163,20 +163,15 @@ def measured(value: float, spec: str) -> str:
     return "" if value != value else format(value, spec)
 
 
-def report(lines: list[str], append: bool) -> None:
-    """Print a benchmark's table and (unless told not to) append it to docs/PERFORMANCE.md."""
-    table = "\n".join(lines) + "\n"
-    print(table)
-    if append:
-        with (ROOT / "docs" / "PERFORMANCE.md").open("a", encoding="utf-8") as handle:
-            handle.write("\n" + table)
+def report(lines: list[str]) -> None:
+    """Print a benchmark's table (Markdown, as docs/PERFORMANCE.md shows the current figures)."""
+    print("\n".join(lines) + "\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--corpus", nargs="+", choices=sorted(CORPORA), default=["real", "synthetic"])
-    parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/PERFORMANCE.md")
     args = parser.parse_args()
     lines = [
         f"### Build benchmark, {date.today().isoformat()} ({os.cpu_count()} cores)",
@@ -197,7 +192,7 @@ def main() -> None:
                 lines.append(
                     f"| {corpus} | {pages:,} | **cold build vs naive** | **{naive / rows[1][1]:.1f}× faster** | | | |"
                 )
-    report(lines, append=not args.no_append)
+    report(lines)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,12 @@
 """Benchmark building many markets from one content source: time should grow with markets × pages.
 
-    python -m bench.markets [--pages 1000 4000] [--markets 1 2 4 8] [--corpus real synthetic] [--no-append]
+    python -m bench.markets [--pages 1000 4000] [--markets 1 2 4 8] [--corpus real synthetic]
 
 For each corpus ("real": this project's pages copied; "synthetic": generated prose; see bench.corpus)
 and size (half English, half Spanish pages) and each number of
 markets, it writes a site.toml with that many markets (each with its own three contact lines,
 alternating Eastern and Central Time) and times, each in a fresh process, a cold build (no cache,
-empty output) and a no-op rebuild, then a one-page edit as `build.py serve` sees it. It prints a table, with the time per rendered page, and appends
-it to docs/PERFORMANCE.md.
+empty output) and a no-op rebuild, then a one-page edit as `build.py serve` sees it. It prints a table, with the time per rendered page.
 """
 
 from __future__ import annotations
@@ -77,7 +76,6 @@ def main() -> None:
     parser.add_argument("--pages", type=int, nargs="+", default=[1000, 4000])
     parser.add_argument("--markets", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--corpus", nargs="+", choices=sorted(CORPORA), default=["real", "synthetic"])
-    parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/PERFORMANCE.md")
     args = parser.parse_args()
     lines = [
         f"### Markets benchmark, {date.today().isoformat()} ({os.cpu_count()} cores)",
@@ -99,7 +97,7 @@ def main() -> None:
                         f" | {f'{cpu / one[4]:.2f}' if cold else ''} | {done}"
                         f" | {f'{seconds * 1000 / int(done):.2f}' if cold else ''} | {measured(memory, '.0f')} |"
                     )
-    report(lines, append=not args.no_append)
+    report(lines)
 
 
 if __name__ == "__main__":
