@@ -1,7 +1,7 @@
 # The README's two commands are `make run` and `make test`; everything else is here for people who want it.
 PY := .venv/bin/python
 
-.PHONY: run test lint setup setup-test build serve check messages bench clean
+.PHONY: run test lint setup setup-test build serve check messages bench mutation clean
 
 run: setup                ## set up, build the site, serve it with the form at http://127.0.0.1:8000/
 	$(PY) -m forms_backend run
@@ -39,9 +39,14 @@ bench: setup-test         ## all benchmarks (minutes); each prints its table (do
 	$(PY) -m bench.staff_inbox
 	$(PY) -m bench.staff_login
 
+mutation: setup-test      ## mutation testing of the form's security modules (minutes; see docs/TESTING.md)
+	rm -rf mutants
+	.venv/bin/mutmut run --max-children 2
+	.venv/bin/mutmut results --all true | .venv/bin/python scripts/mutation_scores.py
+
 messages: setup           ## extract UI strings from templates and update every catalog
 	.venv/bin/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output --omit-header --project=memberpages --version=1 .
 	.venv/bin/pybabel update -i locales/messages.pot -d locales --width=100 --ignore-obsolete --ignore-pot-creation-date
 
 clean:
-	rm -rf site data test-artifacts .pytest_cache
+	rm -rf site data test-artifacts .pytest_cache mutants
