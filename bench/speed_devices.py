@@ -53,12 +53,6 @@ DEVICES = (
         "import gc; gc.disable = lambda: None; gc.freeze = lambda: None",
     ),
     Device(
-        "compiled-catalog cache (rendering/i18n.py `compiled_in`)",
-        "edit",
-        "import sitegen.rendering.templates as m; original = m.load_translations; "
-        "m.load_translations = lambda *a: original(*a[:4], None)",
-    ),
-    Device(
         "Jinja bytecode cache (rendering/templates.py)",
         "edit",
         "import jinja2; jinja2.FileSystemBytecodeCache = lambda folder: None",
@@ -80,6 +74,8 @@ DEVICES = (
         "import uuid, sitegen.engine.inputs as m; m.CLDR_FACTS = 'off-' + uuid.uuid4().hex",
     ),
 )
+
+EXIT = DEVICES[1]  # serves every command: timed on the no-op path too
 
 # Runs the build as build.py does (its last lines included), after the patch given as argv[1].
 LAUNCH = """
@@ -117,8 +113,9 @@ def committed_corpus(pages: int, work: Path) -> Path:
     return source
 
 
-def edit_rounds(source: Path, out: Path, patches: dict[str, str], rounds: int) -> dict[str, list[float]]:
+def edit_rounds(source: Path, work: Path, patches: dict[str, str], rounds: int) -> dict[str, list[float]]:
     """One-page edits from the command line, the variants taking turns so that drift hits them alike."""
+    out = work / "site"
     page = some_page(source, "en")
     seconds: dict[str, list[float]] = {name: [] for name in patches}
     for number in range(rounds):
@@ -130,7 +127,8 @@ def edit_rounds(source: Path, out: Path, patches: dict[str, str], rounds: int) -
     return seconds
 
 
-def noop_rounds(source: Path, out: Path, patches: dict[str, str], rounds: int) -> dict[str, list[float]]:
+def noop_rounds(source: Path, work: Path, patches: dict[str, str], rounds: int) -> dict[str, list[float]]:
+    out = work / "site"
     seconds: dict[str, list[float]] = {name: [] for name in patches}
     for _ in range(rounds):
         for name, patch in patches.items():
@@ -152,26 +150,33 @@ def cold_rounds(source: Path, work: Path, patches: dict[str, str], rounds: int) 
     return seconds
 
 
+ROUNDS = {"edit": edit_rounds, "noop": noop_rounds, "cold": cold_rounds}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=9, help="runs of each variant on the edit and no-op paths")
     parser.add_argument("--cold-rounds", type=int, default=3)
+    parser.add_argument("--only", default="", help="only the devices whose name holds this text")
     args = parser.parse_args()
+    devices = [d for d in DEVICES if args.only.lower() in d.name.lower()]
     with tempfile.TemporaryDirectory(prefix="speed-devices-") as folder:
         work = Path(folder)
         source = committed_corpus(args.pages, work)
-        out = work / "site"
-        subprocess.run(build_command("", source, out), cwd=ROOT, check=True, capture_output=True)  # fills the cache
+        subprocess.run(
+            build_command("", source, work / "site"), cwd=ROOT, check=True, capture_output=True
+        )  # fills the cache
         baseline = {"all devices on": ""}
+        serving = {
+            "edit": {d.name: d.patch for d in devices if d.path == "edit"},
+            "noop": {d.name: d.patch for d in devices if d is EXIT},
+            "cold": {d.name: d.patch for d in devices if d.path == "cold"},
+        }
         by_path = {
-            "edit": edit_rounds(
-                source, out, baseline | {d.name: d.patch for d in DEVICES if d.path == "edit"}, args.rounds
-            ),
-            "noop": noop_rounds(source, out, baseline | {DEVICES[1].name: DEVICES[1].patch}, args.rounds),
-            "cold": cold_rounds(
-                source, work, baseline | {d.name: d.patch for d in DEVICES if d.path == "cold"}, args.cold_rounds
-            ),
+            path: ROUNDS[path](source, work, baseline | patches, args.cold_rounds if path == "cold" else args.rounds)
+            for path, patches in serving.items()
+            if patches
         }
     names = {"edit": "one-page edit (command)", "noop": "no-op rebuild", "cold": "cold build (no cache)"}
     print(
@@ -179,11 +184,9 @@ def main() -> None:
     )
     print("| device | path | with it (s) | without it (s) | saves |")
     print("| --- | --- | ---: | ---: | ---: |")
-    for device in DEVICES:
-        paths = ["edit", "noop"] if device is DEVICES[1] else [device.path]
+    for device in devices:
+        paths = ["edit", "noop"] if device is EXIT else [device.path]
         for path in paths:
-            if device.name not in by_path[path]:
-                continue
             on = statistics.median(by_path[path]["all devices on"])
             off = statistics.median(by_path[path][device.name])
             print(f"| {device.name} | {names[path]} | {on:.3f} | {off:.3f} | {(off - on) / off:+.1%} |")

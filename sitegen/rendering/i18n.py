@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 from pathlib import Path
 
-import babel
 from babel import Locale
 from babel.support import NullTranslations, Translations
 
-from sitegen.atomic_files import write_atomically
 from sitegen.errors import ContentError, shown_path
 
 DOMAIN = "messages"
@@ -21,12 +18,8 @@ def catalog_path(locales_dir: Path, lang: str) -> Path:
     return locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def load_translations(
-    locales_dir: Path, lang: str, source_lang: str, shown_root: Path, compiled_in: Path | None = None
-) -> NullTranslations:
-    """The compiled catalog for `lang`; the source language needs none (msgids are its text).
-    `compiled_in`: a folder that keeps each compiled catalog, named by its source's hash (a build process
-    then need not parse the .po file again, nor import Babel's catalog reader)."""
+def load_translations(locales_dir: Path, lang: str, source_lang: str, shown_root: Path) -> NullTranslations:
+    """The compiled catalog for `lang`; the source language needs none (msgids are its text)."""
     if lang == source_lang:
         return NullTranslations()
     path = catalog_path(locales_dir, lang)
@@ -35,16 +28,7 @@ def load_translations(
         raise ContentError(
             shown, 0, f"no UI catalog for {lang!r}", "run `make messages` to create it, then translate its strings"
         )
-    source = path.read_bytes()
-    if compiled_in is None:
-        return Translations(io.BytesIO(_compiled(source, lang, shown)), domain=DOMAIN)
-    kept = compiled_in / f"{lang}-babel-{babel.__version__}-{hashlib.sha256(source).hexdigest()[:32]}.mo"
-    try:
-        compiled = kept.read_bytes()
-    except OSError:  # not compiled yet (or the kept copy is unreadable): compile it and keep it
-        compiled = _compiled(source, lang, shown)
-        write_atomically(kept, compiled)  # a process reading it never sees half a catalog
-    return Translations(io.BytesIO(compiled), domain=DOMAIN)
+    return Translations(io.BytesIO(_compiled(path.read_bytes(), lang, shown)), domain=DOMAIN)
 
 
 def _compiled(source: bytes, lang: str, shown: str) -> bytes:

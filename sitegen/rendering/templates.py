@@ -80,8 +80,7 @@ class Templates:
         reload_edited: bool = True,
     ) -> None:
         """`compiled_in`: a folder where Jinja keeps compiled templates between processes (keyed by each
-        template's source, so an edited template is compiled again), and i18n the compiled catalogs (keyed
-        the same way); a build process then starts faster.
+        template's source, so an edited template is compiled again); a build process then starts faster.
         `reload_edited`: look at each template file's time on every render and read an edited one again (the
         form backend runs for days); the build turns it off, as it makes new Templates when a template changes."""
         self.config = config
@@ -89,7 +88,6 @@ class Templates:
         self.templates_dir = templates_dir
         self.root = root
         self.bytecode_cache = None
-        catalogs = compiled_in / "catalogs" if compiled_in is not None else None
         if compiled_in is not None:
             # Jinja keys compiled code by template source, not by the environment's options below: a change
             # to those options gets a folder of its own.
@@ -98,7 +96,7 @@ class Templates:
             self.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
         self.environments = {
             lang: self._environment(
-                lang, load_translations(locales_dir, lang, config.default_language, root, catalogs), static_urls
+                lang, load_translations(locales_dir, lang, config.default_language, root), static_urls
             )
             for lang in config.languages
         }

@@ -116,16 +116,6 @@ def _replace_in(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def test_a_page_edit_takes_the_ui_catalogs_as_the_last_build_compiled_and_checked_them(built: Path) -> None:
-    """Reading and checking the .po files is a tenth of a new process's one-page edit: their compiled form
-    and their check's answer are kept, by their content, and Babel's catalog reader is not even imported."""
-    _same_size_edit(built)
-    again = build(built)
-    assert again.returncode == 0 and engine_loaded(again)
-    assert "babel.messages.pofile" not in again.stderr
-    assert "Ir al contenido principal" in (built / "site/es/pagina-00001/index.html").read_text()
-
-
 def test_an_edited_catalog_is_compiled_and_checked_again(built: Path) -> None:
     catalog = built / "locales/es/LC_MESSAGES/messages.po"
     _replace_in(catalog, 'msgstr "Ir al contenido principal"', 'msgstr "Saltar al contenido"')
