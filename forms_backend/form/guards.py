@@ -83,8 +83,10 @@ def parse_urlencoded_lists(
 
 
 def check_origin(request: Request, allowed: frozenset[str]) -> None:
-    """The form must be posted from our own pages: Origin (or Referer) names this site."""
-    own = f"{request.scope.get('scheme', 'http')}://{request.headers.get('host', '')}"
+    """The form must be posted from our own pages: Origin (or Referer) names this site, or an allowed one.
+    Without a Host header no origin is our own (HTTP/1.1 requires one; only an allowed origin passes)."""
+    host = request.headers.get("host")
+    own = f"{request.scope.get('scheme', 'http')}://{host}" if host else None
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         referer = request.headers.get("referer")

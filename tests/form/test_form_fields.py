@@ -101,6 +101,11 @@ def test_a_member_id_must_be_6_to_20_letters_and_digits(member_id: str) -> None:
     }
 
 
+def test_a_member_id_of_twenty_characters_may_be_written_in_groups() -> None:
+    result = validate(with_(member_id="1234 5678 9012 3456"), TODAY)
+    assert result.inquiry is not None and result.inquiry.member_id == "1234567890123456"
+
+
 def test_the_member_id_is_optional() -> None:
     result = validate(with_(member_id=""), TODAY)
     assert result.inquiry is not None and result.inquiry.member_id == ""
@@ -159,7 +164,7 @@ def test_a_name_must_start_with_a_letter_and_hold_no_digits(last_name: str) -> N
 
 
 def test_a_zero_width_joiner_is_allowed_between_letters_of_a_name_only() -> None:
-    assert validate(with_(first_name="می\u200cخواهم"), TODAY).ok
+    assert validate(with_(first_name="می\u200cخواهم", last_name="می\u200cخواهم"), TODAY).ok
     assert errors_of(with_(first_name="\u200cAna")) == {"first_name": "invalid_characters"}
     assert errors_of(with_(email="ana\u200c@example.org")) == {"email": "invalid_characters"}
 
@@ -180,9 +185,19 @@ def test_the_email_address_is_kept_as_typed() -> None:
     assert result.inquiry is not None and result.inquiry.email == "Ana.Garcia+form@Example.ORG"
 
 
+def test_a_phone_number_with_words_in_it_is_refused() -> None:
+    assert errors_of(with_(phone="(513) 555-0142 call me")) == {"phone": "phone_invalid"}
+
+
+def test_a_too_long_phone_or_email_is_too_long_whatever_else_is_wrong() -> None:
+    assert errors_of(with_(phone="x" * 31)) == {"phone": "too_long"}
+    assert errors_of(with_(email="x" * 255)) == {"email": "too_long"}
+
+
 def test_either_a_phone_or_an_email_is_needed() -> None:
     assert errors_of(with_(phone="", email="")) == {"phone": "phone_or_email"}
-    assert validate(with_(phone="", contact_method="email"), TODAY).ok
+    by_email = validate(with_(phone="", contact_method="email"), TODAY)
+    assert by_email.inquiry is not None and by_email.inquiry.phone == ""
     assert validate(with_(email=""), TODAY).ok
 
 
@@ -225,6 +240,11 @@ def test_each_date_mistake_has_its_own_code(parts: tuple[str, str, str], code: s
     assert errors_of(with_(dob_day=day, dob_month=month, dob_year=year)) == {"date_of_birth": code}
 
 
+def test_a_date_part_that_is_too_long_is_one_error_for_the_date() -> None:
+    assert errors_of(with_(dob_day="123")) == {"date_of_birth": "too_long"}
+    assert errors_of(with_(dob_year="19800")) == {"date_of_birth": "too_long"}
+
+
 def test_the_oldest_and_newest_dates_of_birth_accepted() -> None:
     assert validate(with_(dob_day="5", dob_month="12", dob_year="2026"), TODAY).ok
     assert validate(with_(dob_day="1", dob_month="1", dob_year="1896"), TODAY).ok
@@ -234,6 +254,11 @@ def test_birth_date_reads_the_three_parts_or_gives_none() -> None:
     assert birth_date({"dob_day": "5", "dob_month": "3", "dob_year": "1980"}) == date(1980, 3, 5)
     assert birth_date({"dob_day": "", "dob_month": "3", "dob_year": "1980"}) is None
     assert birth_date({}) is None
+
+
+def test_a_valid_submission_keeps_its_values_as_typed_beside_the_inquiry() -> None:
+    result = validate(with_(member_id="ab 123 4567"), TODAY)
+    assert result.values["member_id"] == "ab 123 4567" and result.values["dob_day"] == "5"
 
 
 def test_values_are_given_back_as_cleaned_for_the_form_to_show_again() -> None:

@@ -29,8 +29,8 @@ FIELDS = frozenset({"first_name", "last_name"})
 def request(
     headers: Iterable[tuple[str, str]] = (),
     body_chunks: Iterable[bytes] = (b"",),
-    client: tuple[str, int] = ("203.0.113.9", 50000),
-    scheme: str = "http",
+    client: tuple[str, int] | None = ("203.0.113.9", 50000),
+    scheme: str | None = "http",
 ) -> Request:
     chunks = list(body_chunks)
 
@@ -41,11 +41,12 @@ def request(
     scope: Scope = {
         "type": "http",
         "method": "POST",
-        "scheme": scheme,
         "path": "/en/tell-us/",
         "headers": [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers],
         "client": client,
     }
+    if scheme is not None:  # ASGI makes it optional: "http" when absent
+        scope["scheme"] = scheme
     return Request(scope, receive)
 
 
@@ -147,6 +148,21 @@ def test_repeated_fields_are_collected_up_to_their_limit() -> None:
     )
 
 
+def test_a_repeated_field_comes_at_most_200_times_unless_told() -> None:
+    fields, lists = parse_urlencoded_lists(b"&".join([b"ref=1"] * 200), FIELDS, frozenset({"ref"}))
+    assert len(lists["ref"]) == 200
+    too_many = b"&".join([b"ref=1"] * 201)
+    assert rejection(lambda: parse_urlencoded_lists(too_many, FIELDS, frozenset({"ref"}))) == (400, "unreadable")
+
+
+def test_an_equals_sign_in_a_value_belongs_to_the_value() -> None:
+    assert parse_urlencoded(b"first_name=a=b", FIELDS) == {"first_name": "a=b"}
+
+
+def test_a_rejection_reads_as_its_reason() -> None:
+    assert str(Rejection(413, "too_large")) == "too_large"
+
+
 def test_a_repeated_field_may_be_absent() -> None:
     assert parse_urlencoded_lists(b"first_name=a", FIELDS, frozenset({"ref"})) == ({"first_name": "a"}, {"ref": []})
 
@@ -156,6 +172,38 @@ def test_a_repeated_field_may_be_absent() -> None:
 
 def test_a_post_from_our_own_pages_is_accepted() -> None:
     check_origin(request([("host", "members.example.org"), ("origin", "http://members.example.org")]), frozenset())
+
+
+def test_over_https_our_own_origin_is_https() -> None:
+    headers = [("host", "members.example.org"), ("origin", "https://members.example.org")]
+    check_origin(request(headers, scheme="https"), frozenset())
+    plain = [("host", "members.example.org"), ("origin", "http://members.example.org")]
+    assert rejection(lambda: check_origin(request(plain, scheme="https"), frozenset())) == (403, "wrong_origin")
+
+
+def test_a_server_that_gives_no_scheme_is_taken_as_http() -> None:
+    headers = [("host", "members.example.org"), ("origin", "http://members.example.org")]
+    check_origin(request(headers, scheme=None), frozenset())
+
+
+def test_our_own_origin_may_end_in_a_slash() -> None:
+    check_origin(request([("host", "members.example.org"), ("origin", "http://members.example.org/")]), frozenset())
+
+
+def test_without_a_host_header_only_an_allowed_origin_passes() -> None:
+    for hostless in (request([("origin", "http://")]), request([("origin", "http://None")])):
+        assert rejection(lambda: check_origin(hostless, frozenset())) == (403, "wrong_origin")  # noqa: B023
+    check_origin(request([("origin", "https://www.example.org")]), frozenset({"https://www.example.org"}))
+
+
+def test_an_origin_that_only_adds_letters_to_an_accepted_one_is_refused() -> None:
+    ours = [("host", "members.example.org"), ("origin", "http://members.example.orgX")]
+    assert rejection(lambda: check_origin(request(ours), frozenset())) == (403, "wrong_origin")
+    allowed = [("host", "backend:8000"), ("origin", "https://www.example.orgX")]
+    assert rejection(lambda: check_origin(request(allowed), frozenset({"https://www.example.org"}))) == (
+        403,
+        "wrong_origin",
+    )
 
 
 def test_a_post_from_an_allowed_origin_is_accepted() -> None:
@@ -211,6 +259,14 @@ def test_a_hop_that_is_not_an_address_makes_the_peer_the_client() -> None:
     assert client_address(forwarded, PROXIES) == "127.0.0.1"
 
 
+def test_a_request_with_no_client_address_is_from_unknown() -> None:
+    assert client_address(request(client=None), PROXIES) == "unknown"
+
+
+def test_a_trusted_proxy_that_forwards_no_address_is_the_client() -> None:
+    assert client_address(request(client=("127.0.0.1", 1)), PROXIES) == "127.0.0.1"
+
+
 def test_only_trusted_hops_make_the_peer_the_client() -> None:
     forwarded = request([("x-forwarded-for", "10.0.0.2")], client=("127.0.0.1", 1))
     assert client_address(forwarded, PROXIES) == "127.0.0.1"
@@ -233,6 +289,7 @@ def response_headers(scope_changes: dict[str, object], app_headers: dict[str, st
         await inner(scope, receive, send)
 
     scope: Scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "scheme": "http"} | scope_changes
+    scope = {name: value for name, value in scope.items() if value is not None}  # None: leave the key out
     asyncio.run(SecurityHeaders(app, trusted_proxies=frozenset({"127.0.0.1"}))(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     return {name.decode(): value.decode() for name, value in start["headers"]}
@@ -249,6 +306,29 @@ def test_every_response_gets_the_security_headers() -> None:
 
 def test_a_header_the_app_set_is_not_overwritten() -> None:
     assert response_headers({}, {"x-frame-options": "SAMEORIGIN"})["x-frame-options"] == "SAMEORIGIN"
+
+
+def test_a_response_started_without_headers_gets_them_all() -> None:
+    sent: list[Message] = []
+
+    async def bare(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 204})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(SecurityHeaders(bare)({"type": "http", "headers": [], "scheme": "http"}, receive, send))
+    names = {name for name, _ in sent[0]["headers"]}
+    assert {b"content-security-policy", b"x-frame-options", b"x-content-type-options"} <= names
+
+
+def test_a_trusted_proxy_that_says_nothing_of_https_gets_no_hsts() -> None:
+    assert "strict-transport-security" not in response_headers({"client": ("127.0.0.1", 1)})
+    assert "strict-transport-security" not in response_headers({"client": ("127.0.0.1", 1), "headers": None})
 
 
 def test_hsts_only_over_https_directly_or_from_a_trusted_proxy() -> None:

@@ -93,12 +93,16 @@ def test_a_token_longer_than_512_characters_is_refused_unread() -> None:
         TOKENS.check(long_payload, "en", now=time.time() + 5)
 
 
-def test_a_token_of_exactly_512_characters_is_read() -> None:
+def test_a_token_of_exactly_512_characters_is_read_and_one_more_is_not() -> None:
     signer = TimestampSigner(KEY, salt=SALT)
     overhead = len(signer.sign("x:en").decode()) - 1
     token = signer.sign("n" * (512 - overhead) + ":en").decode()
     assert len(token) == 512
     assert TOKENS.check(token, "en", now=time.time() + 5).nonce == "n" * (512 - overhead)
+    longer = signer.sign("n" * (513 - overhead) + ":en").decode()
+    assert len(longer) == 513
+    with pytest.raises(TokenForged):
+        TOKENS.check(longer, "en", now=time.time() + 5)
 
 
 def test_a_token_signed_with_an_older_key_still_verifies_after_rotation() -> None:

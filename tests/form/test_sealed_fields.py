@@ -4,8 +4,13 @@ not, and which terms a submission and a typed search become."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
+import re
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from forms_backend.keys.crypto import DecryptionFailed, FieldCipher, new_key_spec
 from forms_backend.keys.search_index import (
@@ -64,6 +69,27 @@ def test_an_unknown_key_id_or_a_truncated_value_does_not_open(sealed: bytes) -> 
         FieldCipher({"k1": KEY_A}, "k1").open(sealed, "r")
 
 
+def test_a_key_id_that_is_not_text_does_not_open() -> None:
+    cipher = FieldCipher({"k1": KEY_A}, "k1")
+    with pytest.raises(DecryptionFailed):
+        cipher.open(b"\xff\xfe:" + b"\0" * 40, "r")
+    assert cipher.key_id_of(b"\xff:" + b"\0" * 40) == "\ufffd"
+
+
+def test_the_key_id_is_what_comes_before_the_first_colon() -> None:
+    assert FieldCipher({"k1": KEY_A}, "k1").key_id_of(b"k1:nonce:with:colons") == "k1"
+
+
+def test_what_a_failure_says_names_its_cause_and_nothing_of_the_data() -> None:
+    cipher = FieldCipher({"k1": KEY_A}, "k1")
+    with pytest.raises(DecryptionFailed) as unknown:
+        cipher.open(b"k9:" + b"\0" * 40, "r")
+    assert str(unknown.value) == "unknown key id"
+    with pytest.raises(DecryptionFailed) as altered:
+        cipher.open(cipher.seal(FIELDS, "r"), "other row")
+    assert str(altered.value) == "data was altered or the key is wrong"
+
+
 def test_the_shortest_sealed_value_still_reaches_the_cipher() -> None:
     with pytest.raises(DecryptionFailed, match="altered"):
         FieldCipher({"k1": KEY_A}, "k1").open(b"k1:" + b"\0" * 13, "r")
@@ -78,18 +104,20 @@ def test_after_rotation_new_values_use_the_new_key_and_old_ones_still_open() -> 
 
 
 def test_a_key_spec_must_name_a_32_byte_key() -> None:
-    with pytest.raises(ValueError, match="no encryption keys"):
+    with pytest.raises(ValueError, match="^no encryption keys given$"):
         FieldCipher.from_spec(" , ")
-    with pytest.raises(ValueError, match="32 bytes"):
-        FieldCipher.from_spec(f"k1:{b64(b'short')}")
-    with pytest.raises(ValueError, match="current"):
+    for wrong in (b"short", b"k" * 37):
+        with pytest.raises(ValueError, match="^encryption key 'k1' must be 32 bytes$"):
+            FieldCipher.from_spec(f"k1:{b64(wrong)}")
+    with pytest.raises(ValueError, match="^the current encryption key id is not among the keys$"):
         FieldCipher({"k1": KEY_A}, "k2")
 
 
-def test_a_new_key_spec_is_a_fresh_32_byte_key() -> None:
+def test_a_new_key_spec_is_a_fresh_32_byte_key_in_unpadded_base64() -> None:
     spec = new_key_spec("k7")
-    assert spec.startswith("k7:") and spec != new_key_spec("k7")
+    assert re.fullmatch(r"k7:[A-Za-z0-9_-]{43}", spec) and spec != new_key_spec("k7")
     assert FieldCipher.from_spec(spec).current == "k7"
+    assert FieldCipher.from_spec(new_key_spec()).current == "k1"
 
 
 # -- the terms of the blind index -------------------------------------------------------------------------
@@ -144,11 +172,31 @@ def test_a_typed_search_is_read_every_way_it_could_mean() -> None:
     assert query_terms("   ") == []
 
 
+def test_a_reference_spelled_with_letters_for_digits_is_also_searched_as_a_name() -> None:
+    assert query_terms("oooo iiii llll") == [
+        ("reference", "000011111111"),
+        ("first_name", "oooo iiii llll"),
+        ("last_name", "oooo iiii llll"),
+        ("full_name", "oooo iiii llll"),
+    ]
+
+
 def test_a_word_with_a_digit_is_not_searched_as_a_name() -> None:
     assert query_terms("abc1234") == [("member_id", "ABC1234")]
 
 
 # -- digests -----------------------------------------------------------------------------------------------
+
+
+def test_the_digest_and_key_derivation_are_fixed_so_stored_indexes_stay_valid() -> None:
+    """Changing either would leave every stored digest unfindable: HMAC-SHA256(key, field 0x00 term)[:16],
+    under a key derived from the secret with HKDF-SHA256 and this info string."""
+    secret = b"s" * 32
+    index = SearchIndex.from_spec(f"s1:{b64(secret)}")
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"memberpages.search-index.v1").derive(secret)
+    assert index.current.key == key
+    expected = hmac.new(key, b"last_name\0garc\xc3\xada", hashlib.sha256).digest()[:16]
+    assert index.current.digest("last_name", "garcía") == expected
 
 
 def test_a_digest_is_16_bytes_and_depends_on_key_field_and_term() -> None:
@@ -180,14 +228,20 @@ def test_after_rotation_new_rows_use_the_new_key_and_searches_try_both() -> None
     assert len(rotated.lookups("garcia")) == 2 * len(SearchIndex.from_spec(old_spec).lookups("garcia"))
 
 
+def test_a_search_secret_may_be_any_length_from_32_bytes() -> None:
+    for length in range(32, 41):
+        assert len(SearchIndex.from_spec(f"s1:{b64(b'x' * length)}").current.key) == 32
+
+
 def test_search_keys_are_derived_not_used_raw_and_must_be_long() -> None:
     secret = b"s" * 32
     index = SearchIndex.from_spec(f"s1:{b64(secret)}")
     assert index.current.key != secret and len(index.current.key) == 32
     with pytest.raises(ValueError, match="at least 32 bytes"):
         SearchIndex.from_spec(f"s1:{b64(b'short')}")
-    with pytest.raises(ValueError, match="no search keys"):
+    with pytest.raises(ValueError, match="^no search keys given$"):
         SearchIndex.from_spec("")
+    assert re.fullmatch(r"s1:[A-Za-z0-9_-]{43}", new_search_key_spec())
 
 
 def test_index_rows_indexes_many_submissions_at_once() -> None:

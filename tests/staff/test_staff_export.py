@@ -84,6 +84,29 @@ def test_an_inquiry_without_a_case_has_empty_case_columns_and_no_assignee() -> N
     assert row["status"] == "New"
 
 
+def test_a_case_that_is_not_expedited_and_has_no_deadlines_says_so() -> None:
+    calm = StoredInquiry(
+        "AB12-CD34-EF59",
+        "2026-12-01",
+        "en",
+        "other",
+        "email",
+        "en",
+        "closed",
+        None,
+        {},
+        case=CaseState("inquiry", False, None, None, "2026-12-01", "2026-12-02", None),
+    )
+    row = rows(to_csv([calm]))[0]
+    assert [row[c] for c in ("expedited", "acknowledge_by", "resolve_by", "acknowledged_at", "resolved_at")] == [
+        "no",
+        "",
+        "",
+        "2026-12-01",
+        "2026-12-02",
+    ]
+
+
 def test_a_status_without_words_is_shown_as_stored() -> None:
     odd = StoredInquiry("AB12-CD34-EF58", "2026-12-01", "en", "other", "email", "en", "archived", None, {})
     assert rows(to_csv([odd]))[0]["status"] == "archived"
