@@ -1,5 +1,6 @@
 """The checks every form POST passes before its fields are read, and the headers every response gets,
-each on a real Starlette request built from raw bytes (as a client or an attacker would send them)."""
+each on a real Starlette request built from raw bytes (as a client or an attacker would send them).
+Coroutines run through `run_async`: the browser tests keep an event loop running in the main thread."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from forms_backend.form.guards import (
     read_capped_body,
     require_form_content_type,
 )
+from tests.conftest import run_async
 
 FIELDS = frozenset({"first_name", "last_name"})
 
@@ -52,7 +54,7 @@ def request(
 
 def rejection(call: object) -> tuple[int, str]:
     with pytest.raises(Rejection) as caught:
-        asyncio.run(call) if asyncio.iscoroutine(call) else call()  # type: ignore[operator]
+        run_async(lambda: call) if asyncio.iscoroutine(call) else call()  # type: ignore[operator]
     return caught.value.status, caught.value.reason
 
 
@@ -60,7 +62,7 @@ def rejection(call: object) -> tuple[int, str]:
 
 
 def test_a_body_of_exactly_the_limit_is_read_whole() -> None:
-    body = asyncio.run(read_capped_body(request([("content-length", "10")], [b"12345", b"67890"]), 10))
+    body = run_async(lambda: read_capped_body(request([("content-length", "10")], [b"12345", b"67890"]), 10))
     assert body == b"1234567890"
 
 
@@ -80,7 +82,7 @@ def test_a_content_length_that_is_not_plain_digits_is_refused(declared: str) -> 
 
 
 def test_a_body_with_no_declared_length_is_read_to_the_limit() -> None:
-    assert asyncio.run(read_capped_body(request(body_chunks=[b"abc"]), 3)) == b"abc"
+    assert run_async(lambda: read_capped_body(request(body_chunks=[b"abc"]), 3)) == b"abc"
 
 
 # -- the content type ------------------------------------------------------------------------------
@@ -290,7 +292,7 @@ def response_headers(scope_changes: dict[str, object], app_headers: dict[str, st
 
     scope: Scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "scheme": "http"} | scope_changes
     scope = {name: value for name, value in scope.items() if value is not None}  # None: leave the key out
-    asyncio.run(SecurityHeaders(app, trusted_proxies=frozenset({"127.0.0.1"}))(scope, receive, send))
+    run_async(lambda: SecurityHeaders(app, trusted_proxies=frozenset({"127.0.0.1"}))(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     return {name.decode(): value.decode() for name, value in start["headers"]}
 
@@ -321,7 +323,7 @@ def test_a_response_started_without_headers_gets_them_all() -> None:
     async def send(message: Message) -> None:
         sent.append(message)
 
-    asyncio.run(SecurityHeaders(bare)({"type": "http", "headers": [], "scheme": "http"}, receive, send))
+    run_async(lambda: SecurityHeaders(bare)({"type": "http", "headers": [], "scheme": "http"}, receive, send))
     names = {name for name, _ in sent[0]["headers"]}
     assert {b"content-security-policy", b"x-frame-options", b"x-content-type-options"} <= names
 
