@@ -32,7 +32,7 @@ class Settings:
     database_url: str
     secret_keys: tuple[str, ...]  # oldest first; the last one signs
     encryption_keys: str
-    search_keys: str = ""  # the blind index's secrets (SEARCH_KEYS); see search_index.py
+    search_keys: str = ""  # the blind index's secrets (SEARCH_KEYS); see keys/search_index.py
     production: bool = False
     trusted_proxies: frozenset[str] = frozenset()
     allowed_origins: frozenset[str] = frozenset()

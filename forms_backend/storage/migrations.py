@@ -98,7 +98,7 @@ STEPS: list[list[Statement]] = [
         "CREATE INDEX submissions_market_created ON submissions (market, created_at)",
     ],
     [
-        # The blind index (search_index.py): keyed digests of each submission's search terms, never the terms.
+        # The blind index (keys/search_index.py): keyed digests of each submission's search terms, never the terms.
         """CREATE TABLE search_terms (
             submission_id BIGINT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
             key_id TEXT NOT NULL,
@@ -108,7 +108,7 @@ STEPS: list[list[Statement]] = [
         "CREATE INDEX search_terms_submission ON search_terms (submission_id, key_id)",
     ],
     [
-        # Per-client rate limits shared by every worker (rate_limits.py; used on PostgreSQL).
+        # Per-client rate limits shared by every worker (form/rate_limits.py; used on PostgreSQL).
         """CREATE TABLE rate_limits (
             bucket TEXT NOT NULL,
             client TEXT NOT NULL,
@@ -120,7 +120,7 @@ STEPS: list[list[Statement]] = [
         "CREATE INDEX rate_limits_stamp ON rate_limits (bucket, stamp)",
     ],
     [
-        # Casework (staff/cases.py): each submission is a case with a type and deadlines from casework.toml.
+        # Casework (staff/casework/cases.py): each submission is a case with a type and deadlines from casework.toml.
         # next_due_at is the deadline that matters now (acknowledge, then resolve; NULL once resolved),
         # so every queue is one index range. Received day and week are the plan's local ones, for reports.
         "ALTER TABLE submissions ADD COLUMN case_type TEXT NOT NULL DEFAULT ''",

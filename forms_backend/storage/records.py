@@ -23,7 +23,7 @@ class StoredInquiry:
 
 @dataclass(frozen=True)
 class CaseState:
-    """A submission as a case (staff/cases.py keeps these columns)."""
+    """A submission as a case (staff/casework/cases.py keeps these columns)."""
 
     case_type: str
     expedited: bool

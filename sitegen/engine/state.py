@@ -62,7 +62,7 @@ class BuildState:
     listing: str | None = None  # what the site-wide pages (home pages, sitemap) were made from
     site_files: frozenset[str] = frozenset()  # the site-wide files the last full listing wrote
     build_id: str | None = None  # the id written into the output folder's marker
-    fingerprint: int | None = None  # the order-free hash the build id is made from (see fingerprints.py)
+    fingerprint: int | None = None  # the order-free hash the build id is made from (see `keys.site_fingerprint`)
     key_inputs: tuple[dict[str, str], dict[str, str]] | None = (
         None  # the shared digests the outputs' keys were checked against
     )
