@@ -117,3 +117,11 @@ def raise_all(errors: list[SourceError]) -> None:
     """Raise the collected errors, if any, as one `SiteErrors`."""
     if errors:
         raise SiteErrors(errors)
+
+
+class UnapprovedText(SourceError):
+    """A page whose text is not the one its state approved, or was never approved: one per page, so
+    thousands when a site first turns approvals on."""
+
+    many = "pages are not approved as they stand"
+    listed_by = "python3 build.py approvals"

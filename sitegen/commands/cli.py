@@ -5,6 +5,8 @@ serve          build, serve on loopback, rebuild and reload the browser on every
 check          run every check without publishing; exit 1 if anything is fatal
 translations   show each page's translation status; --mark FILE records a finished translation;
                --export DIR writes XLIFF files for a translation vendor, --import FILE… takes them back
+approvals      each page's approved text per market; --approve PATH… --id ID --by NAME records an
+               approval, --redline DIR writes the changes for the state (see docs/EDITING.md)
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", nargs="?", default="build", choices=["build", "serve", "check", "translations"])
+    parser.add_argument(
+        "command", nargs="?", default="build", choices=["build", "serve", "check", "translations", "approvals"]
+    )
     parser.add_argument(
         "--source",
         type=Path,
@@ -78,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FILE",
         help="translations: put the translated texts of these XLIFF files into content/ and mark them (nothing is written if any file is wrong)",
     )
+    approval_options(parser)
     args = parser.parse_args(argv)
     project = Project(args.source.resolve())
     out = (args.out or project.root / "site").resolve()
@@ -89,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.export or args.import_files:
             return translation_files(project, args.export, tuple(args.lang), args.all, args.import_files)
         return translations(project, args.mark)
+    if args.command == "approvals":
+        return approvals(project, args)
     if args.command == "check":  # every check, readability too, into a folder thrown away
         import tempfile  # here: an up-to-date build answers before this import would be worth its time
 
@@ -103,6 +110,43 @@ def main(argv: list[str] | None = None) -> int:
         if pages is not None:
             return up_to_date(pages, out, time.perf_counter() - started)
     return run_build(project, out, options, sources=sources)
+
+
+def approval_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="approvals: list as JSON, for tools")
+    parser.add_argument(
+        "--approve",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="approvals: record these pages' text as approved",
+    )
+    parser.add_argument(
+        "--id",
+        dest="ids",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="approvals --approve: the material ID (one, or one per page)",
+    )
+    parser.add_argument("--by", metavar="NAME", help="approvals --approve: who approved it")
+    parser.add_argument("--market", metavar="KEY", help="approvals --approve: only this market's text")
+    parser.add_argument("--on", metavar="YYYY-MM-DD", help="approvals --approve: the approval date (default: today)")
+    parser.add_argument(
+        "--redline", type=Path, metavar="DIR", help="approvals: write a redline per changed page into DIR"
+    )
+
+
+def approvals(project: Project, args: argparse.Namespace) -> int:
+    from sitegen.commands.approvals import approvals_command
+
+    try:
+        return approvals_command(
+            project, args.json, args.approve, args.ids, args.by, args.market, args.on, args.redline
+        )
+    except SiteError as exc:
+        return print_problems(problems_of(exc), [], "approvals", "nothing was written")
 
 
 def run_build(

@@ -27,10 +27,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from sitegen.approval.lock import APPROVED
 from sitegen.config.project import Project
 from sitegen.engine.markets import SiteBuilder
 from sitegen.engine.options import BuildOptions
 from sitegen.errors import SiteError, problems_of, summarized
+from sitegen.rendering.templates import editor_template
 
 RELOAD_JS = """(() => {
   const generation = new URL(document.currentScript.src).searchParams.get("g");
@@ -55,12 +57,15 @@ class PreviewState:
     def __init__(self) -> None:
         self.generation = 0
         self.problems: list[str] = []
+        self.banners: dict[str, str] = {}  # served file -> the preview-only banner its page shows
         self.lock = threading.Lock()
 
-    def update(self, problems: list[str]) -> None:
+    def update(self, problems: list[str], banners: dict[str, str] | None = None) -> None:
         with self.lock:
             self.generation += 1
             self.problems = problems
+            if banners is not None:
+                self.banners = banners
 
 
 def rebuild(builder: SiteBuilder, state: PreviewState, touched: set[Path] | None = None) -> None:
@@ -85,7 +90,24 @@ def rebuild(builder: SiteBuilder, state: PreviewState, touched: set[Path] | None
     for summary in summaries:
         print(f"{summary} (warnings)", file=sys.stderr, flush=True)
     print(f"rebuilt: rendered {report.rendered} page(s) in {report.seconds * 1000:.0f} ms", flush=True)
-    state.update([])
+    state.update([], preview_banners(builder))
+
+
+def preview_banners(builder: SiteBuilder) -> dict[str, str]:
+    """The banner of every page that is not approved as it stands, by the file it is served from."""
+    templates_dir = builder.project.templates_dir
+    config = builder.config
+    banners = {}
+    for prefix, tree in builder.builders.items():
+        for finding in tree.state.standing.values() if tree.state else ():
+            if finding.state != APPROVED:
+                policy = config.market_configs[finding.market] if finding.market and config else config
+                required = bool(policy and policy.approvals and policy.approvals.required)
+                served = f"{prefix.strip('/')}/{finding.output}".lstrip("/")
+                banners[served] = editor_template(
+                    templates_dir, "preview_banner.html", finding=finding, required=required
+                )
+    return banners
 
 
 def watch(project: Project, builder: SiteBuilder, state: PreviewState, stop: threading.Event) -> None:
@@ -118,6 +140,8 @@ class InjectReload:
         if problems:
             await problem_page(problems, script)(scope, receive, send)
             return
+        served = scope["path"].lstrip("/")
+        banner = self.state.banners.get(served + "index.html" if not served or served.endswith("/") else served, "")
         is_html = False
 
         async def send_with_script(message: MutableMapping[str, Any]) -> None:
@@ -127,11 +151,23 @@ class InjectReload:
                 is_html = headers.get(b"content-type", b"").startswith(b"text/html")
                 if is_html:  # the length changes with the script
                     message["headers"] = [(k, v) for k, v in message["headers"] if k != b"content-length"]
-            elif message["type"] == "http.response.body" and is_html and not message.get("more_body"):
-                message["body"] = message.get("body", b"").replace(b"</body>", script.encode() + b"</body>")
+            elif message["type"] == "http.response.body" and is_html:
+                body = message.get("body", b"")
+                if banner and b"<main" in body:  # a big page comes in chunks: the banner goes where <main> is
+                    body = with_banner(body, banner)
+                if not message.get("more_body"):
+                    body = body.replace(b"</body>", script.encode() + b"</body>")
+                message["body"] = body
             await send(message)
 
         await self.files(scope, receive, send_with_script)
+
+
+def with_banner(page: bytes, banner: str) -> bytes:
+    """The page with the banner at the top of its main content (where a screen reader's skip link lands)."""
+    start = page.find(b"<main")
+    end = page.find(b">", start) + 1 if start >= 0 else 0
+    return page[:end] + b"\n" + banner.encode() + page[end:] if end else page
 
 
 def problem_page(problems: list[str], script: str) -> HTMLResponse:

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.config.contact_lines import ContactLineReader
-from sitegen.config.schema import Form, Market, Notices, SiteConfig
+from sitegen.config.schema import ApprovalPolicy, Form, Market, Notices, SiteConfig
 from sitegen.config.taglines import TAGLINES_FILE, Tagline, load_taglines
 from sitegen.config.toml_lines import TomlLines
 from sitegen.errors import ConfigError, raise_all
+
+DEFAULT_APPROVAL_RECORDS = "content/approvals.toml"  # beside the pages, where editors see it in their diffs
 
 
 def load_config(path: Path, display_path: str | None = None) -> SiteConfig:
@@ -81,6 +83,7 @@ class SiteReader(ContactLineReader):
         readability = self._readability(languages)
         notices = self._notices(languages)
         stale_policy = self._stale_policy()
+        approvals, generated_ids = self._approvals(("approvals",), None, languages)
         self.known_taglines, tagline_errors = load_taglines(self.root, notices.help_line) if notices else ({}, [])
         self.errors += tagline_errors
         site = SiteConfig(
@@ -96,6 +99,8 @@ class SiteReader(ContactLineReader):
             readability=readability,
             notices=notices,
             stale_translations=stale_policy,
+            approvals=approvals,
+            generated_ids=generated_ids,
         )
         if market_tables:
             site = self._with_markets(site, market_tables, shared_contacts)
@@ -145,6 +150,8 @@ class SiteReader(ContactLineReader):
                 market=market,
                 taglines=self._tagline_list(("markets", name, "taglines"), tables[name].get("taglines"), site.notices),
             )
+            approvals, ids = self._approvals(("markets", name, "approvals"), site.approvals, list(market.languages))
+            configs[name] = replace(configs[name], approvals=approvals, generated_ids={**site.generated_ids, **ids})
             self._check_form_contacts(configs[name], ("markets", name))
             self._check_help_line(configs[name], ("markets", name))
         configs = {name: replace(config, markets=markets) for name, config in configs.items()}
@@ -240,6 +247,65 @@ class SiteReader(ContactLineReader):
             )
             return "notice"
         return str(policy)
+
+    # -- approvals ------------------------------------------------------------------------------
+
+    def _approvals(
+        self, keys: tuple[str, ...], inherited: ApprovalPolicy | None, languages: list[str]
+    ) -> tuple[ApprovalPolicy | None, dict[str, str]]:
+        """[approvals] (or a market's [markets.NAME.approvals], over the site's): the lock and the material IDs
+        of the pages the build writes itself."""
+        table: Any = self.data
+        for key in keys:
+            table = table.get(key) if isinstance(table, dict) else None
+        if table is None:
+            return inherited, {}
+        if not isinstance(table, dict):
+            self.error(keys, f"[{'.'.join(keys)}] must be a table", "e.g. [approvals] with required = true")
+            return inherited, {}
+        base = inherited or ApprovalPolicy(False, DEFAULT_APPROVAL_RECORDS)
+        required = table.get("required", base.required)
+        if not isinstance(required, bool):
+            self.error((*keys, "required"), "approvals.required must be true or false", "e.g. required = true")
+            required = base.required
+        records = table.get("records", base.records)
+        if not isinstance(records, str) or not records.endswith(".toml") or ".." in Path(records).parts:
+            self.error(
+                (*keys, "records"),
+                f"approvals.records is {records!r}",
+                'a .toml file in the project, e.g. "content/approvals.toml"',
+            )
+            records = base.records
+        pattern = table.get("id_pattern", base.id_pattern)
+        try:
+            re.compile(str(pattern))
+        except re.error as exc:
+            self.error(
+                (*keys, "id_pattern"),
+                f"approvals.id_pattern is not a regular expression ({exc})",
+                'e.g. id_pattern = "OH-MED-M-[0-9]{7}"',
+            )
+            pattern = base.id_pattern
+        ids: dict[str, str] = {}
+        help_ids = table.get("language_help", {})
+        if not isinstance(help_ids, dict) or any(not isinstance(v, str) for v in help_ids.values()):
+            self.error(
+                (*keys, "language_help"),
+                "approvals.language_help must give an ID per language",
+                'e.g. language_help = { en = "OH-MED-M-1234567" }',
+            )
+            help_ids = {}
+        ids |= {f"language_help:{lang}": str(value) for lang, value in help_ids.items() if lang in languages}
+        if isinstance(table.get("market_index"), str):
+            ids["market_index"] = table["market_index"]
+        for value in ids.values():
+            if pattern and not re.fullmatch(str(pattern), value):
+                self.error(
+                    keys,
+                    f"material ID {value!r} does not match id_pattern {pattern!r}",
+                    "correct the ID or the pattern",
+                )
+        return ApprovalPolicy(required, records, str(pattern), self.locator.line_of(*keys)), ids
 
     # -- notices --------------------------------------------------------------------------------
 

@@ -81,6 +81,16 @@ class Notices:
 
 
 @dataclass(frozen=True)
+class ApprovalPolicy:
+    """[approvals]: whether a page may publish only the text its state approved, and where approvals are kept."""
+
+    required: bool  # a page whose text is not the approved one stops the build (otherwise: a warning)
+    records: str  # the approval records, relative to the project (content/approvals.toml)
+    id_pattern: str = ""  # a regular expression every material ID of this site or market must match ("": any)
+    line: int = 0  # where [approvals] (or the market's) stands in site.toml, for messages
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     path: str
     plan_name: str
@@ -98,6 +108,8 @@ class SiteConfig:
     notices: Notices | None = None
     stale_translations: str = "notice"  # "notice": a stale translation says so on the page; "block": it stops the build
     taglines: tuple[Tagline, ...] = ()  # the taglines this site (or market) shows, in the plan's ranking
+    approvals: ApprovalPolicy | None = None  # None: no [approvals] table, pages publish without approval records
+    generated_ids: dict[str, str] = field(default_factory=dict)  # material IDs the config gives generated pages
 
     def footer_taglines(self, lang: str) -> tuple[Tagline, ...]:
         """The few top languages the footer link names on a page in `lang` (not the page's own)."""

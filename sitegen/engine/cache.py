@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from sitegen.content.page import Page
 
-FORMAT = "memberpages-build-cache-6"
+FORMAT = "memberpages-build-cache-7"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,
@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT 
                                     meta_lines TEXT NOT NULL, digest TEXT NOT NULL, translated_from TEXT NOT NULL,
                                     markets TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outputs (source TEXT PRIMARY KEY, input_key TEXT NOT NULL, output TEXT NOT NULL,
-                                    deps TEXT NOT NULL, hrefs TEXT NOT NULL, ids TEXT NOT NULL);
+                                    deps TEXT NOT NULL, hrefs TEXT NOT NULL, ids TEXT NOT NULL,
+                                    text TEXT NOT NULL);
 """
 
 
@@ -39,6 +40,7 @@ class OutputRecord(NamedTuple):
     deps: tuple[str, ...]
     hrefs: tuple[str, ...]
     ids: tuple[str, ...]
+    text: str = ""  # the hash of the text as published, when approvals are on (see approval.material)
 
 
 class BuildCache:
@@ -117,10 +119,12 @@ class BuildCache:
     def outputs(self) -> dict[str, OutputRecord]:
         records = {}
         shared: dict[str, tuple[str, ...]] = {}  # most pages show the same few contact lines: split each list once
-        for source, key, output, deps, hrefs, ids in self.db.execute("SELECT * FROM outputs"):
+        for source, key, output, deps, hrefs, ids, text in self.db.execute("SELECT * FROM outputs"):
             try:
                 deps_of = shared.get(deps) or shared.setdefault(deps, _split(deps))
-                records[str(source)] = OutputRecord(str(key), str(output), deps_of, _split(hrefs), _split(ids))
+                records[str(source)] = OutputRecord(
+                    str(key), str(output), deps_of, _split(hrefs), _split(ids), str(text)
+                )
             except (ValueError, TypeError, AttributeError):
                 continue
         return records
@@ -147,9 +151,9 @@ class BuildCache:
             ((p, *sources[p][:2], *page_to_row(sources[p][2])) for p in changed_sources if p in sources),
         )
         db.executemany(
-            "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
-                (source, r.input_key, r.output, _join(r.deps), _join(r.hrefs), _join(r.ids))
+                (source, r.input_key, r.output, _join(r.deps), _join(r.hrefs), _join(r.ids), r.text)
                 for source, r in ((s, outputs[s]) for s in changed_outputs if s in outputs)
             ),
         )

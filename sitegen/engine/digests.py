@@ -58,6 +58,8 @@ def site_digest(project: Project, config: SiteConfig, lang: str, static_urls: di
         repr(config.styles[lang]),
         repr((config.notices, config.taglines)),  # every footer names top languages; the taglines page shows them all
     ]
+    if config.approvals or config.generated_ids:  # pages then carry their text's hash, and generated pages an ID
+        parts.append(repr((config.approvals, sorted(config.generated_ids.items()))))
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 

@@ -19,11 +19,18 @@ class KeyMaker:
         self.contact_digests = contact_digests
 
     def key(
-        self, page_digest: str, lang: str, alternates: dict[str, str], deps: tuple[str, ...], notice: str = ""
+        self,
+        page_digest: str,
+        lang: str,
+        alternates: dict[str, str],
+        deps: tuple[str, ...],
+        notice: str = "",
+        approval: str = "",
     ) -> str:
         parts = [page_digest, self.site_digests[lang], repr(sorted(alternates.items()))]
         parts += [f"{dep}={self.contact_digests.get(dep.partition(':')[2] or dep, 'missing')}" for dep in deps]
         parts += [f"stale={notice}"] if notice else []  # marking the translation done removes the notice
+        parts += [f"approval={approval}"] if approval else []  # the footer's material ID, the text approved
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
     @property

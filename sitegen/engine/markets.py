@@ -130,6 +130,7 @@ class SiteBuilder:
                 canonical=None if not_found else "/",
                 title=None,
                 description=None,
+                material_id=config.generated_ids.get("market_index", ""),  # only if the config gives one
             )
             raise_all(missing_notice_links("templates/market_index.html", html, market_notice_hrefs(config)))
             return html.encode()

@@ -25,6 +25,7 @@ from sitegen.config.taglines import unreviewed_warnings
 from sitegen.content.page import Page, parse_page
 from sitegen.content.pairing import PagePair, pair_pages, paired_again, reserved_slugs
 from sitegen.content.passages import market_problems, published_in
+from sitegen.engine.approvals import ApprovalCheck, approvals_changed
 from sitegen.engine.cache import BuildCache
 from sitegen.engine.inputs import InputReader, Inputs
 from sitegen.engine.keys import listing_digest, site_fingerprint
@@ -88,6 +89,7 @@ class Builder:
         # into the state, so the next one must look at them again); None: look at every file.
         self.touched_since_state: set[Path] | None = set()
         self.reader = InputReader(project, self.cache, options)
+        self.approval = ApprovalCheck(project)
 
     def build(
         self, touched: set[Path] | None = None, config: SiteConfig | None = None, listing: Listing | None = None
@@ -139,7 +141,14 @@ class Builder:
         warnings, blocking = self.stale_translations(stale, config)
         errors += blocking
         notices = dict(stale.notices)
-        planned = plan_edited(pairs, before, found, keys, notices) if edit_only else plan(pairs, before, keys, notices)
+        approved, approval_errors = self.approval.approved(config, self.cache)
+        errors += approval_errors
+        changed = approvals_changed(before.approved, approved)
+        planned = (
+            plan_edited(pairs, before, found, keys, notices, approved, changed)
+            if edit_only
+            else plan(pairs, before, keys, notices, approved)
+        )
         after = replace(
             before,
             sources=found.sources,
@@ -148,6 +157,7 @@ class Builder:
             key_inputs=keys.shared,
             inputs=keys.shared_digest(),
             stale=stale,
+            approved=approved,
         )
         if (
             not planned.jobs
@@ -156,12 +166,17 @@ class Builder:
             and before.outputs
             and len(planned.records) == len(before.outputs)
         ):
-            return Staged(
-                BuildReport(len(planned.records), 0, 0, time.perf_counter() - started, warnings),
-                before,
-                self.warmed(after, pairs, inputs) if self.options.keep_warm else after,
-                read=found.reparsed,
+            standing, blocking, advisory = self.approval.lock(
+                pairs, approved, planned.records, {}, config, self.line_of, before.standing or None, changed
             )
+            if not blocking:
+                after = replace(after, standing=standing)
+                return Staged(
+                    BuildReport(len(planned.records), 0, 0, time.perf_counter() - started, warnings + advisory),
+                    before,
+                    self.warmed(after, pairs, inputs) if self.options.keep_warm else after,
+                    read=found.reparsed,
+                )
         staged = self.rendered(before, after, planned, inputs, errors, warnings, edit_only, started)
         return replace(staged, read=found.reparsed)
 
@@ -197,8 +212,23 @@ class Builder:
             passed_checks(planned.jobs, results)
             errors += [error for result in results for error in result.errors]
             warnings += [warning for result in results for warning in result.warnings]
-            errors += warnings if self.options.strict else []
             records = {**planned.records, **{r.source: r.record for r in results if r.record}}
+            texts = {r.source: r.text for r in results if r.text}
+            rendered_here = {r.source for r in results}
+            recheck = rendered_here | approvals_changed(before.approved, after.approved) if edit_only else None
+            standing, blocking, advisory = self.approval.lock(
+                after.pairs or Pairs(),
+                after.approved,
+                records,
+                texts,
+                config,
+                self.line_of,
+                before.standing or None,
+                recheck,
+            )
+            errors += blocking
+            warnings += advisory
+            errors += warnings if self.options.strict else []
             rendered = {r.source for r in results}
             link_errors, links = check_site_links(
                 lambda: [p for pair in pairs for p in pair.pages.values()],
@@ -223,7 +253,7 @@ class Builder:
         except BaseException:
             staging.discard()
             raise
-        after = replace(after, outputs=records, links=links, listing=listing, site_files=site_files)
+        after = replace(after, outputs=records, links=links, listing=listing, site_files=site_files, standing=standing)
         report = BuildReport(
             len(records), len(planned.jobs), len(planned.jobs) + written, time.perf_counter() - started, warnings
         )
@@ -241,6 +271,7 @@ class Builder:
                 staged.staging.discard()
         if self.cache:
             save_state(self.cache, after, staged.rendered, published=staged.staging is not None, read=staged.read)
+            self.approval.remember(self.cache)
             self.reader.keep_cldr_facts()
         if self.options.keep_warm and after.pairs is not None:
             after.pairs.positions  # noqa: B018  (indexed now, in the build: not in the time of the first save after it)
@@ -264,6 +295,8 @@ class Builder:
             return False
         if self.cache.meta("inputs") != inputs.keys.shared_digest() or self.marker() != self.cache.meta("build_id"):
             return False
+        if not self.approval.as_cached(self.cache, inputs.config):
+            return False  # an approval recorded since: its page shows a new material ID
         return unchanged_since(self.project.content_dir, inputs.config.languages, self.cache.stats(), listing)
 
     def starting_point(self, inputs: Inputs) -> BuildState:

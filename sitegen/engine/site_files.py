@@ -45,6 +45,7 @@ def write_site_files(staging: Staging, inputs: Inputs, pairs: Sequence[PagePair]
                 "language_help.html",
                 alternates=help_pages,
                 canonical=help_pages[lang],
+                material_id=config.generated_ids.get(f"language_help:{lang}", ""),  # only if the config gives one
             )
     default = config.default_language
     choices = [

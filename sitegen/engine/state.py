@@ -14,13 +14,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
+from sitegen.approval.lock import Finding
+from sitegen.approval.records import Approval
 from sitegen.checks.links import LinkIndex
 from sitegen.content.page import Page
 from sitegen.content.pairing import PagePair
 from sitegen.engine.cache import BuildCache, OutputRecord
 from sitegen.translation.staleness import Staleness
 
-Seen = tuple[str, dict[str, str], str]  # (page digest, alternates, stale notice) a page's key was last checked with
+# (page digest, alternates, stale notice, approval key) a page's key was last checked with
+Seen = tuple[str, dict[str, str], str, str]
 
 
 class SourceState(NamedTuple):
@@ -69,6 +72,8 @@ class BuildState:
     seen: Mapping[str, Seen] = field(default_factory=dict)
     stale: Staleness | None = None  # the stale translations of these pairs (None: not worked out)
     inputs: str = ""  # one digest of everything all pages share, as the cache records it
+    approved: Mapping[str, Approval] = field(default_factory=dict)  # each page's approval its output shows
+    standing: Mapping[str, Finding] = field(default_factory=dict)  # each page's text against its approval
 
     def without_outputs(self) -> BuildState:
         """The same sources, but no published site to build on (the output folder is not the one we built)."""

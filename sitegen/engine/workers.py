@@ -13,18 +13,20 @@ from pathlib import Path
 from markupsafe import Markup
 
 from sitegen import once_per_build
+from sitegen.approval.material import material_text
+from sitegen.approval.records import Approval, approval_key, text_digest
 from sitegen.checks.links import hrefs_in, ids_in
 from sitegen.checks.notices import missing_notice_links, notice_hrefs
 from sitegen.checks.structure import check_structure
 from sitegen.config.schema import SiteConfig
 from sitegen.content.page import Page, parse_page
-from sitegen.content.passages import body_for_market, find_passages
 from sitegen.engine.cache import OutputRecord
 from sitegen.engine.keys import KeyMaker
 from sitegen.engine.publish import Staging
 from sitegen.errors import SourceError
-from sitegen.rendering.placeholders import placeholders_used, resolve
-from sitegen.rendering.templates import Templates, in_tree, markdown_to_html
+from sitegen.rendering.page_body import page_body
+from sitegen.rendering.placeholders import placeholders_used
+from sitegen.rendering.templates import Templates, in_tree
 from sitegen.translation.staleness import StaleNotice
 
 
@@ -44,6 +46,7 @@ class PageJob:
     page: Page
     alternates: dict[str, str]
     notice: str = ""  # for a stale translation: what its reader is told (see translations.Staleness)
+    approval: Approval | None = None  # the approved text of this page in this market, if any
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class PageResult:
     record: OutputRecord | None
     errors: list[SourceError]
     warnings: list[SourceError] = field(default_factory=list)
+    text: str = ""  # the text as published, when approvals are on (see approval.material)
 
 
 _context: RenderContext | None = None
@@ -94,21 +98,17 @@ def render_page(job: PageJob) -> PageResult:
     page, config = job.page, _context.config
     if not page.body and page.digest and _context.root is not None:
         page = parse_page((_context.root / page.path).read_bytes(), page.path, page.lang)
-    passages, errors = find_passages(page, set(config.markets))
+    body_html, body, errors = page_body(page, config, page.digest in _context.checked)
     if errors:
         return PageResult(page.path, None, errors)
-    body, line_numbers = (
-        body_for_market(page, passages, config.market.name) if passages and config.market else (page.body, None)
-    )
-    markdown_source, errors = resolve(page, config, body, line_numbers, page.digest in _context.checked)
-    if errors:
-        return PageResult(page.path, None, errors)
-    body_html = markdown_to_html(markdown_source)
     structure = check_structure(page, body_html)
     if structure:
         return PageResult(page.path, None, structure)
     warnings = readability_warnings(page, body_html, config) if _context.readability else []
     templates = _context.templates
+    # With approvals on, the text as published is what a state approves: its hash decides the footer's ID.
+    text = material_text(page.title, body_html) if config.approvals else ""
+    text_hash = text_digest(text) if text else ""
     hrefs = hrefs_in(body_html)  # as written: links are checked within the page's own tree
     try:
         html, contacts_shown = templates.render_recording(
@@ -121,6 +121,7 @@ def render_page(job: PageJob) -> PageResult:
             alternates=job.alternates,
             canonical=page.url,
             stale=StaleNotice.parse(job.notice),
+            material_id=job.approval.material_id if job.approval and job.approval.sha256 == text_hash else "",
         )
     except SourceError as exc:
         return PageResult(page.path, None, [exc])
@@ -130,12 +131,14 @@ def render_page(job: PageJob) -> PageResult:
     deps = tuple(sorted(placeholders_used(body) | {f"contact:{name}" for name in contacts_shown}))
     output = page.url.strip("/") + "/index.html"
     _context.staging.write(output, html.encode())  # private until the build publishes it
-    key = _context.keys.key(page.digest, page.lang, job.alternates, deps, job.notice)
+    key = _context.keys.key(page.digest, page.lang, job.alternates, deps, job.notice, approval_key(job.approval))
     return PageResult(
         page.path,
-        OutputRecord(key, output, deps, tuple(hrefs), tuple(sorted(ids_in(html)))),  # body headings and template ids
+        # body headings and template ids
+        OutputRecord(key, output, deps, tuple(hrefs), tuple(sorted(ids_in(html))), text_hash),
         [],
         warnings,
+        text,
     )
 
 

@@ -66,7 +66,7 @@ def resolve(
             # A site has a handful of distinct placeholders and thousands of uses: each is rendered once.
             # (A mistake is not remembered: its message names the page it is on.)
             return formatter.remember(
-                ("placeholder", inner, ""), lambda: str(_render_placeholder(inner, page, config, formatter))
+                ("placeholder", inner, ""), lambda: str(render_placeholder(inner, page, config, formatter))
             )
         except ContentError as exc:
             errors.append(ContentError(page.path, line_at(match.start()), exc.problem, exc.hint))
@@ -87,7 +87,7 @@ def resolve(
     return resolved, errors
 
 
-def _render_placeholder(inner: str, page: Page, config: SiteConfig, formatter: ContactFormatter) -> Markup:
+def render_placeholder(inner: str, page: Page, config: SiteConfig, formatter: ContactFormatter) -> Markup:
     parsed = FORM.match(inner)
     if not parsed:
         raise ContentError(

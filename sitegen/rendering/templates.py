@@ -66,6 +66,20 @@ _CONTACTS_USED: ContextVar[set[str] | None] = ContextVar("contacts_used", defaul
 ENVIRONMENT_OPTIONS = "autoescape-strict-i18n-trim-lstrip-keepnl-1"
 
 
+def editor_template(templates_dir: Path, name: str, **context: object) -> str:
+    """Render a page for editors and the state rather than members (a redline, the preview banner): plain
+    Jinja over templates/, escaped, without the site's globals."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template(name).render(**context)
+
+
 class Templates:
     """Jinja environments for every language of one site, plus the helpers templates call."""
 

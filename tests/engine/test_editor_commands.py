@@ -128,3 +128,58 @@ def test_a_bad_hours_value_is_quoted_as_the_editor_wrote_it(project: Path, tmp_p
     assert result.code == 1
     assert 'cannot read the opening times in { days = "mon-fri", open = "8am", close = "17:00" }' in result.stderr
     assert "{'days'" not in result.stderr
+
+
+def approval_walkthrough() -> dict[str, tuple[list[str], list[str]]]:
+    """The steps of the guide's "Approved text" section: each step's shell commands and TOML, in order."""
+    text = EDITING.read_text()
+    section = text[text.index("## Approved text") :]
+    section = section[: section.index("\n## ", 1)]
+    steps = {}
+    for step in re.split(r"\n### ", section)[1:]:
+        title = step.splitlines()[0]
+        commands = [line.strip() for block in re.findall(r"```sh\n(.*?)```", step, re.S) for line in block.splitlines()]
+        steps[title] = (commands, re.findall(r"```toml\n(.*?)```", step, re.S))
+    return steps
+
+
+def run_in(project: Path, command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, shell=True, cwd=project, env=plain_shell_env(), capture_output=True, text=True, timeout=300
+    )
+
+
+def test_the_approval_walkthrough_works_as_written(tmp_path: Path) -> None:
+    project = tmp_path / "main"
+    shutil.copytree(
+        ROOT,
+        project,
+        ignore=lambda folder, names: [n for n in names if n in NOT_COPIED | {"mutants"} and Path(folder) == ROOT],
+    )
+    (project / ".venv").symlink_to(ROOT / ".venv")
+    mark_taglines_reviewed(project)
+    steps = approval_walkthrough()
+    assert [title.split(".")[0] for title in steps] == ["1", "2", "3", "4"]
+    (approve, lock), (change, _), (redline, _), (again, _) = steps.values()
+
+    *recording, build = approve
+    for command in recording:
+        assert run_in(project, command).returncode == 0, command
+    (project / "site.toml").write_text((project / "site.toml").read_text() + "\n" + "".join(lock))
+    assert run_in(project, build).returncode == 0
+    page = project / "site/en/utilization-management/index.html"
+    assert "Material ID: OH-MED-M-1234567" in page.read_text()
+
+    assert change == []  # step 2 is an edit, then the build
+    source = project / "content/en/utilization-management.md"
+    source.write_text(source.read_text().replace("Staff are available to accept", "Staff can accept"))
+    refused = run_in(project, build)
+    assert refused.returncode == 1 and "OH-MED-M-1234567 changed since its approval" in refused.stderr
+    assert "Staff are available to accept" in page.read_text()
+
+    assert [run_in(project, command).returncode for command in redline] == [0]
+    drawn = (project / "redlines/en/utilization-management.html").read_text()
+    assert "Staff <del>are available to</del> <ins>can</ins> accept" in drawn
+
+    assert [run_in(project, command).returncode for command in again] == [0, 0]
+    assert "Staff can accept" in page.read_text() and "Material ID: OH-MED-M-1234571" in page.read_text()
