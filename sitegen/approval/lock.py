@@ -166,7 +166,7 @@ def changed_parts(inner: str, before: str, page: Page, config: SiteConfig) -> li
     if kind.strip() not in ("contact", "call"):
         return [inner]
     name = rest.split("|")[0].strip()
-    ways = {f"{part}:{name}": (f"{part}:{name}",) for part in ("phone", "tty")}
+    ways: dict[str, tuple[str, ...]] = {f"{part}:{name}": (f"{part}:{name}",) for part in ("phone", "tty")}
     ways[f"hours:{name}"] = (f"hours:{name}", f"hours:{name}|time-first")  # a contact line reads its hours either way
     changed = [
         part

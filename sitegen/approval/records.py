@@ -121,7 +121,8 @@ def read_approvals(path: Path, shown: str) -> tuple[Approvals, list[SourceError]
             ConfigError(shown, TomlLines.line_of_decode_error(exc), f"not valid TOML: {exc}", "undo the hand edit")
         ]
     starts = [n for n, line in enumerate(text.splitlines(), 1) if re.match(r"\s*\[\[\s*material\s*\]\]", line)]
-    records, errors = [], []
+    records: list[Approval] = []
+    errors: list[SourceError] = []
     for index, entry in enumerate(data.get("material", [])):
         line = starts[index] if index < len(starts) else 1
         record, problem = _record(entry, line)

@@ -120,11 +120,11 @@ def listing(material: list[Material]) -> list[dict[str, str]]:
 
 
 def table(material: list[Material], config: SiteConfig) -> str:
-    rows = [("market", "page", "material ID", "state", "approved by", "approved on")] if config.markets else []
-    rows = rows or [("page", "material ID", "state", "approved by", "approved on")]
+    heading = ("page", "material ID", "state", "approved by", "approved on")
+    rows: list[tuple[str, ...]] = [("market", *heading) if config.markets else heading]
     for entry in listing(material):
-        cells = (entry["page"], entry["material_id"] or "-", entry["state"], entry["approved_by"] or "-")
-        cells += (entry["approved_on"] or "-",)
+        cells: tuple[str, ...] = (entry["page"], entry["material_id"] or "-", entry["state"])
+        cells += (entry["approved_by"] or "-", entry["approved_on"] or "-")
         rows.append(((entry["market"],) if config.markets else ()) + cells)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
@@ -218,17 +218,18 @@ def approval_of(
 def write_redlines(project: Project, approvals: Approvals, material: list[Material], out: Path) -> int:
     """One redline per changed page per market; SiteErrors (before any is written) if an approved text is unreadable."""
     changed = [m for m in material if m.state == CHANGED]
-    approved = {}
+    approved: dict[Material, str] = {}
     for m in changed:
         assert m.approval is not None
-        approved[m], problem = read_approved_text(project.root, approvals, m.approval)
+        text, problem = read_approved_text(project.root, approvals, m.approval)
         raise_all([problem] if problem else [])
+        approved[m] = text.text if text else ""
     for m in changed:
         assert m.approval is not None
         target = out / (m.market or "") / m.page.lang / f"{m.page.slug}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         html = redline_html(
-            project.templates_dir, m.approval, approved[m].text, m.text, m.page.lang, m.market, m.config.plan_name
+            project.templates_dir, m.approval, approved[m], m.text, m.page.lang, m.market, m.config.plan_name
         )
         target.write_text(html, encoding="utf-8")
         print(f"wrote {target} ({m.approval.material_id})")

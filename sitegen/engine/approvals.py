@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from sitegen.approval.lock import APPROVED, Finding, finding, lock_problems
 from sitegen.approval.records import Approval, Approvals, ApprovalsFile, ApprovedText, read_approved_text
 from sitegen.config.project import Project
-from sitegen.config.schema import SiteConfig
+from sitegen.config.schema import Market, SiteConfig
 from sitegen.config.toml_lines import TomlLines
 from sitegen.content.page import Page
 from sitegen.engine.cache import BuildCache, OutputRecord
@@ -27,7 +27,10 @@ class ApprovalCheck:
         self.records = Approvals("")
         self.texts: dict[Approval, tuple[ApprovedText | None, SourceError | None]] = {}
         self.remembered: list[object] | None = None  # the signature of the records last kept in the cache
-        self.by_market: tuple[object, tuple[dict[str, Approval], list[SourceError]]] | None = None  # last answer
+        # The last answer of `approved`, and what it was asked with (records, market, ID pattern).
+        self.by_market: (
+            tuple[tuple[Approvals, Market | None, str], tuple[dict[str, Approval], list[SourceError]]] | None
+        ) = None
 
     def approved(
         self, config: SiteConfig, cache: BuildCache | None = None

@@ -308,6 +308,7 @@ def test_in_markets_each_page_shows_its_markets_id_and_a_market_line_names_only_
     assert f"Material ID: {ids[('in-medicaid', UM)]}" in um_in
     um_ga = (market_project / "site/ga/plans/medicaid/es/gestion-de-uso/index.html").read_text()
     assert f"Número de material: {ids[('ga-medicaid', UM_ES)]}" in um_ga
+    assert "material-id" not in (market_project / "site/index.html").read_text()  # the market index: no ID given
     config = market_project / "site.toml"
     edit(config, 'phone = "1-855-555-0201"', 'phone = "1-855-555-0299"')  # Georgia's Member Services
     result = run_build(market_project, market_project / "site")
@@ -316,6 +317,34 @@ def test_in_markets_each_page_shows_its_markets_id_and_a_market_line_names_only_
     assert problem.startswith(f"site.toml:{line_of(config, '1-855-555-0299')}:")
     assert f"{UM} ({ids[('ga-medicaid', UM)]})" in problem
     assert "in-medicaid" not in result.stderr and "IN-MED-" not in result.stderr
+
+
+def test_a_market_may_require_approvals_while_the_site_does_not(tmp_path: Path) -> None:
+    lock = "\n[approvals]\nrequired = false\n\n[markets.ga-medicaid.approvals]\nrequired = true\n"
+    project = with_lock(markets_project(tmp_path / "project"), lock)
+    result = run_build(project, project / "site")
+    assert result.code == 1
+    errors = [line for line in result.stderr.splitlines() if "no approved text" in line and "(warning)" not in line]
+    assert len(errors) == 8 and all("in market 'ga-medicaid'" in line for line in errors)
+    assert "in-medicaid" not in result.stderr
+    for number, entry in enumerate(e for e in listing(project) if e["market"] == "ga-medicaid"):
+        done = build_py(
+            project, "approvals", "--approve", entry["page"], "--id", f"GA-{number}", "--by", "Dana Ruiz",
+            "--market", "ga-medicaid",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    result = run_build(project, project / "site")
+    assert result.code == 0
+    assert "in market 'in-medicaid'" in result.stderr and "(warning)" in result.stderr
+    assert "in market 'ga-medicaid'" not in result.stderr
+
+
+def test_the_market_index_carries_an_id_only_when_the_config_gives_one(tmp_path: Path) -> None:
+    project = with_lock(markets_project(tmp_path / "project"), '\n[approvals]\nmarket_index = "MK-0000001"\n')
+    assert run_build(project, project / "site").code == 0
+    assert (
+        '<p class="material-id"><small>Material ID: MK-0000001</small></p>' in (project / "site/index.html").read_text()
+    )
 
 
 def test_a_market_id_pattern_is_checked(market_project: Path) -> None:
