@@ -8,7 +8,7 @@ it changes; any other change is named at the page's first changed line.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sitegen.approval.material import placeholder_text
@@ -46,6 +46,7 @@ class Finding:
     output: str  # the page's file in its tree, e.g. en/utilization-management/index.html
     state: str  # APPROVED, CHANGED or UNAPPROVED
     approval: Approval | None
+    text_hash: str = ""  # of the page's text as published
 
     @property
     def material_id(self) -> str:
@@ -55,47 +56,64 @@ class Finding:
 def finding(page: str, output: str, text_hash: str, approval: Approval | None, market: str) -> Finding:
     """A page's standing, from the hash of its text as published and its approval."""
     state = UNAPPROVED if approval is None else APPROVED if approval.sha256 == text_hash else CHANGED
-    return Finding(page, market, output, state, approval)
+    return Finding(page, market, output, state, approval, text_hash)
 
 
-def lock_problems(
-    standing: Iterable[Finding],
-    texts: Mapping[str, str],
-    page_of: Callable[[str], Page | None],
+@dataclass(frozen=True)
+class ConfigCause:
+    """A site.toml value that changed an approved page's text: the same line is named once for all its pages."""
+
+    line: int
+    what: str  # e.g. "the Member Services number changes"
+    finding: Finding
+    before: str
+    now: str
+
+
+Explanation = list[SourceError | ConfigCause]
+
+
+def explain(
+    finding: Finding,
+    page: Page,
+    text: str | None,
     config: SiteConfig,
     config_line: ConfigLine,
     line_of: Callable[[Page, str], int],
     approved_text: TextOf,
-) -> list[SourceError]:
-    """A problem per page that is not approved as it stands, or per config line that changed approved pages.
-    `texts`: the text as published of the pages this build rendered (a change is shown from them)."""
+) -> Explanation:
+    """Why a page is not approved as it stands: never approved, a config value, or its own change (shown from
+    `text`, its text as published, when this build rendered it)."""
+    if finding.approval is None:
+        return [unapproved(finding)]
+    approved, unreadable = approved_text(finding.approval)
+    if approved is None:
+        return [*([unreadable] if unreadable else []), changed(finding, page, None, None, line_of)]
+    causes = config_causes(approved, page, config)
+    if causes:
+        return [
+            ConfigCause(*where_configured(inner, config, config_line), finding, then, now)
+            for inner, then, now in causes
+        ]
+    return [changed(finding, page, approved, text, line_of)]
+
+
+def lock_problems(explanations: Iterable[Explanation], config: SiteConfig) -> list[SourceError]:
+    """The pages' problems, with a config line that changed several approved pages named once for them all."""
     problems: list[SourceError] = []
-    by_config: dict[tuple[int, str], list[tuple[Finding, str, str]]] = {}
-    for finding in standing:
-        page = page_of(finding.page)
-        if finding.state == APPROVED or page is None:
-            continue
-        if finding.approval is None:
-            problems.append(unapproved(finding, config))
-            continue
-        approved, unreadable = approved_text(finding.approval)
-        if approved is None:
-            problems += [unreadable] if unreadable else []
-            problems.append(changed(finding, page, None, None, line_of))
-            continue
-        causes = config_causes(approved, page, config)
-        if causes:
-            for inner, before, now in causes:
-                line, what = where_configured(inner, config, config_line)
-                by_config.setdefault((line, what), []).append((finding, before, now))
-            continue
-        problems.append(changed(finding, page, approved, texts.get(finding.page), line_of))
-    for (line, what), changed_pages in sorted(by_config.items()):
-        problems.append(config_change(config, line, what, changed_pages))
+    by_config: dict[tuple[int, str], list[ConfigCause]] = {}
+    for explanation in explanations:
+        for item in explanation:
+            if isinstance(item, ConfigCause):
+                by_config.setdefault((item.line, item.what), []).append(item)
+            else:
+                problems.append(item)
+    for (line, what), causes in sorted(by_config.items()):
+        problems.append(config_change(config, line, what, causes))
     return problems
 
 
-def unapproved(finding: Finding, config: SiteConfig) -> UnapprovedText:
+def unapproved(finding: Finding) -> UnapprovedText:
     market = f" in market '{finding.market}'" if finding.market else ""
     return UnapprovedText(
         finding.page,
@@ -133,13 +151,11 @@ def changed(
     )
 
 
-def config_change(
-    config: SiteConfig, line: int, what: str, changed_pages: list[tuple[Finding, str, str]]
-) -> SourceError:
-    listed = sorted({(f.page, f.material_id, f.market) for f, _, _ in changed_pages})
+def config_change(config: SiteConfig, line: int, what: str, causes: list[ConfigCause]) -> SourceError:
+    listed = sorted({(c.finding.page, c.finding.material_id, c.finding.market) for c in causes})
     count = len(listed)
     names = ", ".join(f"{page} ({material})" for page, material, _ in listed)
-    _, before, now = changed_pages[0]
+    before, now = causes[0].before, causes[0].now
     return UnapprovedText(
         config.path,
         line,

@@ -20,13 +20,12 @@ BLOCK = re.compile(
 )
 CELL = re.compile(r"</?t[dh]\b[^>]*>", re.IGNORECASE)
 TAG = re.compile(r"<[^>]*>")
-SPACES = re.compile(r"[^\S\n]+")  # runs of white space within a line (as str.split() knows it)
 
 
 def material_text(title: str, body_html: str) -> str:
     """Title and body as plain text, one block (paragraph, heading, list item) per line."""
-    text = SPACES.sub(" ", html.unescape(TAG.sub("", CELL.sub(" ", BLOCK.sub("\n", body_html)))))
-    lines = (line.strip() for line in text.split("\n"))
+    text = html.unescape(TAG.sub("", CELL.sub(" ", BLOCK.sub("\n", body_html))))
+    lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join([" ".join(title.split()), *(line for line in lines if line)])
 
 

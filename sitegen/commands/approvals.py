@@ -59,8 +59,11 @@ def records_path(config: SiteConfig) -> str:
     return config.approvals.records if config.approvals else DEFAULT_APPROVAL_RECORDS
 
 
-def current_material(project: Project, config: SiteConfig, approvals: Approvals) -> list[Material]:
-    """Every page in every market as a build would publish it now; SiteErrors if a page cannot be rendered."""
+def current_material(
+    project: Project, config: SiteConfig, approvals: Approvals, only: set[str] | None = None
+) -> list[Material]:
+    """Every page (or those in `only`) in every market as a build would publish it now; SiteErrors if one
+    cannot be rendered."""
     found = scan(project.content_dir, config.languages, {}, None)
     errors: list[SourceError] = list(found.errors)
     material = []
@@ -68,7 +71,7 @@ def current_material(project: Project, config: SiteConfig, approvals: Approvals)
         market = tree.market.name if tree.market else None
         for path, state in sorted(found.sources.items()):
             page = state.page
-            if page.lang not in tree.languages or not published_in(page, market):
+            if page.lang not in tree.languages or not published_in(page, market) or (only and path not in only):
                 continue
             text, values, problems = published_text(page, tree)
             errors += problems
@@ -92,7 +95,8 @@ def approvals_command(
     shown = records_path(config)
     approvals, errors = read_approvals(project.root / shown, shown)
     raise_all(errors)
-    material = current_material(project, config, approvals)
+    only = {content_path(project, path) for path in approve} if approve else None
+    material = current_material(project, config, approvals, only)
     if approve:
         approved_on = parse_date(on)
         for line in record_approvals(project, config, approvals, material, approve, ids, by, market, approved_on):

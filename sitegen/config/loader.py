@@ -17,7 +17,8 @@ from sitegen.config.taglines import TAGLINES_FILE, Tagline, load_taglines
 from sitegen.config.toml_lines import TomlLines
 from sitegen.errors import ConfigError, raise_all
 
-DEFAULT_APPROVAL_RECORDS = "content/approvals.toml"  # beside the pages, where editors see it in their diffs
+# Beside the pages, where editors see it in their diffs, and where `freshness` sees it change.
+DEFAULT_APPROVAL_RECORDS = "content/approvals.toml"
 
 
 def load_config(path: Path, display_path: str | None = None) -> SiteConfig:
@@ -268,14 +269,6 @@ class SiteReader(ContactLineReader):
         if not isinstance(required, bool):
             self.error((*keys, "required"), "approvals.required must be true or false", "e.g. required = true")
             required = base.required
-        records = table.get("records", base.records)
-        if not isinstance(records, str) or not records.endswith(".toml") or ".." in Path(records).parts:
-            self.error(
-                (*keys, "records"),
-                f"approvals.records is {records!r}",
-                'a .toml file in the project, e.g. "content/approvals.toml"',
-            )
-            records = base.records
         pattern = table.get("id_pattern", base.id_pattern)
         try:
             re.compile(str(pattern))
@@ -305,7 +298,7 @@ class SiteReader(ContactLineReader):
                     f"material ID {value!r} does not match id_pattern {pattern!r}",
                     "correct the ID or the pattern",
                 )
-        return ApprovalPolicy(required, records, str(pattern), self.locator.line_of(*keys)), ids
+        return ApprovalPolicy(required, base.records, str(pattern), self.locator.line_of(*keys)), ids
 
     # -- notices --------------------------------------------------------------------------------
 

@@ -85,7 +85,7 @@ class ApprovalPolicy:
     """[approvals]: whether a page may publish only the text its state approved, and where approvals are kept."""
 
     required: bool  # a page whose text is not the approved one stops the build (otherwise: a warning)
-    records: str  # the approval records, relative to the project (content/approvals.toml)
+    records: str  # the approval records, relative to the project: content/approvals.toml
     id_pattern: str = ""  # a regular expression every material ID of this site or market must match ("": any)
     line: int = 0  # where [approvals] (or the market's) stands in site.toml, for messages
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from sitegen.approval.lock import APPROVED, Finding, finding, lock_problems
+from sitegen.approval.lock import APPROVED, Explanation, Finding, explain, finding, lock_problems
 from sitegen.approval.records import Approval, Approvals, ApprovalsFile, ApprovedText, read_approved_text
 from sitegen.config.project import Project
 from sitegen.config.schema import Market, SiteConfig
@@ -27,6 +28,10 @@ class ApprovalCheck:
         self.records = Approvals("")
         self.texts: dict[Approval, tuple[ApprovedText | None, SourceError | None]] = {}
         self.remembered: list[object] | None = None  # the signature of the records last kept in the cache
+        self.kept: Any = None  # the records as the cache kept them (read by a new process's first build)
+        # Why each page that is not approved as it stands is not, worked out once per config (serve asks at every save).
+        self.explained: dict[Finding, Explanation] = {}
+        self.explained_for: SiteConfig | None = None
         # The last answer of `approved`, and what it was asked with (records, market, ID pattern).
         self.by_market: (
             tuple[tuple[Approvals, Market | None, str], tuple[dict[str, Approval], list[SourceError]]] | None
@@ -39,8 +44,10 @@ class ApprovalCheck:
         The cache keeps the records as last read: a new process's edit does not parse the file again."""
         if config.approvals is None:
             return {}, []
-        kept = cache.meta_json(KEPT) if cache and self.file.read is None else None
-        records, errors = self.file.approvals(config.approvals.records, kept)
+        if cache and self.file.read is None:
+            self.kept = cache.meta_json(KEPT)
+            self.remembered = self.kept.get("signature") if isinstance(self.kept, dict) else None
+        records, errors = self.file.approvals(config.approvals.records, self.kept)
         asked = (records, config.market, config.approvals.id_pattern)
         # The same records object (the file is unchanged: see ApprovalsFile) for the same market: the same answer.
         if self.by_market is not None and self.by_market[0][0] is records and self.by_market[0][1:] == asked[1:]:
@@ -63,6 +70,21 @@ class ApprovalCheck:
                 )
         self.by_market = (asked, (approved, errors))
         return approved, errors
+
+    def previous(self, config: SiteConfig, approved: dict[str, Approval]) -> dict[str, Approval]:
+        """The approvals the cached outputs were rendered with (a new process's state does not hold them):
+        `approved` itself when the records are unchanged since, so that nothing is compared."""
+        kept = self.kept if isinstance(self.kept, dict) else None
+        if config.approvals is None or kept is None:
+            return {}
+        if kept.get("signature") == self.file.last_read:
+            return approved
+        try:
+            signature = (str(kept["signature"][0]), int(kept["signature"][1]), int(kept["signature"][2]))
+        except (KeyError, TypeError, ValueError, IndexError):
+            return {}
+        restored = ApprovalsFile.from_kept(config.approvals.records, signature, kept)
+        return restored[0].for_market(config.market.name if config.market else None) if restored else {}
 
     def lock(
         self,
@@ -96,8 +118,17 @@ class ApprovalCheck:
                 next((p for p in pairs[index[path]].pages.values() if p.path == path), None) if path in index else None
             )
 
-        failing = sorted((f for f in standing.values() if f.state != APPROVED), key=lambda f: f.page)
-        problems = lock_problems(failing, texts, page_of, config, self.config_line, line_of, self.approved_text)
+        if self.explained_for is not config:  # a page's explanation holds while the config does
+            self.explained, self.explained_for = {}, config
+        explanations = []
+        for found in sorted((f for f in standing.values() if f.state != APPROVED), key=lambda f: f.page):
+            page = page_of(found.page)
+            if page is not None and found not in self.explained:
+                self.explained[found] = explain(
+                    found, page, texts.get(found.page), config, self.config_line, line_of, self.approved_text
+                )
+            explanations.append(self.explained.get(found, []))
+        problems = lock_problems(explanations, config)
         return (standing, problems, []) if config.approvals.required else (standing, [], problems)
 
     def approved_text(self, approval: Approval) -> tuple[ApprovedText | None, SourceError | None]:

@@ -28,6 +28,9 @@ SOURCES = ("site.toml", "content", "templates", "locales", "static")
 CODE_DIR = Path(__file__).resolve().parents[1]  # all of sitegen: a new version of the generator builds again
 MARKER = ".build-id"  # as the build writes it at the top of every tree
 RACY_NS = 1_000_000_000
+# Folders no build reads: the approved texts are read only to explain a change (content/approvals.toml,
+# which the build compares, is looked at like any source).
+NOT_READ = {"content/approved"}
 
 Stat = tuple[int, int]  # modification time (ns) and size; a folder's size is recorded as -1
 
@@ -63,7 +66,7 @@ def _walk(path: Path | str, shown: str, into: dict[str, Stat], folders: bool, su
     with os.scandir(path) as entries:
         for entry in entries:
             if entry.is_dir():
-                if entry.name != "__pycache__":
+                if entry.name != "__pycache__" and f"{shown}/{entry.name}" not in NOT_READ:
                     _walk(entry.path, f"{shown}/{entry.name}", into, folders, suffix)
             elif entry.name.endswith(suffix):
                 entry_stat = entry.stat()

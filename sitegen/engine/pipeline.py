@@ -143,6 +143,8 @@ class Builder:
         notices = dict(stale.notices)
         approved, approval_errors = self.approval.approved(config, self.cache)
         errors += approval_errors
+        if not before.approved and before.outputs:  # a new process: what its cached outputs were rendered with
+            before = replace(before, approved=self.approval.previous(config, approved))
         changed = approvals_changed(before.approved, approved)
         planned = (
             plan_edited(pairs, before, found, keys, notices, approved, changed)
