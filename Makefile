@@ -35,6 +35,7 @@ bench: setup-test         ## all benchmarks (minutes); each prints its table (do
 	$(PY) -m bench.build
 	$(PY) -m bench.speed_devices
 	$(PY) -m bench.markets
+	$(PY) -m bench.approvals
 	$(PY) -m bench.form_submit
 	$(PY) -m bench.staff_inbox
 	$(PY) -m bench.staff_login

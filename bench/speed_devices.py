@@ -1,12 +1,14 @@
 """What each speed device in the build saves today: the build with it, and without it, in one run.
 
-    python -m bench.speed_devices [--pages 10000] [--rounds 9]
+    python -m bench.speed_devices [--pages 10000] [--rounds 9] [--approved]
 
 A speed device is code whose only purpose is speed (a cache, a shortcut). Each one is switched off here
 from the outside, by patching it in the build process before the build starts, so the product has no
 switches for it. Every build runs through the same small launcher (`LAUNCH`), with no patch for the
 baseline. The corpus is the "real" one of `bench.build` (our own pages, placeholders, contact lines,
 half the Spanish pages stale), committed to a git repository so that stale notices ask git for dates.
+With `--approved`, every page of it is approved (`[approvals]` on, see bench.approvals) and the devices
+of the approval lock are the ones timed.
 
 For each device the benchmark times the path it serves, the baseline and the device switched off taking
 turns, and prints the median of each and the share the device saves. Output is compared byte for byte:
@@ -26,6 +28,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from .approvals import LOCK, approve_everything
 from .build import ROOT, some_page, timed
 from .corpus import write_real_corpus
 
@@ -34,6 +37,7 @@ class Device(NamedTuple):
     name: str
     path: str  # the benchmark path it serves: "edit" (one-page edit from the command line), "noop", "cold"
     patch: str  # Python run in the build process before the build, switching the device off
+    approved: bool = False  # a device of the approval lock: timed on the corpus with every page approved
 
 
 DEVICES = (
@@ -73,6 +77,24 @@ DEVICES = (
         "edit",
         "import uuid, sitegen.engine.inputs as m; m.CLDR_FACTS = 'off-' + uuid.uuid4().hex",
     ),
+    Device(
+        "approval records kept in the build cache (engine/approvals.py `KEPT`)",
+        "edit",
+        "import uuid, sitegen.engine.approvals as m; m.KEPT = 'off-' + uuid.uuid4().hex",
+        approved=True,
+    ),
+    Device(
+        "line reader of the approval records beside tomllib (approval/records.py `simple_records`)",
+        "cold",
+        "import sitegen.approval.records as m; m.simple_records = lambda text: None",
+        approved=True,
+    ),
+    Device(
+        "approved texts not looked at by freshness (engine/freshness.py `NOT_READ`)",
+        "noop",
+        "import sitegen.engine.freshness as m; m.NOT_READ = set()",
+        approved=True,
+    ),
 )
 
 EXIT = DEVICES[1]  # serves every command: timed on the no-op path too
@@ -101,9 +123,12 @@ def site_digest(out: Path) -> str:
     return digest.hexdigest()
 
 
-def committed_corpus(pages: int, work: Path) -> Path:
+def committed_corpus(pages: int, work: Path, approved: bool = False) -> Path:
     source = work / "corpus"
     write_real_corpus(pages // 2, source)
+    if approved:
+        (source / "site.toml").write_text((source / "site.toml").read_text() + LOCK)
+        approve_everything(source)
     for args in (
         ["init", "-q"],
         ["add", "-A"],
@@ -159,18 +184,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9, help="runs of each variant on the edit and no-op paths")
     parser.add_argument("--cold-rounds", type=int, default=3)
     parser.add_argument("--only", default="", help="only the devices whose name holds this text")
+    parser.add_argument("--approved", action="store_true", help="every page approved: the approval lock's devices")
     args = parser.parse_args()
-    devices = [d for d in DEVICES if args.only.lower() in d.name.lower()]
+    devices = [d for d in DEVICES if args.only.lower() in d.name.lower() and d.approved == args.approved]
     with tempfile.TemporaryDirectory(prefix="speed-devices-") as folder:
         work = Path(folder)
-        source = committed_corpus(args.pages, work)
+        source = committed_corpus(args.pages, work, args.approved)
         subprocess.run(
             build_command("", source, work / "site"), cwd=ROOT, check=True, capture_output=True
         )  # fills the cache
         baseline = {"all devices on": ""}
         serving = {
             "edit": {d.name: d.patch for d in devices if d.path == "edit"},
-            "noop": {d.name: d.patch for d in devices if d is EXIT},
+            "noop": {d.name: d.patch for d in devices if d is EXIT or d.path == "noop"},
             "cold": {d.name: d.patch for d in devices if d.path == "cold"},
         }
         by_path = {
@@ -185,7 +211,7 @@ def main() -> None:
     print("| device | path | with it (s) | without it (s) | saves |")
     print("| --- | --- | ---: | ---: | ---: |")
     for device in devices:
-        paths = ["edit", "noop"] if device is EXIT else [device.path]
+        paths = ["edit", "noop"] if device is EXIT else [device.path]  # os._exit serves both
         for path in paths:
             on = statistics.median(by_path[path]["all devices on"])
             off = statistics.median(by_path[path][device.name])

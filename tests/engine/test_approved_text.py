@@ -386,3 +386,41 @@ def test_serve_shows_a_preview_only_banner_on_changed_and_unapproved_pages_never
     assert main in unapproved and "this page has never been approved." in unapproved
     assert "preview-banner" not in approved
     assert not any(b"preview-banner" in data for data in files_of(project / "site").values())
+
+
+# -- the records reader ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "# only a comment\n",
+        '[[material]]\npage = "content/en/a.md"\nid = "OH-1"\napproved_by = "Dana Ruiz"\napproved_on = 2026-12-05\n'
+        'sha256 = "' + "a" * 64 + '"\n\n[[material]]\npage = "content/es/b.md"\nmarket = "in-medicaid"\n',
+        '[[material]]\napproved_by = "Ana María Núñez"\n',
+        '[[material]]\nid = "with \\"quotes\\""\n',  # an escape: tomllib's to read
+        '[[material]]\nid = "x" # a comment\n',
+        "[[material]]\napproved_on = 2026-02-30\n",  # no such day: tomllib's to judge
+        '[[material]]\nid = "x"\nid = "y"\n',  # a key twice: tomllib's to judge
+        '[other]\nid = "x"\n',
+        'id = "before any table"\n',
+    ],
+)
+def test_the_line_reader_of_the_records_reads_exactly_what_tomllib_reads_or_leaves_it_to_tomllib(text: str) -> None:
+    from sitegen.approval.records import simple_records
+
+    entries = simple_records(text)
+    if entries is None:
+        return
+    assert [entry for _, entry in entries] == tomllib.loads(text).get("material", [])
+    assert [line for line, _ in entries] == [n for n, line in enumerate(text.split("\n"), 1) if line == "[[material]]"]
+
+
+def test_the_line_reader_declines_what_it_does_not_know() -> None:
+    from sitegen.approval.records import simple_records
+
+    assert simple_records('[[material]]\nid = "with \\"quotes\\""\n') is None
+    assert simple_records("[[material]]\napproved_on = 2026-02-30\n") is None
+    assert simple_records('[[material]]\nid = "x"\nid = "y"\n') is None
+    assert simple_records('[[material]]\nid = "x"\n') == [(1, {"id": "x"})]
