@@ -141,7 +141,7 @@ def changed(
             what = f': "{removed}" is now "{added}"'
         elif removed or added:
             what = f': "{removed or added}" was {"removed" if removed else "added"}'
-        line = line_in_source(page, around, line_of)
+        line = line_in_source(page, around, added, line_of)
     return UnapprovedText(
         page.path,
         line,
@@ -215,25 +215,34 @@ def where_configured(inner: str, config: SiteConfig, config_line: ConfigLine) ->
 
 
 def first_change(approved: str, now: str) -> tuple[str, str, str]:
-    """The first run of words that differs: as approved, as now, and as now with two words either side."""
+    """The first run of words that differs: as approved, as now, and as now with two words either side.
+    (The words both texts begin and end with are set aside first: an edit is usually small.)"""
     old_words, new_words = approved.split(), now.split()
-    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
+    start = 0
+    while start < min(len(old_words), len(new_words)) and old_words[start] == new_words[start]:
+        start += 1
+    end = 0
+    while end < min(len(old_words), len(new_words)) - start and old_words[-1 - end] == new_words[-1 - end]:
+        end += 1
+    old_middle, new_middle = old_words[start : len(old_words) - end], new_words[start : len(new_words) - end]
+    matcher = difflib.SequenceMatcher(None, old_middle, new_middle, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
+            j1, j2 = start + j1, start + j2
             around = " ".join(new_words[max(0, j1 - 2) : j2 + 2])
-            return " ".join(old_words[i1:i2][:12]), " ".join(new_words[j1:j2][:12]), around
+            return " ".join(old_middle[i1:i2][:12]), " ".join(new_words[j1:j2][:12]), around
     return "", "", ""
 
 
-def line_in_source(page: Page, around: str, line_of: Callable[[Page, str], int]) -> int:
-    """The Markdown line holding the changed words and the words around them, or as many of them as
-    stand together there (Markdown's own marks may sit between them)."""
+def line_in_source(page: Page, around: str, added: str, line_of: Callable[[Page, str], int]) -> int:
+    """The Markdown line holding the changed words with the words around them; else three of them that
+    stand together there (Markdown's own marks may sit between others); else the first added words."""
     words = around.split()
-    for count in range(len(words), 0, -1):
-        for start in range(len(words) - count + 1):
-            line = line_of(page, " ".join(words[start : start + count]))
-            if line != page.body_line or " ".join(words[start : start + count]) in page.body.split("\n")[0]:
-                return line
+    threes = [" ".join(words[start : start + 3]) for start in range(max(len(words) - 2, 0))]
+    for candidate in dict.fromkeys([around, *threes, " ".join(added.split()[:3])]):
+        line = line_of(page, candidate) if candidate else page.body_line
+        if line != page.body_line:
+            return line
     return page.body_line
 
 
