@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, mark_taglines_reviewed, run_build
+from tests.engine.test_approved_text import material_line
 
 EDITING = ROOT / "docs" / "EDITING.md"
 NOT_COPIED = {".venv", ".git", "site", "data", "node_modules", "test-artifacts", ".build-cache", ".pytest_cache"}
@@ -168,7 +169,7 @@ def test_the_approval_walkthrough_works_as_written(tmp_path: Path) -> None:
     (project / "site.toml").write_text((project / "site.toml").read_text() + "\n" + "".join(lock))
     assert run_in(project, build).returncode == 0
     page = project / "site/en/utilization-management/index.html"
-    assert "Material ID: OH-MED-M-1234567" in page.read_text()
+    assert material_line(page.read_text()) == "Material ID: OH-MED-M-1234567"
 
     assert change == []  # step 2 is an edit, then the build
     source = project / "content/en/utilization-management.md"
@@ -182,4 +183,4 @@ def test_the_approval_walkthrough_works_as_written(tmp_path: Path) -> None:
     assert "Staff <del>are available to</del> <ins>can</ins> accept" in drawn
 
     assert [run_in(project, command).returncode for command in again] == [0, 0]
-    assert "Staff can accept" in page.read_text() and "Material ID: OH-MED-M-1234571" in page.read_text()
+    assert "Staff can accept" in page.read_text() and material_line(page.read_text()) == "Material ID: OH-MED-M-1234571"
