@@ -149,7 +149,7 @@ class Builder:
         planned = (
             plan_edited(pairs, before, found, keys, notices, approved, changed)
             if edit_only
-            else plan(pairs, before, keys, notices, approved)
+            else plan(pairs, before, keys, notices, approved, changed)
         )
         after = replace(
             before,
@@ -216,8 +216,8 @@ class Builder:
             warnings += [warning for result in results for warning in result.warnings]
             records = {**planned.records, **{r.source: r.record for r in results if r.record}}
             texts = {r.source: r.text for r in results if r.text}
-            rendered_here = {r.source for r in results}
-            recheck = rendered_here | approvals_changed(before.approved, after.approved) if edit_only else None
+            rendered = {r.source for r in results}
+            recheck = rendered | planned.approvals_changed if edit_only else None
             standing, blocking, advisory = self.approval.lock(
                 after.pairs or Pairs(),
                 after.approved,
@@ -231,7 +231,6 @@ class Builder:
             errors += blocking
             warnings += advisory
             errors += warnings if self.options.strict else []
-            rendered = {r.source for r in results}
             link_errors, links = check_site_links(
                 lambda: [p for pair in pairs for p in pair.pages.values()],
                 lambda path: state.page if (state := after.sources.get(path)) else None,

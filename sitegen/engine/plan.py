@@ -26,6 +26,7 @@ class Plan:
     jobs: list[PageJob]  # pages to render
     records: dict[str, OutputRecord]  # outputs that stand as they are
     seen: dict[str, Seen]  # what each page's key was checked with, for the next plan
+    approvals_changed: frozenset[str] = frozenset()  # pages whose approval differs from their output's
 
 
 def shared_inputs(keys: KeyMaker) -> tuple[dict[str, str], dict[str, str]]:
@@ -38,6 +39,7 @@ def plan(
     keys: KeyMaker,
     notices: dict[str, str],
     approved: Mapping[str, Approval] = EMPTY_APPROVALS,
+    approvals_changed: Iterable[str] = (),
 ) -> Plan:
     """Every page is looked at; one whose digest, alternates, notice and approval are as last checked (with
     the same shared inputs) is clean without computing its key."""
@@ -59,7 +61,7 @@ def plan(
                     PageJob(page, alternates, looked_at[2], approval)
                 )  # a worker reads the body if the cache had none
             seen[page.path] = looked_at
-    return Plan(jobs, clean, seen)
+    return Plan(jobs, clean, seen, frozenset(approvals_changed))
 
 
 def only_bodies_changed(before: BuildState, found: Scan, keys: KeyMaker) -> bool:
@@ -116,4 +118,4 @@ def plan_edited(
         records.pop(path, None)
         jobs.append(PageJob(page, alternates, notice, approval))
         seen[path] = (page.digest, alternates, notice, key_of)
-    return Plan(jobs, records, seen)
+    return Plan(jobs, records, seen, frozenset(approvals_changed))

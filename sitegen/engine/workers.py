@@ -55,7 +55,7 @@ class PageResult:
     record: OutputRecord | None
     errors: list[SourceError]
     warnings: list[SourceError] = field(default_factory=list)
-    text: str = ""  # the text as published, when approvals are on (see approval.material)
+    text: str = ""  # the text as published of a page that changed since its approval (see approval.material)
 
 
 _context: RenderContext | None = None
@@ -138,7 +138,7 @@ def render_page(job: PageJob) -> PageResult:
         OutputRecord(key, output, deps, tuple(hrefs), tuple(sorted(ids_in(html))), text_hash),
         [],
         warnings,
-        text,
+        text if job.approval and job.approval.sha256 != text_hash else "",  # only a change is shown from it
     )
 
 
