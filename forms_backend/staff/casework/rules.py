@@ -90,7 +90,7 @@ def load_case_rules(path: Path, markets: tuple[str, ...] = ()) -> CaseRules:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CaseRulesError(
-            f"{shown}: the case types file is missing — restore it from version control (see docs/STAFF.md)"
+            f"{shown}: the case types file is missing — restore it from version control (see 'Casework' in README.md)"
         ) from None
     try:
         data = tomllib.loads(text)
