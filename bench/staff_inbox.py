@@ -8,7 +8,7 @@ with uvicorn (one worker), signs in, and reports the median and worst response t
 inbox page, of each filter and combinations of them, of a deep page, of each casework queue (mine,
 unassigned, due soon, overdue; alone and filtered), every page with its counts; of searches for what
 a caller says (phone, member ID, reference read aloud, name, no match); and of the supervisors'
-report for the last quarter; then how much a search running at the same time delays an inbox page.
+report for the last quarter and for a year of broken weeks; then how much a search running at the same time delays an inbox page.
 Targets: every staff page under 100 ms median, searches under 50 ms, an inbox page delayed by under 10 ms.
 """
 
@@ -237,6 +237,8 @@ def run(size: int, requests: int, database: str) -> None:
                 ("search: a phone nobody has", "(614) 555-0100"),
             ]
             month = (datetime.now(UTC) - timedelta(days=180)).strftime("%Y-%m")
+            year_to = datetime.now(UTC).date() - timedelta(days=(datetime.now(UTC).weekday() - 5) % 7)  # a Saturday
+            year_from = year_to - timedelta(days=359)  # a Thursday: the year's first and last weeks are broken
             pages = [
                 ("first page (all, newest first)", "/staff/"),
                 ("filtered: status=new", "/staff/?status=new"),
@@ -262,6 +264,7 @@ def run(size: int, requests: int, database: str) -> None:
                     f"/staff/?queue=mine&status=in_progress&from={month}-01&to={month}-28",
                 ),
                 ("report: the last quarter, every plan", "/staff/reports/"),
+                ("report: a year from a Thursday to a Saturday", f"/staff/reports/?from={year_from}&to={year_to}"),
             ] + [(label, search_link(client, text)) for label, text in searches]
             for label, path in pages:
                 median, worst, rows = timed(client, path, requests)

@@ -12,6 +12,7 @@ import httpx2 as httpx
 from forms_backend.keys.crypto import new_key_spec
 from forms_backend.keys.search_index import new_search_key_spec
 from forms_backend.settings import Settings
+from forms_backend.storage import Tx, counted
 from tests.conftest import ROOT
 
 FORM = {"en": "/en/tell-us/", "es": "/es/cuentenos/"}
@@ -103,3 +104,10 @@ def staff_post(client: Any, path: str, data: dict[str, str], csrf: str | None = 
         headers={"origin": str(client.base_url).rstrip("/")},
         follow_redirects=False,
     )
+
+
+def drop_counts_triggers(tx: Tx) -> None:
+    """Drop the SQLite triggers that keep the counts tables, as in a database from before they existed."""
+    for (name,) in tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'submissions'"):
+        if name.startswith(("submissions_counted", *(table.name for table in counted.TABLES))):
+            tx.execute(f"DROP TRIGGER {name}")

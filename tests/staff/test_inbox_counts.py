@@ -15,6 +15,7 @@ from forms_backend.staff import counts
 from forms_backend.staff.filters import QUEUES, STATUSES, Filters, Viewer
 from forms_backend.storage import Database, Tx, open_database
 from forms_backend.storage.records import stamp
+from tests.backend import drop_counts_triggers
 
 NOW = datetime(2026, 12, 4, 15, 30, tzinfo=UTC)
 TOPICS = ("claims", "benefits", "prior_authorization")
@@ -148,13 +149,12 @@ def test_counts_of_rows_stored_before_the_counts_existed_are_taken_when_the_sche
     populate(database, random.Random(5), 50)
 
     def forget_counts(tx: Tx) -> None:
-        for name in ("submissions_counted_insert", "submissions_counted_delete", "submissions_counted_update"):
-            tx.execute(f"DROP TRIGGER {name}")
+        drop_counts_triggers(tx)
         for table in counted.TABLES:
             tx.execute(f"DROP TABLE {table.name}")
-        tx.execute("DROP INDEX submissions_open_due")
-        tx.execute("DROP INDEX submissions_open_assigned")
-        tx.execute("DELETE FROM schema_version WHERE version = ?", (len(migrations.STEPS),))
+        for index in ("open_due", "open_assigned", "acknowledge_buckets", "resolve_buckets"):
+            tx.execute(f"DROP INDEX submissions_{index}")
+        tx.execute("DELETE FROM schema_version WHERE version >= ?", (len(migrations.STEPS) - 1,))
 
     database.run_sync_write(forget_counts)
     database.run_sync_write(migrations.migrate)

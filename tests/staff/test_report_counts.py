@@ -17,6 +17,7 @@ import pytest
 
 from forms_backend.staff.casework.reports import PERCENTILES, Cover, Period, Report, Timing, report_in
 from forms_backend.storage import Database, Dialect, Tx, open_database
+from tests.backend import drop_counts_triggers
 
 NOW = "2026-12-04T15:30:00.000000Z"
 FIRST_MONDAY = date(2026, 9, 7)
@@ -169,11 +170,7 @@ def test_cases_stored_before_the_report_counts_existed_are_counted_when_the_sche
 
     def forget_report_counts(tx: Tx) -> None:
         """Back to the inbox counts' step: its triggers, and no report tables."""
-        for (name,) in tx.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'submissions'"
-        ):
-            if name.startswith(("submissions_counted", *(table.name for table in counted.TABLES))):
-                tx.execute(f"DROP TRIGGER {name}")
+        drop_counts_triggers(tx)
         inbox_triggers = next(step for step in counted.INBOX_STATEMENTS if isinstance(step, dict))
         for statement in inbox_triggers[Dialect.SQLITE]:
             tx.execute(statement)

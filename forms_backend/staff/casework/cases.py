@@ -31,21 +31,30 @@ class Casework:
     def case_type(self, name: str, market: str = "") -> CaseType | None:
         return self.rules.types_for(market).get(name)
 
-    def open_case(self, tx: Tx, reference: str, created_at: str, topic: str, market: str) -> None:
-        """Give a newly stored (or not yet classified) submission its type and deadlines."""
+    def new_case(self, created_at: str, topic: str, market: str) -> dict[str, object]:
+        """The case columns of a submission received at `created_at`: its type, the plan's local day and week
+        of receipt, its deadlines, and the one that matters first (acknowledging)."""
         case_type = self.rules.type_for_topic(topic, market)
         received = stored_time(created_at)
-        local_day = received.astimezone(self.clock.zone(market)).date()
-        week = local_day - timedelta(days=local_day.weekday())
-        self._set_deadlines(
-            tx,
-            reference,
-            received,
-            case_type,
-            False,
-            market,
-            extra=", received_on = ?, received_week = ?",
-            extra_params=(local_day.isoformat(), week.isoformat()),
+        zone = self.clock.zone(market)
+        local_day = received.astimezone(zone).date()
+        deadlines = self.rules.deadlines(received, case_type, False, zone)
+        return {
+            "case_type": case_type.name,
+            "expedited": 0,
+            "received_on": local_day.isoformat(),
+            "received_week": (local_day - timedelta(days=local_day.weekday())).isoformat(),
+            "acknowledge_due_at": stamp(deadlines.acknowledge_by),
+            "resolve_due_at": stamp(deadlines.resolve_by),
+            "next_due_at": stamp(deadlines.acknowledge_by),
+        }
+
+    def open_case(self, tx: Tx, reference: str, created_at: str, topic: str, market: str) -> None:
+        """Give a submission stored before casework (not yet acknowledged or resolved) its case."""
+        columns = self.new_case(created_at, topic, market)
+        tx.execute(
+            f"UPDATE submissions SET {', '.join(f'{name} = ?' for name in columns)} WHERE reference = ?",
+            (*columns.values(), reference),
         )
 
     def reclassify(self, tx: Tx, actor: str, item: StoredInquiry, new_type: str, expedited: bool) -> None:
@@ -71,18 +80,15 @@ class Casework:
         case_type: CaseType,
         expedited: bool,
         market: str,
-        extra: str = "",
-        extra_params: tuple[object, ...] = (),
     ) -> None:
         deadlines = self.rules.deadlines(received, case_type, expedited, self.clock.zone(market))
         tx.execute(
-            f"UPDATE submissions SET case_type = ?, expedited = ?, acknowledge_due_at = ?, resolve_due_at = ?{extra} WHERE reference = ?",
+            "UPDATE submissions SET case_type = ?, expedited = ?, acknowledge_due_at = ?, resolve_due_at = ? WHERE reference = ?",
             (
                 case_type.name,
                 int(expedited),
                 stamp(deadlines.acknowledge_by),
                 stamp(deadlines.resolve_by),
-                *extra_params,
                 reference,
             ),
         )
