@@ -172,8 +172,8 @@ def _inbox_triggers() -> dict[Dialect, list[str]]:
 
 def _triggers() -> dict[Dialect, list[str]]:
     """The triggers that keep every counts table, replacing the inbox's: an update moves a row between the
-    counts of only those tables where it changes (storing an inquiry and opening its case touches four of
-    the seven tables, not all seven twice)."""
+    counts of only those tables where it changes (a status change touches the inbox's tables, an
+    acknowledgement the report's, and neither all seven)."""
     sqlite_updates = [
         f"CREATE TRIGGER {table.name}_moved AFTER UPDATE OF {COUNTED_COLUMNS} ON submissions"
         f" WHEN {table.changed('IS NOT')} BEGIN {table.count_out('OLD')} {table.count_in('NEW')} END"

@@ -3,7 +3,7 @@ they were acknowledged and resolved (median and 90th percentile), and how many a
 
 Every figure comes from the counts the database keeps up to date (storage/counted.py), so a quarter of a
 million cases is read as a few thousand counts. Percentiles are nearest-rank (the value at rank
-ceil(p × n) of the sorted durations, to the nearest tenth of an hour): the rank's duration bucket is
+ceil(p × n) of the sorted durations, to the nearest tenth of an hour, halves up): the rank's duration bucket is
 found in the kept counts, and its exact tenth by counting that bucket's cases in the period alone.
 """
 
